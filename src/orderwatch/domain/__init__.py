@@ -1,0 +1,1 @@
+"""The domain core: pure Python, no framework imports (tests/test_import_boundaries.py)."""

@@ -1,0 +1,264 @@
+"""Observation kinds shared by triage and the live agent (DESIGN.md).
+
+Every observation has an `id`, a `kind`, a `time` (UTC, or None when unknown) and a `provenance`
+saying where it came from. Parsers only build these; meaning is given by `domain.rules`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where an observation came from, precisely enough for a third party to find it again."""
+
+    source: str  # evidence source (image path, folder) or agent device id
+    parser: str  # parser or collector NAME
+    path: str | None = None  # path within the source (or path spec)
+    record: str | None = None  # row id, offset, key path ...
+    original_time: str | None = None  # the timestamp exactly as stored
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(kw_only=True, slots=True)
+class Observation:
+    """Base of every kind; subclasses add their own fields."""
+
+    KIND: ClassVar[str] = ""
+    id: str
+    time: datetime | None = None
+    provenance: Provenance
+
+    @property
+    def kind(self) -> str:
+        return self.KIND
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form used in report.json and agent batches."""
+        out: dict[str, Any] = {"id": self.id, "kind": self.KIND, "time": format_time(self.time)}
+        for f in dataclasses.fields(self):
+            if f.name in ("id", "time", "provenance"):
+                continue
+            value = getattr(self, f.name)
+            out[f.name] = format_time(value) if isinstance(value, datetime) else value
+        out["provenance"] = self.provenance.to_dict()
+        return out
+
+
+@dataclass(kw_only=True, slots=True)
+class FileObservation(Observation):
+    KIND: ClassVar[str] = "file"
+    path: str
+    size: int | None = None
+    deleted: bool = False
+
+
+@dataclass(kw_only=True, slots=True)
+class HashMatchObservation(Observation):
+    KIND: ClassVar[str] = "hash_match"
+    path: str
+    hashset: str
+    category: str | None = None
+    method: str = "md5"  # md5 | sha1 | sha256 | pdq
+    distance: int = 0
+
+
+@dataclass(kw_only=True, slots=True)
+class BrowserVisitObservation(Observation):
+    KIND: ClassVar[str] = "browser_visit"
+    browser: str
+    profile: str | None = None
+    url: str
+    title: str | None = None
+    recovered: bool = False
+
+
+@dataclass(kw_only=True, slots=True)
+class SearchTermObservation(Observation):
+    KIND: ClassVar[str] = "search_term"
+    engine: str
+    term: str
+    url: str | None = None
+
+
+@dataclass(kw_only=True, slots=True)
+class DownloadObservation(Observation):
+    KIND: ClassVar[str] = "download"
+    url: str
+    target_path: str | None = None
+
+
+@dataclass(kw_only=True, slots=True)
+class UsbDeviceObservation(Observation):
+    KIND: ClassVar[str] = "usb_device"
+    vendor: str | None = None
+    product: str | None = None
+    serial: str | None = None
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+
+
+@dataclass(kw_only=True, slots=True)
+class AccountObservation(Observation):
+    KIND: ClassVar[str] = "account"
+    service: str
+    identifier: str
+    source_path: str | None = None
+
+
+@dataclass(kw_only=True, slots=True)
+class InstalledSoftwareObservation(Observation):
+    KIND: ClassVar[str] = "installed_software"
+    name: str
+    category: str | None = None  # encryption, wiping, anonymity, vpn, p2p, cloud_storage, ...
+    path: str | None = None
+
+
+@dataclass(kw_only=True, slots=True)
+class EncryptedContainerObservation(Observation):
+    KIND: ClassVar[str] = "encrypted_container"
+    path: str
+    size: int
+    entropy: float
+
+
+@dataclass(kw_only=True, slots=True)
+class SignatureMismatchObservation(Observation):
+    KIND: ClassVar[str] = "signature_mismatch"
+    path: str
+    extension: str
+    detected_type: str
+
+
+@dataclass(kw_only=True, slots=True)
+class HistoryDeletionObservation(Observation):
+    KIND: ClassVar[str] = "history_deletion"
+    browser: str
+    indicator: str
+    detail: str
+
+
+@dataclass(kw_only=True, slots=True)
+class TextObservation(Observation):
+    KIND: ClassVar[str] = "text"
+    app: str
+    text: str
+
+
+@dataclass(kw_only=True, slots=True)
+class ImageObservation(Observation):
+    KIND: ClassVar[str] = "image"
+    path: str
+    md5: str | None = None
+    sha1: str | None = None
+    pdq: str | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True, slots=True)
+class AppEventObservation(Observation):
+    KIND: ClassVar[str] = "app_event"
+    app: str
+    event: str
+    detail: str | None = None
+
+
+@dataclass(kw_only=True, slots=True)
+class HeartbeatObservation(Observation):
+    KIND: ClassVar[str] = "heartbeat"
+    agent_version: str | None = None
+
+
+@dataclass(kw_only=True, slots=True)
+class TamperObservation(Observation):
+    KIND: ClassVar[str] = "tamper"
+    event: str  # agent_stopped | clock_moved_back | files_changed | spool_overflow | ...
+    detail: str | None = None
+
+
+OBSERVATION_TYPES: dict[str, type[Observation]] = {
+    cls.KIND: cls
+    for cls in (
+        FileObservation,
+        HashMatchObservation,
+        BrowserVisitObservation,
+        SearchTermObservation,
+        DownloadObservation,
+        UsbDeviceObservation,
+        AccountObservation,
+        InstalledSoftwareObservation,
+        EncryptedContainerObservation,
+        SignatureMismatchObservation,
+        HistoryDeletionObservation,
+        TextObservation,
+        ImageObservation,
+        AppEventObservation,
+        HeartbeatObservation,
+        TamperObservation,
+    )
+}
+
+AGENT_ONLY_KINDS = frozenset({"app_event", "heartbeat", "tamper"})
+
+SOFTWARE_CATEGORIES = (
+    "encryption",
+    "wiping",
+    "anonymity",
+    "vpn",
+    "p2p",
+    "cloud_storage",
+    "chat",
+    "remote_access",
+)
+
+
+def format_time(value: datetime | None) -> str | None:
+    """UTC ISO 8601 with a Z, or None. Naive datetimes are taken as UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """Inverse of format_time; raises ValueError on text that is not ISO 8601."""
+    if value is None or value == "":
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def observation_from_dict(data: dict[str, Any]) -> Observation:
+    """Rebuild an observation from its JSON form; raises ValueError/TypeError on bad input."""
+    kind = data.get("kind")
+    cls = OBSERVATION_TYPES.get(str(kind))
+    if cls is None:
+        raise ValueError(f"unknown observation kind {kind!r}")
+    kwargs: dict[str, Any] = {}
+    time_fields = {"time", "first_seen", "last_seen"}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        if f.name == "provenance":
+            value = Provenance(**value)
+        elif f.name in time_fields:
+            value = parse_time(value)
+        kwargs[f.name] = value
+    return cls(**kwargs)
+
+
+def stable_id(*parts: object) -> str:
+    """A reproducible observation id from what identifies it (source, parser, record ...)."""
+    digest = hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:20]
