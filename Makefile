@@ -20,8 +20,8 @@ demo: $(STAMP)
 	$(BIN)/orderwatch demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests scripts
-	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src
@@ -32,7 +32,7 @@ unit: $(STAMP) sysdeps
 test: lint typecheck unit
 
 bench: $(STAMP) sysdeps
-	$(BIN)/python -m scripts.bench $(BENCH_ARGS)
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Evidence access, hashing, hash sets and artefact parsers."""

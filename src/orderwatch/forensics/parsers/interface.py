@@ -1,0 +1,144 @@
+"""What a parser sees: an artefact (one file, wherever it lives) and a mediator to report through.
+
+Parsers are written once and used by triage (files inside an evidence image) and by the agent (live
+files on the device). They only extract observations; meaning is given by `domain.rules`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO, ClassVar
+
+from orderwatch.domain.observations import Observation, Provenance, stable_id
+
+
+class Artefact(ABC):
+    """One file handed to a parser. `path` is POSIX-style, relative to the evidence source root."""
+
+    path: str
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.path).name
+
+    @abstractmethod
+    def open(self) -> BinaryIO:
+        """A read-only binary stream of the file's content."""
+
+    @abstractmethod
+    def sibling(self, name: str) -> Artefact | None:
+        """Another file in the same folder (e.g. `History-wal`), or None when absent."""
+
+    @abstractmethod
+    def size(self) -> int:
+        """Size in bytes."""
+
+    @contextmanager
+    def local_copy(
+        self, companions: tuple[str, ...] = ("-wal", "-journal", "-shm")
+    ) -> Iterator[Path]:
+        """A private copy on local disk (with companion files such as SQLite's WAL) to open freely.
+
+        The evidence is never opened for writing; the copy is deleted afterwards. Only the fixed
+        file name is used for the copy, so nothing the artefact contains can steer where it lands.
+        """
+        with tempfile.TemporaryDirectory(prefix="orderwatch-artefact-") as tmp:
+            target = Path(tmp) / "artefact"
+            with self.open() as source, open(target, "wb") as out:
+                shutil.copyfileobj(source, out, 1024 * 1024)
+            for suffix in companions:
+                companion = self.sibling(self.name + suffix)
+                if companion is not None:
+                    with companion.open() as source, open(str(target) + suffix, "wb") as out:
+                        shutil.copyfileobj(source, out, 1024 * 1024)
+            yield target
+
+
+class LocalArtefact(Artefact):
+    """A file on the local file system (the agent, a mounted folder, tests)."""
+
+    def __init__(self, file_path: Path, root: Path | None = None) -> None:
+        self.file_path = Path(file_path)
+        self.root = root or self.file_path.parent
+        self.path = "/" + self.file_path.relative_to(self.root).as_posix()
+
+    def open(self) -> BinaryIO:
+        return open(self.file_path, "rb")
+
+    def sibling(self, name: str) -> Artefact | None:
+        candidate = self.file_path.with_name(name)
+        if not candidate.is_file():
+            return None
+        return LocalArtefact(candidate, self.root)
+
+    def size(self) -> int:
+        return self.file_path.stat().st_size
+
+
+@dataclass
+class ParseError:
+    """A per-artefact failure: recorded, and the run carries on."""
+
+    path: str
+    parser: str
+    message: str
+
+
+@dataclass
+class ParserMediator:
+    """The one channel from a parser to the rest of the system (plaso's mediator)."""
+
+    source: str
+    on_observation: Callable[[Observation], None] | None = None
+    observations: list[Observation] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
+
+    def produce(self, observation: Observation) -> None:
+        if self.on_observation is not None:
+            self.on_observation(observation)
+        else:
+            self.observations.append(observation)
+
+    def error(self, path: str, parser: str, message: str) -> None:
+        self.errors.append(ParseError(path, parser, message))
+
+    def provenance(
+        self, parser: str, path: str, record: object = None, original_time: object = None
+    ) -> Provenance:
+        return Provenance(
+            source=self.source,
+            parser=parser,
+            path=path,
+            record=None if record is None else str(record),
+            original_time=None if original_time is None else str(original_time),
+        )
+
+    def observation_id(self, parser: str, path: str, *record: object) -> str:
+        """Reproducible: the same artefact parsed twice gives the same ids."""
+        return stable_id(self.source, parser, path, *record)
+
+
+class ArtefactParser(ABC):
+    """Base of every parser plugin. Subclasses set NAME, DESCRIPTION and FILE_NAMES/matches()."""
+
+    NAME: ClassVar[str] = ""
+    DESCRIPTION: ClassVar[str] = ""
+    # Exact file names (case-insensitive) this parser wants; override matches() for more.
+    FILE_NAMES: ClassVar[tuple[str, ...]] = ()
+
+    def matches(self, path: str) -> bool:
+        """Whether this parser wants the file at `path` (decided on the path alone: cheap)."""
+        return PurePosixPath(path).name.lower() in {n.lower() for n in self.FILE_NAMES}
+
+    @abstractmethod
+    def parse(self, artefact: Artefact, mediator: ParserMediator) -> None:
+        """Read the artefact and report observations (and per-record errors) to the mediator.
+
+        Raise an exception only when the whole artefact is unreadable; the caller records it.
+        """
