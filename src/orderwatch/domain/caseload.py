@@ -106,3 +106,12 @@ def caseload_sort_key(
 ) -> tuple[int, int, date, int]:
     """Overdue first (most overdue first), then by due date, then highest risk."""
     return (0 if overdue_days else 1, -overdue_days, due or date.max, risk.rank)
+
+
+class VisitOutcome(StrEnum):
+    """What came of a home visit."""
+
+    COMPLETED = "completed"
+    CONCERNS_RAISED = "concerns_raised"
+    NO_ACCESS = "no_access"
+    REFUSED = "refused"
