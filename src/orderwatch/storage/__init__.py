@@ -36,6 +36,7 @@ from orderwatch.storage.records import (
     AuditEntry,
     AuditVerification,
     CaseloadEntry,
+    LoginAttempt,
     ManagedPerson,
     NewWebSession,
     OfficerSummary,
@@ -54,8 +55,6 @@ from orderwatch.storage.records import (
     WebSession,
 )
 from orderwatch.storage.users import (
-    AccountLockedError,
-    LoginFailedError,
     authenticate,
     create_team,
     create_user,
@@ -82,13 +81,12 @@ from orderwatch.storage.web_sessions import (
 
 __all__ = [
     "UNSET",
-    "AccountLockedError",
     "AuditEntry",
     "AuditVerification",
     "CaseloadEntry",
     "Database",
     "DatabaseUnavailableError",
-    "LoginFailedError",
+    "LoginAttempt",
     "ManagedPerson",
     "NewWebSession",
     "OfficerSummary",

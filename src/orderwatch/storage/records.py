@@ -75,6 +75,19 @@ class UserAccount:
 
 
 @dataclass(frozen=True)
+class LoginAttempt:
+    """The result of `authenticate`: the account, or a message to show and any lockout end."""
+
+    user: UserAccount | None
+    message: str | None = None
+    locked_until: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.user is not None
+
+
+@dataclass(frozen=True)
 class WebSession:
     """A live login: the user, the CSRF token forms must echo, and when it ends."""
 

@@ -7,24 +7,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from orderwatch.domain.access import Actor, Role
-from orderwatch.domain.errors import OrderwatchError
 from orderwatch.security.throttling import ThrottlePolicy
-from orderwatch.storage.records import UNSET, Team, Unset, UserAccount, UserRef
-
-
-class LoginFailedError(OrderwatchError):
-    """Unknown user name, wrong password or inactive account (one message for all three)."""
-
-
-class AccountLockedError(LoginFailedError):
-    """Too many failed logins in a row: refused until `locked_until`."""
-
-    def __init__(self, locked_until: datetime) -> None:
-        self.locked_until = locked_until
-        super().__init__(
-            "too many failed logins: this account is locked until "
-            f"{locked_until:%H:%M} UTC; try again later or ask an administrator"
-        )
+from orderwatch.storage.records import UNSET, LoginAttempt, Team, Unset, UserAccount, UserRef
 
 
 def create_team(session: Session, actor: Actor, name: str) -> Team:
@@ -124,10 +108,11 @@ def authenticate(
     *,
     policy: ThrottlePolicy | None = None,
     now: datetime | None = None,
-) -> UserAccount:
-    """The account for these credentials, or LoginFailedError / AccountLockedError.
+) -> LoginAttempt:
+    """Check credentials; the attempt carries the account, or the one-line reason it failed.
 
-    Failures are counted and audited; `policy.max_failures` in a row lock the account for
-    `policy.lockout`, during which even the right password is refused.
+    Returned, not raised, so the caller commits the failure count. Failures are counted and
+    audited; `policy.max_failures` in a row lock the account for `policy.lockout`, during which
+    even the right password is refused. Unknown names and wrong passwords read the same.
     """
     raise NotImplementedError
