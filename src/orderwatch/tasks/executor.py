@@ -1,0 +1,152 @@
+"""Where work runs: inline in this process, or in a pool of worker processes on this machine.
+
+Both run `fn(item)` for each item and yield results in completion order. Each worker process
+calls `initializer(*initargs)` once (e.g. to make its own dfvfs resolver context). Items are
+dispatched in the order given, so a caller that sorts largest-first gets largest-first.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class TaskFailure(Generic[T]):
+    """An item whose task could not complete (its worker died); the run records it and goes on."""
+
+    item: T
+    message: str
+
+
+class Executor(Protocol):
+    """Runs a function over items; results (or TaskFailures) come back as they complete."""
+
+    workers: int
+
+    def map_unordered(
+        self, fn: Callable[[T], R], items: Iterable[T]
+    ) -> Iterator[R | TaskFailure[T]]:
+        """Yield fn(item) for every item, in completion order."""
+        ...
+
+    def close(self) -> None:
+        """Release the workers."""
+        ...
+
+
+class InlineExecutor:
+    """Runs everything in the calling process, in order (one worker; debugging and tests)."""
+
+    workers = 1
+
+    def __init__(
+        self, initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
+    ) -> None:
+        self._initializer = initializer
+        self._initargs = initargs
+        self._initialised = False
+
+    def map_unordered(
+        self, fn: Callable[[T], R], items: Iterable[T]
+    ) -> Iterator[R | TaskFailure[T]]:
+        if not self._initialised and self._initializer is not None:
+            self._initializer(*self._initargs)
+        self._initialised = True
+        for item in items:
+            yield fn(item)
+
+    def close(self) -> None:
+        self._initialised = False
+
+
+class ProcessPoolExecutor:
+    """A pool of worker processes started through a fork server that has preloaded `preload`.
+
+    A worker that dies (a crash in a native library on corrupt evidence) breaks the pool; the
+    items it left unfinished are retried one by one, and only those that kill a worker again come
+    back as TaskFailure.
+    """
+
+    def __init__(
+        self,
+        workers: int,
+        initializer: Callable[..., None] | None = None,
+        initargs: tuple[Any, ...] = (),
+        preload: tuple[str, ...] = (),
+    ) -> None:
+        self.workers = max(1, workers)
+        self._initializer = initializer
+        self._initargs = initargs
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
+        self._context = multiprocessing.get_context(method)
+        if method == "forkserver" and preload:
+            self._context.set_forkserver_preload(list(preload))
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def _new_pool(self, workers: int) -> concurrent.futures.ProcessPoolExecutor:
+        return concurrent.futures.ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=self._context,
+            initializer=self._initializer,
+            initargs=self._initargs,
+        )
+
+    def map_unordered(
+        self, fn: Callable[[T], R], items: Iterable[T]
+    ) -> Iterator[R | TaskFailure[T]]:
+        self._pool = self._pool or self._new_pool(self.workers)
+        futures = {self._pool.submit(fn, item): item for item in items}
+        failed: list[T] = []
+        for future in concurrent.futures.as_completed(futures):
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                failed.append(futures[future])
+        if failed:  # retry each alone so only the item that kills its worker fails
+            self.close()
+            for item in failed:
+                yield from self._run_alone(fn, item)
+
+    def _run_alone(self, fn: Callable[[T], R], item: T) -> Iterator[R | TaskFailure[T]]:
+        pool = self._new_pool(1)
+        try:
+            yield pool.submit(fn, item).result()
+        except BrokenProcessPool as error:
+            yield TaskFailure(item, f"worker process died: {error}")
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def default_workers() -> int:
+    """The number of cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not every platform has it
+        return os.cpu_count() or 1
+
+
+def create_executor(
+    workers: int | None,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+    preload: tuple[str, ...] = (),
+) -> Executor:
+    """Inline for one worker, otherwise a process pool of `workers` (default: the cores)."""
+    count = default_workers() if workers is None else workers
+    if count <= 1:
+        return InlineExecutor(initializer, initargs)
+    return ProcessPoolExecutor(count, initializer, initargs, preload)

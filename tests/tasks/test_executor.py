@@ -1,0 +1,67 @@
+"""Executors: inline and process pool give the same results; a dying worker fails only its item."""
+
+from __future__ import annotations
+
+import os
+
+from orderwatch.tasks.executor import (
+    InlineExecutor,
+    ProcessPoolExecutor,
+    TaskFailure,
+    create_executor,
+)
+
+_INITIALISED: list[str] = []
+
+
+def _initialise(tag: str) -> None:
+    _INITIALISED.append(tag)
+
+
+def _square_with_pid(value: int) -> tuple[int, int, list[str]]:
+    return value * value, os.getpid(), list(_INITIALISED)
+
+
+def _die_on_three(value: int) -> int:
+    if value == 3:
+        os._exit(1)  # a native crash in a worker, as pytsk3 may do on corrupt evidence
+    return value
+
+
+def test_inline_runs_in_this_process_after_the_initializer() -> None:
+    _INITIALISED.clear()
+    executor = InlineExecutor(_initialise, ("ctx",))
+    results = list(executor.map_unordered(_square_with_pid, [1, 2, 3]))
+    assert [r[0] for r in results] == [1, 4, 9]
+    assert {r[1] for r in results} == {os.getpid()}
+    assert _INITIALISED == ["ctx"]
+
+
+def test_pool_gives_the_same_results_from_other_processes() -> None:
+    executor = ProcessPoolExecutor(2, _initialise, ("ctx",))
+    try:
+        results = list(executor.map_unordered(_square_with_pid, range(20)))
+    finally:
+        executor.close()
+    assert sorted(r[0] for r in results) == [i * i for i in range(20)]
+    assert os.getpid() not in {r[1] for r in results}
+    assert all(r[2] == ["ctx"] for r in results)  # every worker ran the initializer once
+
+
+def test_a_dying_worker_fails_only_the_item_that_killed_it() -> None:
+    executor = ProcessPoolExecutor(2)
+    try:
+        results = list(executor.map_unordered(_die_on_three, range(6)))
+    finally:
+        executor.close()
+    failures = [r for r in results if isinstance(r, TaskFailure)]
+    assert [f.item for f in failures] == [3]
+    assert "worker process died" in failures[0].message
+    assert sorted(r for r in results if not isinstance(r, TaskFailure)) == [0, 1, 2, 4, 5]
+
+
+def test_create_executor_picks_inline_for_one_worker() -> None:
+    assert isinstance(create_executor(1), InlineExecutor)
+    pool = create_executor(2)
+    assert isinstance(pool, ProcessPoolExecutor) and pool.workers == 2
+    pool.close()
