@@ -115,3 +115,20 @@ class VisitOutcome(StrEnum):
     CONCERNS_RAISED = "concerns_raised"
     NO_ACCESS = "no_access"
     REFUSED = "refused"
+
+
+def effective_visit_due(
+    risk: RiskLevel,
+    management: ManagementLevel,
+    last_visit: date | None,
+    managed_since: date,
+    next_booked: date | None,
+    cadence: VisitCadence | None = None,
+) -> date | None:
+    """The earlier of the routine due date and the earliest visit booked but not yet made.
+
+    Booking a visit never postpones the routine cadence; it can only bring the due date forward.
+    """
+    routine = next_visit_due(risk, management, last_visit, managed_since, cadence)
+    dates = [d for d in (routine, next_booked) if d is not None]
+    return min(dates) if dates else None
