@@ -1,0 +1,202 @@
+"""Commands: `init`, `db upgrade`, `user add`, `import-orders`, `audit verify`.
+
+Passwords are printed once to standard output and never logged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from orderwatch.domain.access import Actor, Role
+from orderwatch.domain.errors import InvalidInputError, OrderwatchError
+from orderwatch.domain.orderfile import OrderDocument, parse_order_document
+from orderwatch.security.passwords import MIN_PASSWORD_LENGTH, generate_password
+from orderwatch.settings import get_settings
+from orderwatch.storage.audit import verify_audit_chain
+from orderwatch.storage.database import Database
+from orderwatch.storage.imports import import_order_documents
+from orderwatch.storage.users import create_team, create_user, list_teams, list_users
+
+
+def register(subparsers: Any) -> None:
+    """Add the storage commands to the `orderwatch` parser."""
+    init = subparsers.add_parser(
+        "init", help="create the data dir and database, and the first admin account"
+    )
+    init.add_argument("--admin", default="admin", help="user name of the first admin")
+    init.set_defaults(func=run_init)
+
+    db = subparsers.add_parser("db", help="database maintenance")
+    db_actions = db.add_subparsers(dest="db_action", metavar="ACTION", required=True)
+    db_actions.add_parser("upgrade", help="apply the schema migrations").set_defaults(
+        func=run_db_upgrade
+    )
+
+    user = subparsers.add_parser("user", help="manage accounts")
+    user_actions = user.add_subparsers(dest="user_action", metavar="ACTION", required=True)
+    add = user_actions.add_parser("add", help="create an account")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--team", help="team name (created when new)")
+    add.add_argument("--name", help="full name (default: the user name)")
+    add.add_argument("--email")
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input instead of generating one",
+    )
+    add.set_defaults(func=run_user_add)
+
+    imports = subparsers.add_parser(
+        "import-orders", help="import order files (all or nothing)"
+    )
+    imports.add_argument("files", nargs="+", type=Path, metavar="FILE.yaml")
+    imports.set_defaults(func=run_import_orders)
+
+    audit = subparsers.add_parser("audit", help="the audit log")
+    audit_actions = audit.add_subparsers(dest="audit_action", metavar="ACTION", required=True)
+    audit_actions.add_parser(
+        "verify", help="check the audit log's hash chain; exit 1 at the first broken link"
+    ).set_defaults(func=run_audit_verify)
+
+
+def _actor() -> Actor:
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    return Actor.command_line(f"command line: {who}")
+
+
+def _database() -> Database:
+    return Database.from_settings(get_settings())
+
+
+def run_init(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(settings.data_dir, 0o700)
+    database = _database()
+    database.upgrade()
+    print(f"data dir: {settings.data_dir}")
+    print(f"database: {database.display_url} (schema {database.current_revision()})")
+    with database.session() as session:
+        admins = list_users(session, _actor(), role=Role.ADMIN)
+        if admins:
+            names = ", ".join(a.username for a in admins)
+            print(f"already initialised: admin account(s) {names} exist; nothing created")
+            return 0
+        password = generate_password()
+        create_user(
+            session,
+            _actor(),
+            username=args.admin,
+            role=Role.ADMIN,
+            password=password,
+            full_name="Administrator",
+        )
+    print(f"created admin account {args.admin!r} with password (shown once, note it now):")
+    print(f"  {password}")
+    return 0
+
+
+def run_db_upgrade(args: argparse.Namespace) -> int:
+    database = _database()
+    before = database.current_revision() if _exists(database) else None
+    database.upgrade()
+    after = database.current_revision()
+    state = "already at" if before == after else f"upgraded from {before or 'empty'} to"
+    print(f"database {database.display_url}: {state} schema {after}")
+    return 0
+
+
+def _exists(database: Database) -> bool:
+    """False for a SQLite file not created yet (upgrade will create it)."""
+    if database.dialect != "sqlite":
+        return True
+    name = database.engine.url.database
+    return not name or name == ":memory:" or Path(name).exists()
+
+
+def run_user_add(args: argparse.Namespace) -> int:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise OrderwatchError(
+                f"the password read from standard input has fewer than {MIN_PASSWORD_LENGTH} "
+                "characters"
+            )
+    else:
+        password = generate_password()
+    actor = _actor()
+    with _database().session() as session:
+        team_id = None
+        if args.team:
+            teams = {t.name: t.id for t in list_teams(session, actor)}
+            team_id = teams.get(args.team.strip())
+            if team_id is None:
+                team_id = create_team(session, actor, args.team).id
+                print(f"created team {args.team.strip()!r}")
+        account = create_user(
+            session,
+            actor,
+            username=args.username,
+            role=Role(args.role),
+            password=password,
+            full_name=args.name,
+            email=args.email,
+            team_id=team_id,
+        )
+    team = f" in team {account.team_name!r}" if account.team_name else ""
+    print(f"created {account.role.value} account {account.username!r}{team}")
+    if not args.password_stdin:
+        print(f"password (shown once, note it now): {password}")
+    return 0
+
+
+def run_import_orders(args: argparse.Namespace) -> int:
+    documents: list[tuple[str, OrderDocument]] = []
+    failures: list[InvalidInputError] = []
+    for path in args.files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise OrderwatchError(f"{path}: cannot read: {error}") from error
+        try:
+            documents.append((str(path), parse_order_document(text, source=str(path))))
+        except InvalidInputError as error:
+            failures.append(error)
+    if not failures:
+        try:
+            with _database().session() as session:
+                people = import_order_documents(session, _actor(), documents)
+        except InvalidInputError as error:
+            failures.append(error)
+    if failures:
+        for failure in failures:
+            for problem in failure.problems:
+                print(f"orderwatch: error: {failure.source}: {problem}", file=sys.stderr)
+        print(f"nothing imported ({len(args.files)} file(s) given)", file=sys.stderr)
+        return 1
+    references = ", ".join(p.reference for p in people)
+    print(f"imported {len(people)} order file(s): {references}")
+    return 0
+
+
+def run_audit_verify(args: argparse.Namespace) -> int:
+    with _database().read_session() as session:
+        result = verify_audit_chain(session)
+    if result.ok:
+        print(f"audit chain intact: {result.rows_checked} row(s) verified")
+        return 0
+    print(
+        f"audit chain BROKEN at row {result.first_broken_id}: {result.reason} "
+        f"({result.rows_checked} row(s) before it verified)",
+        file=sys.stderr,
+    )
+    return 1
