@@ -1,0 +1,98 @@
+"""Digest arrays: vectorised hex decoding, 64-bit sort prefixes and PDQ conversions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from orderwatch.forensics.hashsets.model import EXACT_ALGORITHMS, PDQ_BYTES
+
+_INVALID = 255
+_NIBBLE = np.full(256, _INVALID, dtype=np.uint8)
+for _value, _char in enumerate(b"0123456789abcdef"):
+    _NIBBLE[_char] = _value
+for _value, _char in enumerate(b"ABCDEF", start=10):
+    _NIBBLE[_char] = _value
+
+ALGORITHM_BY_HEX_LENGTH = {2 * size: name for name, size in EXACT_ALGORITHMS.items()}
+
+
+def decode_hex_rows(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Decode an (n, 2k) array of ASCII hex digits to (n, k) bytes, with a per-row validity mask."""
+    nibbles = _NIBBLE[text]
+    valid = ~(nibbles == _INVALID).any(axis=1)
+    digests = (nibbles[:, 0::2] << 4) | nibbles[:, 1::2]
+    return digests, valid
+
+
+def decode_hex_list(items: Sequence[bytes], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Decode hex strings that should each be `size` bytes; wrong lengths are marked invalid."""
+    width = 2 * size
+    if not items:
+        return np.empty((0, size), np.uint8), np.empty(0, bool)
+    joined = b"".join(items)
+    if len(joined) == width * len(items) and all(len(item) == width for item in items):
+        text = np.frombuffer(joined, np.uint8).reshape(-1, width)
+        return decode_hex_rows(text)
+    right = np.fromiter((len(item) == width for item in items), bool, len(items))
+    padded = [item if len(item) == width else b"0" * width for item in items]
+    digests, valid = decode_hex_rows(np.frombuffer(b"".join(padded), np.uint8).reshape(-1, width))
+    return digests, valid & right
+
+
+def is_hex(text: str, size: int) -> bool:
+    """Whether `text` is exactly `size` bytes written as hex digits."""
+    if len(text) != 2 * size:
+        return False
+    try:
+        bytes.fromhex(text)
+    except ValueError:
+        return False
+    return True
+
+
+def sort_prefixes(digests: np.ndarray) -> np.ndarray:
+    """The first 8 bytes of each digest as an unsigned integer, so integer order is byte order."""
+    head = np.ascontiguousarray(digests[:, :8])
+    return head.view(">u8").reshape(-1).astype(np.uint64)
+
+
+def digest_matrix(values: Sequence[bytes | str | None], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Queries as an (n, size) array plus a validity mask; accepts raw bytes, hex text or None."""
+    count = len(values)
+    if count and all(isinstance(v, bytes) for v in values):
+        joined = b"".join(values)  # type: ignore[arg-type]
+        if len(joined) == size * count:
+            return np.frombuffer(joined, np.uint8).reshape(count, size), np.ones(count, bool)
+    matrix = np.zeros((count, size), np.uint8)
+    valid = np.zeros(count, bool)
+    for row, value in enumerate(values):
+        raw = _as_digest(value, size)
+        if raw is not None:
+            matrix[row] = np.frombuffer(raw, np.uint8)
+            valid[row] = True
+    return matrix, valid
+
+
+def _as_digest(value: bytes | str | None, size: int) -> bytes | None:
+    if isinstance(value, str):
+        return bytes.fromhex(value) if is_hex(value, size) else None
+    if isinstance(value, bytes | bytearray | memoryview) and len(value) == size:
+        return bytes(value)
+    return None
+
+
+def pdq_from_bits(bits: Sequence[int] | np.ndarray) -> bytes:
+    """PDQ bytes from pdqhash's 256-entry bit vector (most significant bit first, as in its hex)."""
+    vector = np.asarray(bits, dtype=np.uint8)
+    if vector.shape != (PDQ_BYTES * 8,):
+        raise ValueError(f"a PDQ hash has 256 bits, got shape {vector.shape}")
+    return np.packbits(vector).tobytes()
+
+
+def pdq_from_hex(text: str) -> bytes:
+    """PDQ bytes from the 64-hex-digit form used by Meta's tools and VICS files."""
+    if not is_hex(text, PDQ_BYTES):
+        raise ValueError(f"{text!r} is not a PDQ hash (64 hexadecimal digits)")
+    return bytes.fromhex(text)
