@@ -12,7 +12,10 @@ from orderwatch import __version__
 from orderwatch.domain.errors import OrderwatchError
 
 # Each module has `register(subparsers)`; its sub-commands set `func(args) -> int`.
-_COMMAND_MODULES: tuple[str, ...] = ("orderwatch.storage.commands",)
+_COMMAND_MODULES: tuple[str, ...] = (
+    "orderwatch.forensics.hashsets.commands",
+    "orderwatch.storage.commands",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
