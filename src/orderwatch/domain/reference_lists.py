@@ -1,0 +1,229 @@
+"""Reference lists the rules compare against: anonymity, VPN, cloud-storage and adult domains,
+software names by category, and account names that are not a person's alias.
+
+Parsers label installed software with a category from their catalogue; these names are the
+rules' own fallback for observations without one (agent app events, visits, downloads).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote_plus, urlsplit
+
+# Anonymity networks and anonymising proxies (".onion" is a top-level name: any host under it).
+ANONYMITY_DOMAINS: tuple[str, ...] = (
+    "onion",
+    "torproject.org",
+    "tails.net",
+    "tails.boum.org",
+    "geti2p.net",
+    "i2p2.de",
+    "freenetproject.org",
+    "hyphanet.org",
+    "whonix.org",
+    "kproxy.com",
+    "hidester.com",
+    "proxysite.com",
+    "hide.me",
+    "croxyproxy.com",
+    "4everproxy.com",
+)
+
+VPN_DOMAINS: tuple[str, ...] = (
+    "nordvpn.com",
+    "expressvpn.com",
+    "protonvpn.com",
+    "mullvad.net",
+    "privateinternetaccess.com",
+    "surfshark.com",
+    "windscribe.com",
+    "cyberghostvpn.com",
+    "tunnelbear.com",
+    "ipvanish.com",
+    "hidemyass.com",
+    "purevpn.com",
+    "vyprvpn.com",
+    "hotspotshield.com",
+    "torguard.net",
+    "airvpn.org",
+    "ivpn.net",
+)
+
+# Cloud storage services: domain -> the service name accounts and software use.
+CLOUD_STORAGE_DOMAINS: dict[str, str] = {
+    "mega.nz": "mega",
+    "mega.io": "mega",
+    "mega.co.nz": "mega",
+    "dropbox.com": "dropbox",
+    "dropboxusercontent.com": "dropbox",
+    "drive.google.com": "google drive",
+    "docs.google.com": "google drive",
+    "onedrive.live.com": "onedrive",
+    "1drv.ms": "onedrive",
+    "icloud.com": "icloud",
+    "box.com": "box",
+    "pcloud.com": "pcloud",
+    "mediafire.com": "mediafire",
+    "wetransfer.com": "wetransfer",
+    "sync.com": "sync",
+    "icedrive.net": "icedrive",
+    "tresorit.com": "tresorit",
+    "filen.io": "filen",
+    "terabox.com": "terabox",
+    "gofile.io": "gofile",
+    "koofr.eu": "koofr",
+    "jottacloud.com": "jottacloud",
+    "disk.yandex.com": "yandex disk",
+}
+
+# Software names (lower case, matched as whole words) by category, for the rules' fallback.
+SOFTWARE_NAMES: dict[str, tuple[str, ...]] = {
+    "encryption": (
+        "veracrypt",
+        "truecrypt",
+        "bitlocker to go",
+        "axcrypt",
+        "cryptomator",
+        "gpg4win",
+        "diskcryptor",
+        "boxcryptor",
+        "ciphershed",
+        "7-zip aes",
+        "keepass",
+    ),
+    "wiping": (
+        "ccleaner",
+        "bleachbit",
+        "eraser",
+        "sdelete",
+        "privazer",
+        "wise disk cleaner",
+        "file shredder",
+        "dban",
+        "cipher.exe",
+        "wipefile",
+        "secure eraser",
+    ),
+    "anonymity": (
+        "tor browser",
+        "tor",
+        "tails",
+        "i2p",
+        "freenet",
+        "hyphanet",
+        "whonix",
+        "orbot",
+        "onion browser",
+        "torbrowser",
+    ),
+    "vpn": (
+        "nordvpn",
+        "expressvpn",
+        "protonvpn",
+        "proton vpn",
+        "mullvad",
+        "surfshark",
+        "windscribe",
+        "cyberghost",
+        "tunnelbear",
+        "ipvanish",
+        "hotspot shield",
+        "openvpn",
+        "wireguard",
+        "private internet access",
+        "purevpn",
+        "hide.me",
+    ),
+    "cloud_storage": (
+        "mega",
+        "megasync",
+        "dropbox",
+        "google drive",
+        "onedrive",
+        "icloud",
+        "pcloud",
+        "mediafire",
+        "box drive",
+        "sync.com",
+        "icedrive",
+        "tresorit",
+    ),
+}
+
+# Account names an operating system makes itself: never a person's alias.
+BUILT_IN_ACCOUNTS: frozenset[str] = frozenset(
+    {
+        "administrator",
+        "guest",
+        "defaultaccount",
+        "wdagutilityaccount",
+        "defaultuser0",
+        "defaultuser100000",
+        "system",
+        "local service",
+        "localservice",
+        "network service",
+        "networkservice",
+        "public",
+        "default",
+        "default user",
+        "all users",
+        "utilityaccount",
+        "wsiaccount",
+        "homegroupuser$",
+        "root",
+        "nobody",
+        "daemon",
+    }
+)
+
+ADULT_DOMAINS: tuple[str, ...] = (
+    "pornhub.com",
+    "xvideos.com",
+    "xnxx.com",
+    "xhamster.com",
+    "redtube.com",
+    "youporn.com",
+    "onlyfans.com",
+    "chaturbate.com",
+    "stripchat.com",
+    "spankbang.com",
+    "eporner.com",
+    "tube8.com",
+    "brazzers.com",
+)
+
+# Hash-set categories that mean "known and harmless" (not an indecent-image match).
+KNOWN_GOOD_CATEGORIES: frozenset[str] = frozenset(
+    {"known_good", "knowngood", "nsrl", "ignorable", "benign", "whitelist", "allowlist"}
+)
+
+
+def host_of(url: str) -> str:
+    """The lower-case host of a URL (or of a bare domain), without port or trailing dot."""
+    text = url.strip()
+    if "://" not in text:
+        text = "//" + text
+    try:
+        host = urlsplit(text).hostname or ""
+    except ValueError:
+        return ""
+    return host.rstrip(".").lower()
+
+
+def domain_in(host: str, domains: tuple[str, ...] | list[str] | frozenset[str]) -> str | None:
+    """The listed domain that `host` is or is under (subdomains included), or None."""
+    for domain in domains:
+        wanted = domain.strip().lower().lstrip(".")
+        if wanted.startswith("*."):
+            wanted = wanted[2:]
+        if wanted and (host == wanted or host.endswith("." + wanted)):
+            return domain
+    return None
+
+
+def readable_url(url: str) -> str:
+    """A URL with percent-escapes and '+' decoded, so words in its path and query can match."""
+    try:
+        return unquote_plus(url)
+    except (UnicodeDecodeError, ValueError):
+        return url

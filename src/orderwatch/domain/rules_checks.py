@@ -1,0 +1,417 @@
+"""The checks behind each condition, one function per observation kind.
+
+Each check reads one observation against the compiled order (`OrderContext`) and returns the
+findings it supports; conditions the order lacks never produce findings, declared items never do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from orderwatch.domain.conditions import Condition, ConditionType
+from orderwatch.domain.lexicons import Lexicon
+from orderwatch.domain.observations import (
+    AccountObservation,
+    AppEventObservation,
+    BrowserVisitObservation,
+    DownloadObservation,
+    EncryptedContainerObservation,
+    HashMatchObservation,
+    HistoryDeletionObservation,
+    ImageObservation,
+    InstalledSoftwareObservation,
+    Observation,
+    SearchTermObservation,
+    TamperObservation,
+    TextObservation,
+    UsbDeviceObservation,
+)
+from orderwatch.domain.reference_lists import (
+    ADULT_DOMAINS,
+    ANONYMITY_DOMAINS,
+    CLOUD_STORAGE_DOMAINS,
+    KNOWN_GOOD_CATEGORIES,
+    VPN_DOMAINS,
+    domain_in,
+    host_of,
+    readable_url,
+)
+from orderwatch.domain.rules_findings import Finding, Severity
+from orderwatch.domain.rules_identity import (
+    CLOUD_SERVICES,
+    DeclaredIdentities,
+    is_built_in_account,
+    is_email,
+    is_generated_serial,
+    normalise_identifier,
+    normalise_serial,
+    normalise_service,
+)
+from orderwatch.domain.textmatch import KeywordMatcher
+
+C = ConditionType
+ADULT_SCORE_THRESHOLD = 0.8
+_ADULT_SCORE_HINTS = ("porn", "explicit", "nud", "exposed", "sexual", "nsfw")
+_HISTORY_EVENTS = ("history_cleared", "history_deleted", "private_browsing", "incognito")
+
+
+@dataclass
+class OrderContext:
+    """An order compiled for checking: its conditions, declarations and matchers."""
+
+    conditions: dict[ConditionType, Condition]
+    declared: DeclaredIdentities
+    lexicon: Lexicon | None
+    words: KeywordMatcher | None  # prohibited_words
+    apps: KeywordMatcher | None  # software families and prohibited apps, labelled
+    now: datetime | None
+
+    def has(self, condition: ConditionType) -> bool:
+        return condition in self.conditions
+
+    def finding(
+        self,
+        condition: ConditionType,
+        severity: Severity,
+        title: str,
+        obs: Observation,
+        key: str,
+        detail: str | None = None,
+    ) -> list[Finding]:
+        if condition not in self.conditions:
+            return []
+        return [Finding(condition, severity, title, (obs.id,), detail, f"{condition}:{key}")]
+
+
+def _name(text: str | None) -> str:
+    return " ".join((text or "").split()) or "unnamed"
+
+
+def check_usb(ctx: OrderContext, obs: Observation) -> list[Finding]:
+    assert isinstance(obs, UsbDeviceObservation)
+    if ctx.declared.has_serial(obs.serial):
+        return []
+    device = _name(f"{obs.vendor or ''} {obs.product or ''}".strip() or "unknown device")
+    if is_generated_serial(obs.serial):
+        if ctx.declared.has_device_named(obs.vendor, obs.product):
+            return []
+        title = f"Undeclared USB storage device: {device} (no serial number)"
+        return ctx.finding(C.DECLARE_DEVICES, Severity.MEDIUM, title, obs, f"usb:{device.lower()}")
+    serial = normalise_serial(obs.serial)
+    title = f"Undeclared USB storage device: {device} (serial {serial})"
+    severity, detail = Severity.HIGH, None
+    condition = ctx.conditions.get(C.DECLARE_DEVICES)
+    first = obs.first_seen or obs.time
+    if condition is not None and ctx.now is not None and first is not None:
+        days = condition.integer("within_days")
+        if _utc(ctx.now) - _utc(first) < timedelta(days=days):
+            severity = Severity.LOW
+            detail = f"first seen {_utc(first):%Y-%m-%d}, within the {days}-day declaration period"
+    return ctx.finding(C.DECLARE_DEVICES, severity, title, obs, f"usb:{serial}", detail)
+
+
+def check_account(ctx: OrderContext, obs: Observation) -> list[Finding]:
+    assert isinstance(obs, AccountObservation)
+    identifier = obs.identifier.strip()
+    if not identifier or is_built_in_account(identifier):
+        return []
+    service = normalise_service(obs.service)
+    found: list[Finding] = []
+    if not ctx.declared.has_account(obs.service, identifier):
+        what = "e-mail address" if is_email(identifier) else "account"
+        severity = Severity.MEDIUM if service == "windows" else Severity.HIGH
+        title = f"Undeclared {what}: {identifier} ({_name(obs.service)})"
+        key = f"account:{normalise_identifier(identifier)}"
+        if not is_email(identifier):
+            key = f"account:{service}:{normalise_identifier(identifier)}"
+        found += ctx.finding(C.DECLARE_ACCOUNTS, severity, title, obs, key)
+    if service in CLOUD_SERVICES and not ctx.declared.has_cloud_service(service):
+        title = f"Undeclared cloud storage account: {identifier} on {_name(obs.service)}"
+        found += ctx.finding(
+            C.DECLARE_CLOUD_STORAGE, Severity.MEDIUM, title, obs, f"cloud:{service}"
+        )
+    return found
+
+
+def _software(
+    ctx: OrderContext, obs: Observation, name: str, category: str | None
+) -> list[Finding]:
+    """Findings for a program seen installed or running, by its category or its name."""
+    families = {category} if category else set()
+    prohibited: list[str] = []
+    if ctx.apps is not None:
+        for hit in ctx.apps.find(name):
+            if hit.label and hit.label.startswith("app:"):
+                prohibited.append(hit.term)
+            elif hit.label:
+                families.add(hit.label)
+    found: list[Finding] = []
+    shown = _name(name)
+    key = f"software:{shown.lower()}"
+    if families & {"encryption", "wiping"}:
+        kind = "Encryption" if "encryption" in families else "Wiping"
+        found += ctx.finding(
+            C.NO_ENCRYPTION_OR_WIPING, Severity.HIGH, f"{kind} software: {shown}", obs, key
+        )
+    if "wiping" in families:
+        found += ctx.finding(
+            C.RETAIN_HISTORY,
+            Severity.HIGH,
+            f"Wiping software that can delete history: {shown}",
+            obs,
+            key,
+        )
+    if families & {"anonymity", "vpn"} and not _allowed(ctx, name):
+        anonymity = "anonymity" in families
+        severity = Severity.HIGH if anonymity else Severity.MEDIUM
+        kind = "Anonymity" if anonymity else "VPN"
+        found += ctx.finding(C.NO_ANONYMISATION, severity, f"{kind} software: {shown}", obs, key)
+    if "cloud_storage" in families and not _declared_cloud(ctx, name):
+        found += ctx.finding(
+            C.DECLARE_CLOUD_STORAGE,
+            Severity.MEDIUM,
+            f"Undeclared cloud storage software: {shown}",
+            obs,
+            key,
+        )
+    for app in prohibited:
+        found += ctx.finding(
+            C.PROHIBITED_APPS_OR_SITES,
+            Severity.HIGH,
+            f"Prohibited app: {shown} ({app})",
+            obs,
+            f"app:{app.lower()}",
+        )
+    return found
+
+
+def _allowed(ctx: OrderContext, name_or_host: str) -> bool:
+    condition = ctx.conditions.get(C.NO_ANONYMISATION)
+    if condition is None:
+        return False
+    text = name_or_host.lower()
+    for allowed in condition.strings("allow"):
+        item = allowed.lower().strip()
+        if item and (item in text or domain_in(text, (item,))):
+            return True
+    return False
+
+
+def _declared_cloud(ctx: OrderContext, name: str) -> bool:
+    lowered = name.lower()
+    return any(
+        service in lowered or lowered in service
+        for service in CLOUD_SERVICES
+        if ctx.declared.has_cloud_service(service)
+    )
+
+
+def check_software(ctx: OrderContext, obs: Observation) -> list[Finding]:
+    assert isinstance(obs, InstalledSoftwareObservation)
+    return _software(ctx, obs, obs.name, obs.category)
+
+
+def check_app_event(ctx: OrderContext, obs: Observation) -> list[Finding]:
+    assert isinstance(obs, AppEventObservation)
+    found = _software(ctx, obs, obs.app, None)
+    event = obs.event.lower()
+    if any(marker in event for marker in _HISTORY_EVENTS):
+        title = f"History deletion or private browsing in {_name(obs.app)}: {obs.event}"
+        found += ctx.finding(
+            C.RETAIN_HISTORY,
+            Severity.HIGH,
+            title,
+            obs,
+            f"history:{obs.app.lower()}:{event}",
+            obs.detail,
+        )
+    return found
+
+
+def _site(ctx: OrderContext, obs: Observation, url: str, verb: str) -> list[Finding]:
+    """Findings for a URL visited or downloaded: anonymity, cloud, adult and prohibited sites."""
+    host = host_of(url)
+    found: list[Finding] = []
+    if not host:
+        return found
+    anonymity = domain_in(host, ANONYMITY_DOMAINS)
+    vpn = domain_in(host, VPN_DOMAINS)
+    if (anonymity or vpn) and not _allowed(ctx, host):
+        severity = Severity.HIGH if anonymity else Severity.MEDIUM
+        kind = "anonymity network or proxy" if anonymity else "VPN provider"
+        listed = anonymity or vpn or host
+        title = f"{verb} {kind}: {host}"
+        found += ctx.finding(C.NO_ANONYMISATION, severity, title, obs, f"site:{listed}", url)
+    cloud = domain_in(host, tuple(CLOUD_STORAGE_DOMAINS))
+    if cloud and not ctx.declared.has_cloud_service(CLOUD_STORAGE_DOMAINS[cloud]):
+        title = f"{verb} undeclared cloud storage: {CLOUD_STORAGE_DOMAINS[cloud]} ({host})"
+        found += ctx.finding(
+            C.DECLARE_CLOUD_STORAGE, Severity.MEDIUM, title, obs, f"cloud:{cloud}", url
+        )
+    adult_condition = ctx.conditions.get(C.NO_ADULT_PORNOGRAPHY)
+    if adult_condition is not None:
+        adult = domain_in(host, (*adult_condition.strings("domains"), *ADULT_DOMAINS))
+        if adult:
+            title = f"{verb} adult pornography site: {host}"
+            found += ctx.finding(
+                C.NO_ADULT_PORNOGRAPHY, Severity.MEDIUM, title, obs, f"site:{adult}", url
+            )
+    sites = ctx.conditions.get(C.PROHIBITED_APPS_OR_SITES)
+    if sites is not None:
+        prohibited = domain_in(host, sites.strings("domains"))
+        if prohibited:
+            title = f"{verb} prohibited site: {host}"
+            found += ctx.finding(
+                C.PROHIBITED_APPS_OR_SITES, Severity.HIGH, title, obs, f"site:{prohibited}", url
+            )
+    return found
+
+
+def _words(ctx: OrderContext, obs: Observation, text: str | None, where: str) -> list[Finding]:
+    """Prohibited words of the order, and grooming indicators in conversations and searches."""
+    if not text:
+        return []
+    found: list[Finding] = []
+    if ctx.words is not None:
+        for hit in ctx.words.find(text):
+            title = f'Prohibited word "{hit.term}" in {where}'
+            quote = text[hit.start : hit.end]
+            found += ctx.finding(
+                C.PROHIBITED_WORDS,
+                Severity.MEDIUM,
+                title,
+                obs,
+                f"word:{hit.term.lower()}",
+                f'"{quote}"',
+            )
+    return found
+
+
+def _grooming(ctx: OrderContext, obs: Observation, text: str, where: str) -> list[Finding]:
+    if ctx.lexicon is None or not ctx.has(C.NO_CONTACT_WITH_CHILDREN) or not text:
+        return []
+    found: list[Finding] = []
+    for hit in ctx.lexicon.matcher.find(text):
+        category = ctx.lexicon.category(hit.label or "")
+        title = f"Possible grooming indicator in {where}: {category.label.lower()}"
+        found += ctx.finding(
+            C.NO_CONTACT_WITH_CHILDREN,
+            Severity(category.severity),
+            title,
+            obs,
+            f"grooming:{category.name}",
+            f'"{text[hit.start : hit.end]}"',
+        )
+    return found
+
+
+def check_visit(ctx: OrderContext, obs: Observation) -> list[Finding]:
+    assert isinstance(obs, BrowserVisitObservation)
+    found = _site(ctx, obs, obs.url, "Visited")
+    found += _words(ctx, obs, readable_url(obs.url), "a visited address")
+    found += _words(ctx, obs, obs.title, "a page title")
+    if obs.recovered:
+        title = f"Deleted browsing history recovered ({_name(obs.browser)})"
+        found += ctx.finding(
+            C.RETAIN_HISTORY,
+            Severity.HIGH,
+            title,
+            obs,
+            f"recovered:{obs.browser.lower()}:{obs.profile or ''}",
+            obs.url,
+        )
+    return found
+
+
+def check_download(ctx: OrderContext, obs: Observation) -> list[Finding]:
+    assert isinstance(obs, DownloadObservation)
+    return _site(ctx, obs, obs.url, "Downloaded from") + _words(
+        ctx, obs, readable_url(obs.url), "a download address"
+    )
+
+
+def check_search(ctx: OrderContext, obs: Observation) -> list[Finding]:
+    assert isinstance(obs, SearchTermObservation)
+    where = f"a {_name(obs.engine)} search"
+    return _words(ctx, obs, obs.term, where) + _grooming(ctx, obs, obs.term, where)
+
+
+def check_text(ctx: OrderContext, obs: Observation) -> list[Finding]:
+    assert isinstance(obs, TextObservation)
+    where = f"{_name(obs.app)} text"
+    return _words(ctx, obs, obs.text, where) + _grooming(ctx, obs, obs.text, where)
+
+
+def check_history_deletion(ctx: OrderContext, obs: Observation) -> list[Finding]:
+    assert isinstance(obs, HistoryDeletionObservation)
+    title = f"History deletion in {_name(obs.browser)}: {obs.indicator.replace('_', ' ')}"
+    key = f"history:{obs.browser.lower()}:{obs.indicator}"
+    return ctx.finding(C.RETAIN_HISTORY, Severity.HIGH, title, obs, key, obs.detail)
+
+
+def check_container(ctx: OrderContext, obs: Observation) -> list[Finding]:
+    assert isinstance(obs, EncryptedContainerObservation)
+    title = f"Possible encrypted container: {obs.path} ({obs.size:,} bytes)"
+    detail = f"entropy {obs.entropy:.3f} bits per byte, no known file signature"
+    return ctx.finding(
+        C.NO_ENCRYPTION_OR_WIPING, Severity.HIGH, title, obs, f"container:{obs.path}", detail
+    )
+
+
+def check_hash_match(ctx: OrderContext, obs: Observation) -> list[Finding]:
+    assert isinstance(obs, HashMatchObservation)
+    category = (obs.category or "").strip()
+    if category.lower().replace(" ", "_") in KNOWN_GOOD_CATEGORIES:
+        return []
+    shown = f"category {category}" if category else "uncategorised"
+    how = "PDQ near match" if obs.method == "pdq" else f"{obs.method} match"
+    title = f"Known indecent image ({shown}) in hash set {obs.hashset}"
+    detail = f"{obs.path} ({how}" + (f", distance {obs.distance})" if obs.method == "pdq" else ")")
+    key = f"hash:{obs.hashset}:{category or 'none'}"
+    return ctx.finding(C.NO_INDECENT_IMAGES, Severity.CRITICAL, title, obs, key, detail)
+
+
+def check_image(ctx: OrderContext, obs: Observation) -> list[Finding]:
+    assert isinstance(obs, ImageObservation)
+    scores = {
+        k: v for k, v in obs.scores.items() if any(h in k.lower() for h in _ADULT_SCORE_HINTS)
+    }
+    if not scores:
+        return []
+    label, score = max(scores.items(), key=lambda item: item[1])
+    if score < ADULT_SCORE_THRESHOLD:
+        return []
+    title = "Image classified as adult pornography"
+    detail = f"{obs.path} ({label} {score:.2f})"
+    return ctx.finding(C.NO_ADULT_PORNOGRAPHY, Severity.MEDIUM, title, obs, "image", detail)
+
+
+def check_tamper(ctx: OrderContext, obs: Observation) -> list[Finding]:
+    assert isinstance(obs, TamperObservation)
+    title = f"Monitoring tampered with: {obs.event.replace('_', ' ')}"
+    return ctx.finding(
+        C.KEEP_MONITORING, Severity.HIGH, title, obs, f"tamper:{obs.event}", obs.detail
+    )
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+CHECKS: dict[str, Callable[[OrderContext, Observation], list[Finding]]] = {
+    "usb_device": check_usb,
+    "account": check_account,
+    "installed_software": check_software,
+    "app_event": check_app_event,
+    "browser_visit": check_visit,
+    "download": check_download,
+    "search_term": check_search,
+    "text": check_text,
+    "history_deletion": check_history_deletion,
+    "encrypted_container": check_container,
+    "hash_match": check_hash_match,
+    "image": check_image,
+    "tamper": check_tamper,
+}
