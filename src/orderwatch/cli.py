@@ -13,6 +13,7 @@ from orderwatch.domain.errors import OrderwatchError
 
 # Each module has `register(subparsers)`; its sub-commands set `func(args) -> int`.
 _COMMAND_MODULES: tuple[str, ...] = (
+    "orderwatch.triage.commands",
     "orderwatch.forensics.hashsets.commands",
     "orderwatch.storage.commands",
 )

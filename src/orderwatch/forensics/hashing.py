@@ -178,6 +178,8 @@ def pdq_hash(content: bytes) -> tuple[bytes, int]:
                 pixels = np.asarray(image.convert("RGB"), dtype=np.uint8)
     except ImageDecodeError:
         raise
+    except Image.UnidentifiedImageError:
+        raise ImageDecodeError("cannot decode image: no image decoder recognises it") from None
     except Exception as error:  # Pillow raises many types for bad data
         raise ImageDecodeError(f"cannot decode image: {type(error).__name__}: {error}") from None
     if pixels.ndim != 3 or min(pixels.shape[:2]) < 1:

@@ -1,0 +1,260 @@
+"""A triage run: open sources, walk, schedule files over workers, stream the inventory, report.
+
+The parent walks every source (metadata only), sorts files largest first, batches the small ones,
+and hands batches to an executor. Results are matched against the hash sets and written to
+inventory.jsonl as they arrive; observations, findings and errors go to report.json and the HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from orderwatch.domain.errors import InvalidInputError, Problem
+from orderwatch.domain.observations import HashMatchObservation
+from orderwatch.tasks.executor import Executor, TaskFailure, create_executor
+from orderwatch.triage.findings import evaluate_order, load_order, order_summary
+from orderwatch.triage.matching import match_results
+from orderwatch.triage.progress import Progress, SilentProgress
+from orderwatch.triage.records import Batch, BatchResult, ErrorRecord, FileResult, FileTask
+from orderwatch.triage.report import RunFacts, build_report, file_sha256, write_report
+from orderwatch.triage.worker import WorkerOptions, init_worker, run_batch
+
+BATCH_BYTES = 16 * 1024 * 1024  # small files are grouped up to this many bytes ...
+BATCH_FILES = 256  # ... or this many files per task
+OUTPUT_FILES = ("report.json", "inventory.jsonl", "report.html", "report.pdf")
+
+ExecutorFactory = Callable[..., Executor]
+
+
+@dataclass
+class TriageOptions:
+    """One `orderwatch triage` invocation."""
+
+    sources: list[Path]
+    out: Path
+    hashsets: list[Path] = field(default_factory=list)
+    order: Path | None = None
+    workers: int | None = None
+    quick: bool = False
+    pdf: bool = False
+    command_line: list[str] = field(default_factory=lambda: list(sys.argv))
+    worker_options: WorkerOptions = field(default_factory=WorkerOptions)
+
+
+@dataclass
+class TriageOutcome:
+    """Where the outputs went and the figures a caller may print."""
+
+    out: Path
+    report: dict[str, Any]
+
+
+def run_triage(
+    options: TriageOptions,
+    progress: Progress | None = None,
+    executor_factory: ExecutorFactory = create_executor,
+) -> TriageOutcome:
+    """Run one triage end to end. Bad input raises an OrderwatchError before any work starts."""
+    from orderwatch.forensics import sources as evidence
+
+    progress = progress or SilentProgress()
+    _check_out_dir(options)
+    opened = [evidence.open_source(path) for path in options.sources]
+    collection = _load_hashsets(options.hashsets)
+    order = load_order(options.order) if options.order is not None else None
+    facts = RunFacts(
+        started=datetime.now(UTC),
+        command_line=list(options.command_line),
+        workers=options.workers or 0,
+        quick=options.quick,
+        hashsets=[{"path": str(p), "sha256": file_sha256(p)} for p in options.hashsets],
+        order=order_summary(order, options.order) if order and options.order else None,
+    )
+    facts.sources = [_source_entry(source) for source in opened]
+    quick_sizes = collection.sizes() if options.quick and collection is not None else None
+    tasks = list(_walk(opened, options, facts, quick_sizes))
+    batches = plan_batches(tasks, _verifications(opened, facts))
+    executor = executor_factory(
+        options.workers,
+        init_worker,
+        (options.worker_options,),
+        ("orderwatch.triage.worker",),
+    )
+    facts.workers = executor.workers
+    options.out.mkdir(parents=True, exist_ok=True)
+    progress.start(len(tasks), sum(int(t.record.size or 0) for t in tasks))
+    try:
+        with open(options.out / "inventory.jsonl", "w", encoding="utf-8") as inventory:
+            for outcome in executor.map_unordered(run_batch, batches):
+                _collect(outcome, facts, collection, inventory, progress)
+    finally:
+        executor.close()
+        progress.stop()
+    if order is not None:
+        facts.findings = evaluate_order(order, facts.observations, facts.started)
+    facts.finished = datetime.now(UTC)
+    report = build_report(facts)
+    write_report(options.out / "report.json", report)
+    from orderwatch.triage.html import render_html, write_pdf
+
+    html = render_html(report, facts.archives)
+    (options.out / "report.html").write_text(html, encoding="utf-8")
+    if options.pdf:
+        write_pdf(html, options.out / "report.pdf")
+    return TriageOutcome(options.out, report)
+
+
+def _check_out_dir(options: TriageOptions) -> None:
+    out = options.out.resolve()
+    existing = [name for name in OUTPUT_FILES if (out / name).exists()]
+    if existing:
+        raise InvalidInputError(
+            str(options.out),
+            [Problem(0, f"already holds {', '.join(existing)}; choose a new --out directory")],
+        )
+    for source in options.sources:
+        root = source.resolve()
+        if root.is_dir() and (out == root or root in out.parents):
+            raise InvalidInputError(
+                str(options.out), [Problem(0, f"is inside the source {source}; write elsewhere")]
+            )
+
+
+def _load_hashsets(paths: list[Path]) -> Any:
+    if not paths:
+        return None
+    from orderwatch.forensics.hashsets import load_hashsets
+
+    return load_hashsets(list(paths))
+
+
+def _source_entry(source: Any) -> dict[str, Any]:
+    info = source.info
+    entry = {
+        "path": str(info.path),
+        "format": info.format,
+        "size": info.size,
+        "md5": info.md5,
+        "sha1": info.sha1,
+        "verified": info.verified,
+    }
+    for extra in ("volumes", "snapshots"):
+        value = getattr(info, extra, None)
+        entry[extra] = _jsonable(value)
+    return entry
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "to_dict"):
+        return _jsonable(value.to_dict())
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: _jsonable(getattr(value, k)) for k in value.__dataclass_fields__}
+    return str(value)
+
+
+def _walk(
+    opened: list[Any], options: TriageOptions, facts: RunFacts, quick_sizes: Any
+) -> Iterator[FileTask]:
+    """Every file of every source as a task; walk errors go straight to the report."""
+    from orderwatch.forensics.sources import WalkError
+
+    for index, source in enumerate(opened):
+        name = str(source.info.path)
+        for item in source.walk():
+            if isinstance(item, WalkError):
+                facts.errors.append(ErrorRecord(item.path, item.stage, item.message, name))
+                continue
+            hash_all = quick_sizes is None or int(item.size or 0) in quick_sizes
+            yield FileTask(index, name, item, hash_all)
+
+
+def _verifications(opened: list[Any], facts: RunFacts) -> list[Batch]:
+    """A verification task for each image whose stored hash is not yet checked."""
+    batches = []
+    for index, source in enumerate(opened):
+        if source.info.verified is None and source.info.format == "ewf":
+            batches.append(Batch(verify_source=index, verify_path=facts.sources[index]["path"]))
+    return batches
+
+
+def plan_batches(tasks: list[FileTask], first: list[Batch] | None = None) -> list[Batch]:
+    """Largest files first, each alone; small files grouped so per-task overhead stays low."""
+    ordered = sorted(tasks, key=lambda t: (-int(t.record.size or 0), t.source_index, t.record.path))
+    batches = list(first or [])
+    group: list[FileTask] = []
+    group_bytes = 0
+    for task in ordered:
+        size = int(task.record.size or 0)
+        if size >= BATCH_BYTES // 2:
+            batches.append(Batch(files=(task,)))
+            continue
+        if group and (group_bytes + size > BATCH_BYTES or len(group) >= BATCH_FILES):
+            batches.append(Batch(files=tuple(group)))
+            group, group_bytes = [], 0
+        group.append(task)
+        group_bytes += size
+    if group:
+        batches.append(Batch(files=tuple(group)))
+    return batches
+
+
+def _collect(
+    outcome: BatchResult | TaskFailure[Batch],
+    facts: RunFacts,
+    collection: Any,
+    inventory: IO[str],
+    progress: Progress,
+) -> None:
+    """Fold one batch's results into the run: match, write inventory lines, keep observations."""
+    if isinstance(outcome, TaskFailure):
+        for task in outcome.item.files:
+            facts.errors.append(
+                ErrorRecord(task.record.path, "worker", outcome.message, task.source)
+            )
+        if outcome.item.verify_source is not None:
+            path = facts.sources[outcome.item.verify_source]["path"]
+            facts.errors.append(ErrorRecord(path, "verify", outcome.message, path))
+        progress.advance(len(outcome.item.files), outcome.item.size)
+        return
+    if outcome.verify_source is not None:
+        facts.sources[outcome.verify_source]["verified"] = outcome.verified
+    facts.errors.extend(outcome.errors)
+    matched = (
+        match_results(collection, outcome.files)
+        if collection is not None
+        else [[]] * len(outcome.files)
+    )
+    for result, observations in zip(outcome.files, matched, strict=True):
+        _collect_file(result, observations, facts)
+        inventory.write(json.dumps(result.inventory, ensure_ascii=False) + "\n")
+    progress.advance(len(outcome.files), sum(r.inventory["size"] for r in outcome.files))
+
+
+def _collect_file(result: FileResult, matched: list[HashMatchObservation], facts: RunFacts) -> None:
+    entry = result.inventory
+    facts.files += 1
+    facts.deleted_files += int(entry["deleted"])
+    facts.bytes_hashed += result.bytes_hashed
+    facts.files_hashed += int(entry["hashed"])
+    facts.errors.extend(result.errors)
+    facts.observations.extend(result.observations)
+    if matched:
+        facts.hash_matches += 1
+        facts.observations.extend(matched)
+        for category in {m.category or "uncategorised" for m in matched}:
+            facts.category_counts[category] = facts.category_counts.get(category, 0) + 1
+    archive = entry.get("archive")
+    if archive:
+        facts.archives.append({"source": entry["source"], "path": entry["path"], **archive})

@@ -1,0 +1,131 @@
+"""report.json: the triage output contract (DESIGN.md), plus who ran what, when and how.
+
+The contract's keys come first and never change meaning; the extra keys only add.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+import platform
+import socket
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from orderwatch import __version__
+from orderwatch.domain.observations import Observation, format_time
+from orderwatch.triage.records import ErrorRecord
+
+TOOL_NAME = "orderwatch"
+
+
+@dataclass
+class RunFacts:
+    """Everything the report states, gathered during the run."""
+
+    started: datetime
+    command_line: list[str]
+    workers: int
+    quick: bool
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    hashsets: list[dict[str, Any]] = field(default_factory=list)
+    order: dict[str, Any] | None = None
+    finished: datetime | None = None
+    files: int = 0
+    deleted_files: int = 0
+    files_hashed: int = 0
+    bytes_hashed: int = 0
+    hash_matches: int = 0
+    observations: list[Observation] = field(default_factory=list)
+    findings: list[Any] = field(default_factory=list)
+    errors: list[ErrorRecord] = field(default_factory=list)
+    category_counts: dict[str, int] = field(default_factory=dict)
+    archives: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        end = self.finished or datetime.now(UTC)
+        return round((end - self.started).total_seconds(), 3)
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of an input file (hash set, order), so a third party can check they had the same."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def run_user() -> str:
+    """The operating-system account running the triage."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry in some containers
+        return str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+
+
+def sorted_observations(observations: list[Observation]) -> list[Observation]:
+    """Timeline order: dated first by time, then undated; ties by kind and id (stable output)."""
+    return sorted(
+        observations,
+        key=lambda o: (o.time is None, format_time(o.time) or "", o.kind, o.id),
+    )
+
+
+def sorted_errors(errors: list[ErrorRecord]) -> list[ErrorRecord]:
+    return sorted(errors, key=lambda e: (e.source or "", e.path, e.stage, e.message))
+
+
+def build_report(facts: RunFacts) -> dict[str, Any]:
+    """The report.json document."""
+    observations = sorted_observations(facts.observations)
+    errors = sorted_errors(facts.errors)
+    return {
+        "tool": {"name": TOOL_NAME, "version": __version__},
+        "sources": facts.sources,
+        "summary": {
+            "files": facts.files,
+            "deleted_files": facts.deleted_files,
+            "bytes_hashed": facts.bytes_hashed,
+            "seconds": facts.seconds,
+            "hash_matches": facts.hash_matches,
+            "errors": len(errors),
+            "files_hashed": facts.files_hashed,
+            "observations": len(observations),
+            "findings": len(facts.findings),
+            "quick": facts.quick,
+            "match_categories": dict(sorted(facts.category_counts.items())),
+        },
+        "findings": [f.to_dict() for f in facts.findings],
+        "observations": [o.to_dict() for o in observations],
+        "errors": [e.to_dict() for e in errors],
+        "mode": "quick" if facts.quick else "full",
+        "order": facts.order,
+        "hashsets": facts.hashsets,
+        "provenance": {
+            "tool": TOOL_NAME,
+            "tool_version": __version__,
+            "user": run_user(),
+            "host": socket.gethostname(),
+            "started": format_time(facts.started),
+            "finished": format_time(facts.finished),
+            "command_line": facts.command_line,
+            "workers": facts.workers,
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "mode": "quick" if facts.quick else "full",
+        },
+    }
+
+
+def write_report(path: Path, report: dict[str, Any]) -> None:
+    """Write report.json (UTF-8, indented, keys in contract order)."""
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(report, handle, indent=2, ensure_ascii=False)
+        handle.write("\n")

@@ -1,0 +1,220 @@
+"""The work each triage worker process does: read, hash, type, PDQ, detectors and parsers per file.
+
+A worker holds one dfvfs resolver context, one read buffer and the sources it has reopened (for
+parsers that need sibling files). It returns observations and errors; it never writes output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from orderwatch.forensics.filetypes import IMAGE_TYPES_DECODABLE, FileType, detect_type
+from orderwatch.forensics.hashing import (
+    CHUNK_SIZE,
+    ENTROPY_SAMPLE,
+    Digest,
+    ImageDecodeError,
+    hash_stream,
+    pdq_hash,
+    read_head,
+)
+from orderwatch.forensics.parsers.interface import ParserMediator
+from orderwatch.triage.hidden import FileFacts, detect_hidden_material, list_archive
+from orderwatch.triage.records import (
+    Batch,
+    BatchResult,
+    ErrorRecord,
+    FileResult,
+    FileTask,
+    base_inventory,
+    time_value,
+)
+
+MAX_IMAGE_BYTES = 64 * 1024 * 1024  # larger images are hashed but not decoded for PDQ
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """What every file gets; fixed for a run and sent to each worker once."""
+
+    pdq: bool = True
+    parsers: bool = True
+    archives: bool = True
+    entropy_sample: int | None = ENTROPY_SAMPLE
+    max_image_bytes: int = MAX_IMAGE_BYTES
+
+
+@dataclass
+class _WorkerState:
+    options: WorkerOptions
+    context: Any
+    buffer: bytearray = field(default_factory=lambda: bytearray(CHUNK_SIZE))
+
+
+_state: _WorkerState | None = None
+
+
+def init_worker(options: WorkerOptions) -> None:
+    """Called once in each worker process: its own resolver context and buffer."""
+    global _state
+    from orderwatch.forensics import sources
+
+    _state = _WorkerState(options, sources.new_resolver_context())
+
+
+def run_batch(batch: Batch) -> BatchResult:
+    """Examine every file of a batch (or verify a source); per-file failures become errors."""
+    state = _state
+    if state is None:
+        init_worker(WorkerOptions())
+        state = _state
+    assert state is not None
+    result = BatchResult(verify_source=batch.verify_source)
+    if batch.verify_path is not None:
+        result.verified, error = _verify(batch.verify_path)
+        if error is not None:
+            result.errors.append(error)
+    for task in batch.files:
+        result.files.append(examine_file(state, task))
+    return result
+
+
+def _verify(path: str) -> tuple[bool | None, ErrorRecord | None]:
+    from orderwatch.forensics import sources
+
+    try:
+        with sources.open_source(Path(path)) as source:
+            verified = source.verify()
+            problem = source.verification_problem
+    except Exception as error:  # a truncated image fails verification; the run goes on
+        return False, ErrorRecord(path, "verify", f"{type(error).__name__}: {error}", path)
+    if verified is False:
+        return False, ErrorRecord(path, "verify", problem or "stored hash does not match", path)
+    return verified, None
+
+
+def examine_file(state: _WorkerState, task: FileTask) -> FileResult:
+    """Everything about one file that needs its content."""
+    from orderwatch.forensics import sources
+
+    record = task.record
+    entry = base_inventory(task)
+    result = FileResult(task.source_index, entry)
+    options = state.options
+    detected: FileType | None = None
+    digest: Digest | None = None
+    try:
+        stream: BinaryIO = sources.open_file(record.locator, state.context)
+    except Exception as error:
+        result.errors.append(_error(task, "open", error))
+        return result
+    try:
+        if not task.hash_all:
+            detected = detect_type(read_head(stream))
+            if _wants_pdq(options, detected, entry["size"]):
+                stream.seek(0)
+                digest = _hash(state, stream, entry["size"])
+        else:
+            digest = _hash(state, stream, entry["size"])
+        if digest is not None:
+            detected = digest.type
+            entry.update(md5=digest.md5, sha1=digest.sha1, sha256=digest.sha256, hashed=True)
+            entry["entropy"] = digest.entropy
+            entry["size_read"] = digest.size
+            result.bytes_hashed = digest.size
+        if options.archives and detected is not None and detected.name in ("zip", "tar"):
+            _list_archive(task, stream, detected, entry, result)
+    except Exception as error:  # an unreadable sector or a back-end error on this file only
+        result.errors.append(_error(task, "read", error))
+    finally:
+        stream.close()
+    entry["type"] = detected.name if detected is not None else None
+    facts = _facts(task, detected, entry)
+    found = detect_hidden_material(facts)
+    entry["extension_mismatch"] = any(o.kind == "signature_mismatch" for o in found)
+    result.observations.extend(found)
+    if digest is not None and digest.content is not None:
+        _add_pdq(task, digest.content, entry, result)
+    if options.parsers:
+        _run_parsers(state, task, result)
+    return result
+
+
+def _wants_pdq(options: WorkerOptions, detected: FileType | None, size: int) -> bool:
+    return (
+        options.pdq
+        and detected is not None
+        and detected.name in IMAGE_TYPES_DECODABLE
+        and size <= options.max_image_bytes
+    )
+
+
+def _hash(state: _WorkerState, stream: BinaryIO, size: int) -> Digest:
+    options = state.options
+    return hash_stream(
+        stream,
+        size,
+        keep_content=lambda detected: _wants_pdq(options, detected, size),
+        buffer=state.buffer,
+        entropy_sample=options.entropy_sample,
+    )
+
+
+def _add_pdq(task: FileTask, content: bytes, entry: dict[str, Any], result: FileResult) -> None:
+    try:
+        pdq, quality = pdq_hash(content)
+    except ImageDecodeError as error:
+        result.errors.append(ErrorRecord(task.record.path, "pdq", str(error), task.source))
+        return
+    entry["pdq"] = pdq.hex()
+    entry["pdq_quality"] = quality
+    result.pdq = pdq
+
+
+def _list_archive(
+    task: FileTask, stream: BinaryIO, detected: FileType, entry: dict[str, Any], result: FileResult
+) -> None:
+    try:
+        stream.seek(0)
+        entry["archive"] = list_archive(stream, detected.name)
+    except Exception as error:  # a damaged or truncated archive
+        result.errors.append(_error(task, "archive", error))
+
+
+def _facts(task: FileTask, detected: FileType | None, entry: dict[str, Any]) -> FileFacts:
+    return FileFacts(
+        source=task.source,
+        path=entry["path"],
+        size=entry["size"],
+        inode=entry["inode"],
+        detected=detected,
+        entropy=entry["entropy"],
+        hidden=entry["hidden"],
+        system=entry["system"],
+        deleted=entry["deleted"],
+        mtime=time_value(getattr(task.record, "mtime", None)),
+    )
+
+
+def _run_parsers(state: _WorkerState, task: FileTask, result: FileResult) -> None:
+    from orderwatch.forensics import sources
+    from orderwatch.forensics.parsers import registry
+
+    if not registry.parsers_for(task.record.path):
+        return
+    artefact = sources.ImageArtefact(task.record, state.context)
+    mediator = ParserMediator(source=task.source)
+    registry.parse(artefact, mediator)
+    result.observations.extend(mediator.observations)
+    for problem in mediator.errors:
+        stage = f"parse:{problem.parser}"
+        result.errors.append(ErrorRecord(problem.path, stage, problem.message, task.source))
+
+
+def _error(task: FileTask, stage: str, error: BaseException) -> ErrorRecord:
+    message = str(error) or type(error).__name__
+    if not isinstance(error, OSError):
+        message = f"{type(error).__name__}: {message}"
+    return ErrorRecord(task.record.path, stage, message, task.source)

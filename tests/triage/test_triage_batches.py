@@ -1,0 +1,57 @@
+"""Scheduling: largest files first and alone, small files grouped, verification before all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orderwatch.triage.engine import BATCH_BYTES, BATCH_FILES, plan_batches
+from orderwatch.triage.records import Batch, FileTask
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Record:
+    path: str
+    size: int
+
+
+def _tasks(sizes: list[int]) -> list[FileTask]:
+    return [FileTask(0, "/src", Record(f"/f{i:05d}", size)) for i, size in enumerate(sizes)]
+
+
+def test_big_files_go_first_each_alone_in_size_order() -> None:
+    batches = plan_batches(_tasks([10, 50 * MIB, 3, 20 * MIB, 9 * MIB]))
+    assert [[t.record.size for t in b.files] for b in batches] == [
+        [50 * MIB],
+        [20 * MIB],
+        [9 * MIB],
+        [10, 3],
+    ]
+
+
+def test_small_files_are_grouped_within_the_byte_and_count_limits() -> None:
+    sizes = [64 * 1024] * 1000 + [100] * 600
+    batches = plan_batches(_tasks(sizes))
+    assert sum(len(b.files) for b in batches) == len(sizes)
+    assert all(len(b.files) <= BATCH_FILES for b in batches)
+    assert all(b.size <= BATCH_BYTES for b in batches)
+    assert batches[0].files[0].record.size == 64 * 1024
+    assert [len(b.files) for b in batches] == [256, 256, 256, 256, 256, 256, 64]
+    assert {t.record.size for t in batches[3].files} == {64 * 1024, 100}  # the tail fills up
+
+
+def test_verification_comes_before_every_file() -> None:
+    verify = Batch(verify_source=0, verify_path="/evidence/disk.E01")
+    batches = plan_batches(_tasks([5, 40 * MIB]), [verify])
+    assert batches[0] is verify
+    assert batches[1].files[0].record.size == 40 * MIB
+
+
+def test_the_plan_is_deterministic_for_equal_sizes() -> None:
+    tasks = _tasks([100] * 10)
+    once = plan_batches(tasks)
+    again = plan_batches(list(reversed(tasks)))
+    assert [[t.record.path for t in b.files] for b in once] == [
+        [t.record.path for t in b.files] for b in again
+    ]
