@@ -63,6 +63,8 @@ def test_match_many_agrees_with_a_plain_set(tmp_path: Path) -> None:
     truth = {bytes(row) for row in known}
     assert [bool(r) for r in results] == [q in truth for q in md5s]
     assert sum(map(len, results)) == len(truth)
+    # One file at a time takes a plain-Python path; it must give the same answers.
+    assert [collection.match(q, None, None) for q in md5s] == results
 
 
 def test_long_bucket_and_shared_prefix_lookups_directly() -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from orderwatch.forensics.hashsets.builder import build_index_arrays
-from orderwatch.forensics.hashsets.digests import digest_matrix
+from orderwatch.forensics.hashsets.digests import as_digest, digest_matrix
 from orderwatch.forensics.hashsets.exact import DigestTable
 from orderwatch.forensics.hashsets.importers import detect_format
 from orderwatch.forensics.hashsets.model import (
@@ -41,6 +42,7 @@ class HashSet:
         self.pdq = PdqIndex(arrays) if "pdq.hashes" in arrays else None
         self.size_array: np.ndarray = arrays.get("sizes", np.empty(0, np.uint64))
         self.photodna_count = len(arrays.get("photodna.meta", ()))
+        self._matches: dict[tuple[int, str, int], HashSetMatch] = {}
 
     @property
     def total_hashes(self) -> int:
@@ -48,9 +50,16 @@ class HashSet:
         return sum(len(t) for t in self.tables.values()) + (len(self.pdq) if self.pdq else 0)
 
     def describe(self, meta: int, method: str, distance: int = 0) -> HashSetMatch:
-        """The match for an entry's tag."""
-        category = self.categories[meta & CATEGORY_MASK] or None
-        return HashSetMatch(self.name, category, method, distance, bool(meta & KNOWN_GOOD_BIT))
+        """The match for an entry's tag (immutable, so equal matches share one object)."""
+        key = (meta, method, distance)
+        match = self._matches.get(key)
+        if match is None:
+            category = self.categories[meta & CATEGORY_MASK] or None
+            known_good = bool(meta & KNOWN_GOOD_BIT)
+            match = self._matches[key] = HashSetMatch(
+                self.name, category, method, distance, known_good
+            )
+        return match
 
 
 class HashSetCollection:
@@ -67,7 +76,25 @@ class HashSetCollection:
     ) -> list[HashSetMatch]:
         """Exact matches of one file (one per hash set, strongest method). `size` is not needed:
         a digest match decides; it is accepted so inventory records can be passed straight in."""
-        return self.match_many([md5], [sha1], [sha256])[0]
+        given = {"sha256": sha256, "sha1": sha1, "md5": md5}
+        digests = {
+            algorithm: as_digest(given[algorithm], size)
+            for algorithm, size in EXACT_ALGORITHMS.items()
+        }
+        found: list[HashSetMatch] = []
+        matched: set[int] = set()
+        for algorithm, digest in digests.items():  # strongest first, as match_many
+            if digest is None:
+                continue
+            for number, hash_set in enumerate(self.sets):
+                table = hash_set.tables.get(algorithm)
+                if table is None or number in matched:
+                    continue
+                entry = table.lookup_one(digest)
+                if entry is not None:
+                    matched.add(number)
+                    found.append(hash_set.describe(int(table.meta[entry]), algorithm))
+        return found
 
     def match_many(
         self, md5s: Sequence[Digest], sha1s: Sequence[Digest], sha256s: Sequence[Digest]
@@ -76,8 +103,8 @@ class HashSetCollection:
         count = len(md5s)
         if len(sha1s) != count or len(sha256s) != count:
             raise ValueError("md5s, sha1s and sha256s must have one entry per file")
-        results: list[list[HashSetMatch]] = [[] for _ in range(count)]
-        matched: set[tuple[int, int]] = set()
+        results: list[list[HashSetMatch]] = list(map(list, repeat((), count)))
+        done = [np.zeros(count, bool) for _ in self.sets]  # one match per file and set
         for algorithm, values in (("sha256", sha256s), ("sha1", sha1s), ("md5", md5s)):
             if not any(algorithm in s.tables for s in self.sets):
                 continue
@@ -87,11 +114,12 @@ class HashSetCollection:
                 if table is None:
                     continue
                 rows, entries = table.lookup(queries)
-                for row, entry in zip(rows.tolist(), entries.tolist(), strict=True):
-                    if not valid[row] or (row, number) in matched:
-                        continue
-                    matched.add((row, number))
-                    results[row].append(hash_set.describe(int(table.meta[entry]), algorithm))
+                fresh = valid[rows] & ~done[number][rows]
+                rows, entries = rows[fresh], entries[fresh]
+                done[number][rows] = True
+                tags = table.meta[entries].tolist()
+                for row, tag in zip(rows.tolist(), tags, strict=True):
+                    results[row].append(hash_set.describe(tag, algorithm))
         return results
 
     def match_pdq(self, pdq: bytes, max_distance: int = PDQ_MATCH_DISTANCE) -> list[HashSetMatch]:

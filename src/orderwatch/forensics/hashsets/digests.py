@@ -61,21 +61,24 @@ def sort_prefixes(digests: np.ndarray) -> np.ndarray:
 def digest_matrix(values: Sequence[bytes | str | None], size: int) -> tuple[np.ndarray, np.ndarray]:
     """Queries as an (n, size) array plus a validity mask; accepts raw bytes, hex text or None."""
     count = len(values)
-    if count and all(isinstance(v, bytes) for v in values):
+    try:
         joined = b"".join(values)  # type: ignore[arg-type]
-        if len(joined) == size * count:
-            return np.frombuffer(joined, np.uint8).reshape(count, size), np.ones(count, bool)
+    except TypeError:  # None or text among them
+        joined = b""
+    if count and len(joined) == size * count and set(map(len, values)) == {size}:  # type: ignore[arg-type]
+        return np.frombuffer(joined, np.uint8).reshape(count, size), np.ones(count, bool)
     matrix = np.zeros((count, size), np.uint8)
     valid = np.zeros(count, bool)
     for row, value in enumerate(values):
-        raw = _as_digest(value, size)
+        raw = as_digest(value, size)
         if raw is not None:
             matrix[row] = np.frombuffer(raw, np.uint8)
             valid[row] = True
     return matrix, valid
 
 
-def _as_digest(value: bytes | str | None, size: int) -> bytes | None:
+def as_digest(value: bytes | str | None, size: int) -> bytes | None:
+    """Raw digest bytes from bytes or hex text of the right length; None otherwise."""
     if isinstance(value, str):
         return bytes.fromhex(value) if is_hex(value, size) else None
     if isinstance(value, bytes | bytearray | memoryview) and len(value) == size:

@@ -121,6 +121,7 @@ class DigestTable:
         self.count = len(self.meta)
         self.bits = int(len(self.directory) - 1).bit_length() - 1
         self._shift = np.uint64(64 - self.bits)
+        self._shift_bits = 64 - self.bits
         self._steps = np.arange(WINDOW, dtype=np.intp)
 
     def __len__(self) -> int:
@@ -139,6 +140,27 @@ class DigestTable:
             empty = np.empty(0, np.intp)
             return empty, empty
         return np.concatenate(found_rows), np.concatenate(found_entries)
+
+    def lookup_one(self, digest: bytes) -> int | None:
+        """The entry index of one digest, or None: the same walk in plain Python (a few
+        microseconds, where a one-row numpy batch costs tens)."""
+        wanted = int.from_bytes(digest[:8], "big")
+        bucket = wanted >> self._shift_bits
+        low = int(self.directory[bucket])
+        window = self.prefix[low : low + WINDOW].tolist()
+        tail = digest[8:]
+        for step, value in enumerate(window):
+            entry = low + step
+            if value == wanted and entry < self.count and self.tail[entry].tobytes() == tail:
+                return entry
+        if window[-1] >> self._shift_bits != bucket:
+            return None
+        entry = max(int(np.searchsorted(self.prefix[: self.count], np.uint64(wanted))), low)
+        while entry < self.count and int(self.prefix[entry]) == wanted:
+            if self.tail[entry].tobytes() == tail:
+                return entry
+            entry += 1
+        return None
 
     def _lookup_batch(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         wanted = sort_prefixes(queries)

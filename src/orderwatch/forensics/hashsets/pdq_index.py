@@ -56,7 +56,8 @@ class PdqIndex:
         self.offsets = arrays["pdq.offsets"]
         self.count = len(self.meta)
         self._words = self.hashes.view(np.uint64).reshape(self.count, 4)
-        self._chunk_rows = np.arange(CHUNKS, dtype=np.intp)[:, None]
+        self._flat_offsets = self.offsets.reshape(-1)
+        self._offset_base = np.arange(CHUNKS, dtype=np.intp)[:, None] * (CHUNK_VALUES + 1)
         self._chunk_base = np.arange(CHUNKS, dtype=np.int64)[:, None] * self.count
 
     def __len__(self) -> int:
@@ -73,9 +74,9 @@ class PdqIndex:
             return self.scan(pdq, max_distance)
         query = np.frombuffer(pdq, np.uint8)
         values = query.view(">u2").astype(np.intp)
-        probes = values[:, None] ^ _flip_masks(radius)[None, :]
-        starts = self.offsets[self._chunk_rows, probes].astype(np.int64)
-        ends = self.offsets[self._chunk_rows, probes + 1].astype(np.int64)
+        probes = (values[:, None] ^ _flip_masks(radius)[None, :]) + self._offset_base
+        starts = self._flat_offsets[probes].astype(np.int64)
+        ends = self._flat_offsets[probes + 1].astype(np.int64)
         lengths = (ends - starts).reshape(-1)
         total = int(lengths.sum())
         if total == 0:
