@@ -6,7 +6,6 @@ Detection reads only the head of a file (HEAD_SIZE bytes), so it works on a stre
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 HEAD_SIZE = 64 * 1024  # enough for ISO 9660's descriptor at 32 KiB and tar's magic at 257
 
@@ -179,9 +178,25 @@ _CONCEALABLE = frozenset({"image", "video", "archive", "encrypted", "disk_image"
 _BINARY_BYTES = bytes(set(range(32)) - {9, 10, 11, 12, 13, 27})
 
 
+# Signatures at offset 0 indexed by their first byte (one dict lookup instead of ~60 compares);
+# the few at other offsets are always tried, in table order, after them.
+_BY_FIRST_BYTE: dict[int, tuple[_Signature, ...]] = {}
+for _sig in _SIGNATURES:
+    if _sig.offset == 0:
+        _BY_FIRST_BYTE[_sig.magic[0]] = (*_BY_FIRST_BYTE.get(_sig.magic[0], ()), _sig)
+_AT_OFFSET = tuple(sig for sig in _SIGNATURES if sig.offset != 0)
+
+
 def detect_type(head: bytes) -> FileType | None:
     """The type named by the content's signature (or a plain-text guess), None when unknown."""
-    for sig in _SIGNATURES:
+    if not head:
+        return None
+    found = _first_match(_BY_FIRST_BYTE.get(head[0], ()), head) or _first_match(_AT_OFFSET, head)
+    return found or _text_type(head)
+
+
+def _first_match(signatures: tuple[_Signature, ...], head: bytes) -> FileType | None:
+    for sig in signatures:
         end = sig.offset + len(sig.magic)
         if head[sig.offset : end] != sig.magic:
             continue
@@ -190,7 +205,7 @@ def detect_type(head: bytes) -> FileType | None:
             if head[at : at + len(magic)] != magic:
                 continue
         return sig.type
-    return _text_type(head)
+    return None
 
 
 def _text_type(head: bytes) -> FileType | None:
@@ -218,9 +233,12 @@ def _text_type(head: bytes) -> FileType | None:
 
 
 def extension_of(path: str) -> str:
-    """The lower-case extension without its dot ("" when none)."""
-    suffix = PurePosixPath(path).suffix
-    return suffix[1:].lower() if len(suffix) > 1 else ""
+    """The lower-case extension without its dot ("" when none; a leading dot is not one)."""
+    name = path.rpartition("/")[2]
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or not extension or " " in extension:
+        return ""
+    return extension.lower()
 
 
 def extension_contradicts(extension: str, detected: FileType | None) -> bool:
