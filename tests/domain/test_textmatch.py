@@ -46,6 +46,8 @@ EVASIONS = [
     ("K1K", "kik", "K1K"),
     ("I'm alone!", "alone", "alone"),
     ("ALONE.", "alone", "ALONE"),
+    ("\U0001f600\U0001f600 h0me \u0103lone \U0001f600", "home alone", "h0me \u0103lone"),
+    ("\u00e9\u00e9 \U0001f600 ok a l o n e", "alone", "a l o n e"),
 ]
 
 

@@ -29,11 +29,11 @@ __all__ = ["KeywordHit", "KeywordMatcher", "matching_key", "normalise", "textspe
 
 _FAST, _FULL, _TRIGGER = 1, 2, 4
 # Spots where the fast key and the full normalisation may differ: a run of one letter ("ooo";
-# four for i, which also stands for l as in "still"), three spaces, two single letters in a row.
+# four for i, which also stands for l as in "still"), two spaces, two single letters in a row.
 _TRIGGERS: tuple[bytes, ...] = (
     *(c.encode() * 3 for c in string.ascii_lowercase if c not in "il"),
     b"iiii",
-    b"   ",
+    b"  ",
     *(
         f" {x}{sep}{y}{sep}".encode()
         for x in "abcdefghijkmnopqrstuvwxyz"
@@ -125,8 +125,6 @@ class KeywordMatcher:
                 self._add(full_key(key.replace(b" ", b"").decode(), MATCHING).data, term, flag)
         if b"'" in fast:
             self._add(fast.replace(b"'", b""), term, _FAST)
-        if b" " in fast:
-            self._add(fast.replace(b" ", b"  "), term, _FAST)
 
     @property
     def engine(self) -> str:
@@ -147,14 +145,14 @@ class KeywordMatcher:
             end -= 1
             kind = self._kinds[index]
             if kind & _TRIGGER:
-                spots.append(key.original(min(end, len(key.data) - 1)))
+                spots.append(end)
             if not kind & _FAST:
                 continue
             start = end - len(self._patterns[index])
             if start < 0 or key.continues_word(start - 1, -1) or key.continues_word(end, 1):
                 continue
             self._record(hits, index, text, key.original(start), key.original(end))
-        for first, last in _windows(spots, self._margin, text):
+        for first, last in _windows(spots, self._margin, key, text):
             self._find_full(hits, text, first, last)
         return sorted(hits, key=lambda h: (h.start, h.end, h.term))
 
@@ -184,24 +182,30 @@ def _is_dropped(char: str) -> bool:
     return not char.isalnum() and char not in "$@!|+"
 
 
-def _windows(spots: list[int], margin: int, text: str) -> Iterator[tuple[int, int]]:
-    """Merged [first, last) windows around spots, widened to whitespace so no word is cut."""
+def _windows(spots: list[int], margin: int, key: FastKey, text: str) -> Iterator[tuple[int, int]]:
+    """Merged [first, last) windows of the original text around spots (fast-key offsets),
+    widened to whitespace so no word is cut."""
     current: tuple[int, int] | None = None
-    for spot in sorted(spots):
-        first = max(0, spot - margin)
-        last = min(len(text), spot + margin)
-        while first > 0 and not text[first - 1].isspace() and spot - first < 4 * margin:
-            first -= 1
-        while last < len(text) and not text[last].isspace() and last - spot < 4 * margin:
-            last += 1
-        if current is not None and first <= current[1]:
-            current = (current[0], max(current[1], last))
+    size = len(key.data)
+    for spot in sorted(set(spots)):
+        if current is not None and spot - margin <= current[1]:
+            current = (current[0], spot + margin)
             continue
         if current is not None:
-            yield current
-        current = (first, last)
+            yield _widen(current, key, text, size)
+        current = (spot - margin, spot + margin)
     if current is not None:
-        yield current
+        yield _widen(current, key, text, size)
+
+
+def _widen(window: tuple[int, int], key: FastKey, text: str, size: int) -> tuple[int, int]:
+    first = key.original(max(0, window[0])) if window[0] > 0 else 0
+    last = key.original(window[1]) if window[1] < size else len(text)
+    space = text.rfind(" ", max(0, first - 64), first)
+    first = space + 1 if space >= 0 else max(0, first - 64)
+    space = text.find(" ", last, last + 64)
+    last = space if space >= 0 else min(len(text), last + 64)
+    return first, last
 
 
 class _Engine:

@@ -7,7 +7,9 @@ the text, used for the bulk of a scan while the full key is built only around su
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -257,29 +259,78 @@ FAST_FOLD = _fast_table()
 _LEET_BYTES = frozenset(ord(c) for c in (*LEET_DIGITS, *LEET_EITHER_SIDE, *LEET_BOTH_SIDES))
 
 
-class FastKey:
-    """The fast key of a text: folded bytes (same length as the UTF-8 of the folded text)."""
+class _FastChars(dict[int, bytes]):
+    """Folded UTF-8 of one non-ASCII character for the fast key; symbols and emoji become a
+    non-word byte (not a space), so they neither join nor split words nor look like gaps."""
 
-    __slots__ = ("_aligned", "_base", "_text", "data", "raw")
+    def __missing__(self, code: int) -> bytes:
+        folded = FOLD[code]
+        value = b"\x1a" if folded == " " else folded.encode("utf-8")
+        self[code] = value
+        return value
+
+
+_FAST_CHARS = _FastChars()
+
+
+class FastKey:
+    """The fast key of a text: folded bytes, one per byte of the folded text's UTF-8.
+
+    ASCII text maps one byte to one character. Otherwise only the runs of non-ASCII bytes are
+    decoded and folded (found with numpy), and each run keeps an anchor to map offsets back.
+    """
+
+    __slots__ = ("_anchors", "_starts", "data", "raw")
 
     def __init__(self, text: str) -> None:
-        self._text = text
-        self._base: np.ndarray | None = None
-        self._aligned = text.isascii()
-        self.raw = text.encode("ascii") if text.isascii() else text.translate(FOLD).encode()
+        self._anchors: list[tuple[int, int, int, tuple[int, ...]]] = []
+        self._starts: list[int] = []
+        self.raw = text.encode("ascii") if text.isascii() else self._fold(text)
         self.data = self.raw.translate(FAST_FOLD)
 
+    def _fold(self, text: str) -> bytes:
+        utf8 = text.encode("utf-8", "surrogatepass")
+        high = np.frombuffer(utf8, np.uint8) >= 0x80
+        cuts = [0, *(np.flatnonzero(high[1:] != high[:-1]) + 1).tolist(), len(utf8)]
+        pieces: list[bytes] = []
+        done = 0  # bytes of utf8 consumed
+        key_at = 0  # bytes of the key produced
+        chars_at = 0  # characters of the text consumed
+        for number, (first, last) in enumerate(itertools.pairwise(cuts)):
+            if bool(high[0]) == (number % 2 == 1):
+                continue  # an ASCII segment: copied as it is below
+            if first > done:
+                pieces.append(utf8[done:first])
+                key_at += first - done
+                chars_at += first - done
+            run = utf8[first:last].decode("utf-8", "surrogatepass")
+            folded = [_FAST_CHARS[ord(c)] for c in run]
+            lengths = tuple(len(f) for f in folded)
+            self._starts.append(key_at)
+            self._anchors.append((key_at, key_at + sum(lengths), chars_at, lengths))
+            pieces.extend(folded)
+            key_at += sum(lengths)
+            chars_at += len(run)
+            done = last
+        pieces.append(utf8[done:])
+        return b"".join(pieces)
+
     def original(self, index: int) -> int:
-        """The original text's index of key byte `index` (len(text) past the end)."""
-        if self._aligned:
+        """The original text's index of key byte `index`."""
+        if not self._anchors:
             return index
-        if self._base is None:
-            lengths = self._text.translate(_FOLD_LENGTHS).encode("latin-1")
-            base = np.repeat(
-                np.arange(len(self._text), dtype=np.int64), np.frombuffer(lengths, np.uint8)
-            )
-            self._base = np.append(base, len(self._text))
-        return int(self._base[index])
+        at = bisect_right(self._starts, index) - 1
+        if at < 0:
+            return index
+        key_start, key_end, char_start, lengths = self._anchors[at]
+        if index >= key_end:
+            return char_start + len(lengths) + (index - key_end)
+        offset = index - key_start
+        for position, length in enumerate(lengths):
+            if offset < length:
+                return char_start + position
+            offset -= length
+        return char_start + len(lengths)
 
     def continues_word(self, position: int, step: int) -> bool:
         """Whether the byte at `position`, just outside a hit, carries its word on.
