@@ -16,6 +16,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "orderwatch.triage.commands",
     "orderwatch.forensics.hashsets.commands",
     "orderwatch.storage.commands",
+    "orderwatch.web.commands",
 )
 
 
