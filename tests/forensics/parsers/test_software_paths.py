@@ -31,6 +31,7 @@ FILES = {
     "Program Files/Mozilla Firefox/firefox.exe": b"MZ",
     "Users/sam/Desktop/Tor Browser/Browser/firefox.exe": b"MZ",
     "Users/sam/Desktop/AnyDesk.lnk": b"L\x00\x00\x00",
+    "Users/sam/AppData/Roaming/Telegram Desktop/log.txt": b"",
     "Users/sam/AppData/Roaming/Telegram Desktop/tdata/settingss": b"",
     "Users/sam/Documents/Signal/notes.txt": b"not an install",
     "var/lib/dpkg/status": DPKG_STATUS.encode(),
@@ -106,6 +107,9 @@ def test_paths_wanted() -> None:
     assert parser.matches(r"\Users\sam\AppData\Local\Programs\signal-desktop\Signal.exe")
     assert parser.matches("/var/lib/dpkg/status")
     assert parser.matches("/home/sam/.local/share/applications/anything.desktop")
+    assert parser.matches("/Users/sam/AppData/Local/Discord/app-1.0.9/Discord.exe")
+    assert parser.matches("/Users/sam/AppData/Roaming/Signal/config.json")
+    assert not parser.matches("/Users/sam/AppData/Roaming/Signal/attachments.noindex/00/aa")
     assert not parser.matches("/Program Files/Mozilla Firefox/firefox.exe")
     assert not parser.matches("/var/lib/dpkg/status-old")
     assert not parser.matches("/Users/sam/Pictures/holiday.jpg")

@@ -52,8 +52,16 @@ class SoftwarePathsParser(ArtefactParser):
         self._reported: dict[int, set[str]] = {}
 
     def matches(self, path: str) -> bool:
+        """Special files, catalogued executables, and, inside a catalogued install folder, its
+        own files and executables (not every cache file below it)."""
         posix = path.replace("\\", "/")
-        return _kind(posix.lower()) is not None or default_catalogue().match_path(posix) is not None
+        if _kind(posix.lower()) is not None:
+            return True
+        found = default_catalogue().match_path(posix)
+        if found is None or found.matched_by != "folder":
+            return found is not None
+        below = posix[len(_install_folder(posix, found)) + 1 :]
+        return "/" not in below or below.lower().endswith(".exe")
 
     def parse(self, artefact: Artefact, mediator: ParserMediator) -> None:
         posix = artefact.path.replace("\\", "/")
@@ -167,7 +175,7 @@ def _install_folder(path: str, found: SoftwareMatch | None) -> str:
     """The path up to the matched install folder, or the file itself for a file match."""
     if found is None or found.matched_by not in ("folder", "app_bundle"):
         return path
-    cut = re.search(rf"/{re.escape(found.matched_text)}(?=/)", path)
+    cut = re.search(rf"/{re.escape(found.matched_text)}(?=/)", path, re.IGNORECASE)
     return path[: cut.end()] if cut else path
 
 
