@@ -1,0 +1,137 @@
+"""Search terms read from search-engine and video-site URLs: a data table, easy to extend.
+
+A row names the engine, the domains it answers on, the paths of its result pages and the URL
+parameters (query or fragment) that carry the term; sites that put the term in the path instead
+name the path prefix before it (`path_term`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+from urllib.parse import parse_qs, unquote_plus, urlsplit
+
+
+@dataclass(frozen=True)
+class SearchEngine:
+    """One site whose result-page URLs carry what the person searched for."""
+
+    name: str
+    # "bing.com" matches bing.com and every sub-domain; "google.*" matches google.<country TLD>.
+    domains: tuple[str, ...]
+    # Result-page paths (trailing "/" and ";matrix" parts ignored); empty means any path.
+    paths: tuple[str, ...] = ()
+    # Query (or fragment) parameters holding the term, first non-empty wins.
+    params: tuple[str, ...] = ()
+    # A path prefix followed by the term as the next path segment (e.g. "/search/").
+    path_term: str | None = None
+
+
+class SearchHit(NamedTuple):
+    engine: str
+    term: str
+
+
+SEARCH_ENGINES: tuple[SearchEngine, ...] = (
+    SearchEngine("Google", ("google.*",), ("/search", "/webhp", "/"), ("q", "as_q")),
+    SearchEngine(
+        "Bing",
+        ("bing.com",),
+        ("/search", "/images/search", "/videos/search", "/news/search"),
+        ("q",),
+    ),
+    SearchEngine(
+        "DuckDuckGo",
+        ("duckduckgo.com", "duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion"),
+        ("/", "/html", "/lite"),
+        ("q",),
+    ),
+    SearchEngine("Yahoo", ("search.yahoo.com",), ("/search", "/yhs/search"), ("p", "q")),
+    SearchEngine(
+        "Yandex",
+        ("yandex.*", "ya.ru"),
+        ("/search", "/yandsearch", "/images/search", "/video/search"),
+        ("text",),
+    ),
+    SearchEngine("Baidu", ("baidu.com",), ("/s", "/baidu"), ("wd", "word", "kw")),
+    SearchEngine("Ecosia", ("ecosia.org",), ("/search", "/images", "/videos"), ("q",)),
+    SearchEngine(
+        "Startpage", ("startpage.com",), ("/do/search", "/sp/search", "/search"), ("query", "q")
+    ),
+    SearchEngine("Brave Search", ("search.brave.com",), ("/search", "/images", "/videos"), ("q",)),
+    SearchEngine("Qwant", ("qwant.com",), ("/",), ("q",)),
+    SearchEngine("YouTube", ("youtube.com",), ("/results", "/search"), ("search_query", "q")),
+    SearchEngine("Vimeo", ("vimeo.com",), ("/search",), ("q",)),
+    SearchEngine("Dailymotion", ("dailymotion.com",), path_term="/search/"),
+    SearchEngine("TikTok", ("tiktok.com",), ("/search", "/search/video", "/search/user"), ("q",)),
+    SearchEngine("Twitch", ("twitch.tv",), ("/search",), ("term",)),
+    SearchEngine("Rumble", ("rumble.com",), ("/search/video", "/search/all"), ("q",)),
+    SearchEngine("Bilibili", ("search.bilibili.com",), ("/all", "/video"), ("keyword",)),
+    SearchEngine("Pornhub", ("pornhub.com",), ("/video/search",), ("search",)),
+    SearchEngine("XVideos", ("xvideos.com",), ("/",), ("k",)),
+    SearchEngine("xHamster", ("xhamster.com",), path_term="/search/"),
+    SearchEngine("XNXX", ("xnxx.com",), path_term="/search/"),
+    SearchEngine("RedTube", ("redtube.com",), ("/",), ("search",)),
+    SearchEngine("YouPorn", ("youporn.com",), ("/search",), ("query",)),
+)
+
+
+def extract_search(
+    url: str, engines: tuple[SearchEngine, ...] = SEARCH_ENGINES
+) -> SearchHit | None:
+    """The engine and term a result-page URL shows, or None when it is no known search."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https"):
+        return None
+    host = (parts.hostname or "").lower().rstrip(".")
+    if not host:
+        return None
+    path = parts.path.split(";", 1)[0]
+    for engine in engines:
+        if not any(_host_matches(host, domain) for domain in engine.domains):
+            continue
+        term = _term(engine, path, parts.query, parts.fragment)
+        if term:
+            return SearchHit(engine.name, term)
+    return None
+
+
+def _host_matches(host: str, domain: str) -> bool:
+    """`domain` is "name.tld" (sub-domains too) or "name.*" (a country TLD such as .co.uk)."""
+    if not domain.endswith(".*"):
+        return host == domain or host.endswith("." + domain)
+    labels = host.split(".")
+    name = domain[:-2]
+    for index, label in enumerate(labels):
+        if label != name:
+            continue
+        rest = labels[index + 1 :]
+        return len(rest) == 1 or (len(rest) == 2 and len(rest[0]) <= 3)
+    return False
+
+
+def _term(engine: SearchEngine, path: str, query: str, fragment: str) -> str | None:
+    if engine.path_term is not None:
+        if not path.lower().startswith(engine.path_term):
+            return None
+        segment = path[len(engine.path_term) :].split("/", 1)[0]
+        return _clean(unquote_plus(segment))
+    normalised = path.rstrip("/") or "/"
+    if engine.paths and normalised.lower() not in engine.paths:
+        return None
+    for text in (query, fragment):
+        values = parse_qs(text, keep_blank_values=False)
+        for param in engine.params:
+            for value in values.get(param, ()):
+                term = _clean(value)
+                if term:
+                    return term
+    return None
+
+
+def _clean(term: str) -> str | None:
+    joined = " ".join(term.split())
+    return joined or None

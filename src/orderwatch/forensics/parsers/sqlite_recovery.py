@@ -1,0 +1,468 @@
+"""Recover deleted URL-bearing records from the raw bytes of a SQLite database and its WAL/journal.
+
+Deleted rows linger in free-list pages, in freeblocks and unallocated space of live b-tree pages,
+in old page images in the WAL and the rollback journal. Every "http(s)://" in those places is
+tried as a column of a record of a known table shape (the live schema): the record header before it
+is decoded (varints and serial types, as in the SQLite file format) and must agree with the
+table's column count, types and the URL's place. Records whose first bytes were overwritten when
+the cell was freed (payload length, rowid, header length) are decoded from their serial types
+alone and marked incomplete. Free space also keeps stale copies of rows that are still live
+(left behind when pages split or were rewritten): the caller drops records whose URL a live row
+holds. Only bytes are read: nothing in the data is followed or run.
+"""
+
+from __future__ import annotations
+
+import mmap
+import re
+import struct
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_URL_START = re.compile(rb"https?://")
+_URL_TEXT = re.compile(r"https?://[^\s\x00-\x1f\x7f]+")
+_MAGIC = b"SQLite format 3\x00"
+_WAL_MAGICS = (0x377F0682, 0x377F0683)
+_JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
+_BTREE_TYPES = {2: 12, 5: 12, 10: 8, 13: 8}  # page type -> b-tree page header size
+
+
+@dataclass(frozen=True)
+class RecordShape:
+    """A table (or an index of it) whose deleted records are wanted: columns and the URL column.
+
+    An index record holds the indexed columns then the table's rowid; short as it is, it is only
+    accepted with its whole header.
+    """
+
+    table: str
+    columns: tuple[str, ...]
+    affinities: tuple[str, ...]  # INTEGER | TEXT | REAL | NUMERIC | BLOB, per column
+    url_column: int
+    rowid_alias: int | None = None  # the INTEGER PRIMARY KEY column, stored as NULL
+    index: str | None = None  # set when the records are those of this index on `table`
+    not_null: tuple[bool, ...] = ()  # per column: declared NOT NULL (empty: no such knowledge)
+    # Fewest columns a record must hold (older rows of an ALTERed table hold fewer); index
+    # records and records whose header lost its first bytes must hold them all.
+    min_columns: int = 0
+
+
+@dataclass(frozen=True)
+class RecoveredRecord:
+    """One record decoded from space SQLite no longer uses (or from an old page image)."""
+
+    table: str
+    values: dict[str, object]  # decoded columns by name (a record may hold fewer than the table)
+    source: str  # "database" | "wal" | "journal"
+    region: str  # freelist page | freeblock | unallocated space | superseded page | ...
+    page: int | None  # database page number the bytes belong to, when known
+    offset: int  # byte offset of the record (its header, or the URL when incomplete) in the file
+    complete: bool  # the record header's length byte was still there
+    index: str | None = None  # the index the record belonged to, for index records
+
+    @property
+    def location(self) -> str:
+        """Where an examiner finds the bytes, e.g. "wal frame 3 (page 7) @ 12345"."""
+        page = f" (page {self.page})" if self.page is not None else ""
+        return f"{self.source}: {self.region}{page} @ {self.offset}"
+
+
+@dataclass
+class _Region:
+    kind: str
+    page: int | None
+    start: int
+    end: int
+
+
+def affinity(declared_type: str) -> str:
+    """SQLite's column affinity for a declared type (its documented rules, in order)."""
+    upper = declared_type.upper()
+    if "INT" in upper:
+        return "INTEGER"
+    if any(word in upper for word in ("CHAR", "CLOB", "TEXT")):
+        return "TEXT"
+    if "BLOB" in upper or not upper:
+        return "BLOB"
+    if any(word in upper for word in ("REAL", "FLOA", "DOUB")):
+        return "REAL"
+    return "NUMERIC"
+
+
+def recover_records(
+    database: Path,
+    shapes: Sequence[RecordShape],
+    wal: Path | None = None,
+    journal: Path | None = None,
+) -> list[RecoveredRecord]:
+    """Every record of `shapes` found in free space of `database` and in its WAL and journal.
+
+    Found in this order: the database file, the WAL, the journal; a record seen twice is kept once.
+    """
+    if not shapes:
+        return []
+    found: list[RecoveredRecord] = []
+    seen: set[tuple[object, ...]] = set()
+    wal_layout: _WalLayout | None = None
+    page_size = 0
+    with ExitStack() as stack:
+        if wal is not None and wal.is_file() and wal.stat().st_size > 32:
+            wal_layout = _WalLayout(stack.enter_context(_mapped(wal)))
+        if database.is_file() and database.stat().st_size >= 512:
+            data = stack.enter_context(_mapped(database))
+            pages = wal_layout.superseded if wal_layout is not None else set()
+            layout = _DatabaseLayout(data, pages)
+            page_size = layout.page_size
+            if layout.valid:
+                _collect(data, "database", layout.region_of, shapes, found, seen)
+        if wal_layout is not None and wal_layout.valid:
+            _collect(wal_layout.data, "wal", wal_layout.region_of, shapes, found, seen)
+        if journal is not None and journal.is_file() and journal.stat().st_size > 0:
+            journal_layout = _JournalLayout(stack.enter_context(_mapped(journal)), page_size)
+            _collect(journal_layout.data, "journal", journal_layout.region_of, shapes, found, seen)
+    return found
+
+
+@contextmanager
+def _mapped(path: Path) -> Iterator[mmap.mmap]:
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        yield data
+
+
+def _collect(
+    data: mmap.mmap,
+    source: str,
+    locate: Callable[[int], _Region | None],
+    shapes: Sequence[RecordShape],
+    found: list[RecoveredRecord],
+    seen: set[tuple[object, ...]],
+) -> None:
+    """Carve a record around every URL start that `locate` puts in a recoverable region."""
+    for match in _URL_START.finditer(data):
+        at = match.start()
+        region = locate(at)
+        if region is None:
+            continue
+        for shape in shapes:
+            carved = _carve(data, at, region, shape)
+            if carved is None:
+                continue
+            values, offset, complete = carved
+            key = (shape.table, shape.index, *sorted((k, repr(v)) for k, v in values.items()))
+            if key not in seen:
+                seen.add(key)
+                found.append(
+                    RecoveredRecord(
+                        shape.table,
+                        values,
+                        source,
+                        region.kind,
+                        region.page,
+                        offset,
+                        complete,
+                        shape.index,
+                    )
+                )
+            break
+
+
+# --- where free space is -------------------------------------------------------------------
+
+
+@dataclass
+class _DatabaseLayout:
+    """Page geometry, free-list pages and per-page free areas of the main database file."""
+
+    data: mmap.mmap
+    wal_pages: set[int]
+    valid: bool = False
+    page_size: int = 0
+    usable: int = 0
+    pages: int = 0
+    free_pages: dict[int, int] = field(default_factory=dict)  # page -> first free byte in it
+    _cache: dict[int, list[_Region]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        data = self.data
+        if len(data) < 100 or data[:16] != _MAGIC:
+            return
+        size = struct.unpack(">H", data[16:18])[0]
+        self.page_size = 65536 if size == 1 else size
+        if self.page_size < 512 or self.page_size & (self.page_size - 1):
+            return
+        self.usable = self.page_size - data[20]
+        self.pages = len(data) // self.page_size
+        self._walk_freelist(struct.unpack(">I", data[32:36])[0])
+        self.valid = True
+
+    def _walk_freelist(self, trunk: int) -> None:
+        visited: set[int] = set()
+        per_trunk = self.usable // 4 - 2
+        while 0 < trunk <= self.pages and trunk not in visited:
+            visited.add(trunk)
+            start = (trunk - 1) * self.page_size
+            next_trunk, count = struct.unpack(">II", self.data[start : start + 8])
+            count = min(count, per_trunk)
+            self.free_pages[trunk] = 8 + 4 * count
+            for index in range(count):
+                leaf = struct.unpack(
+                    ">I", self.data[start + 8 + 4 * index : start + 12 + 4 * index]
+                )[0]
+                if 0 < leaf <= self.pages:
+                    self.free_pages.setdefault(leaf, 0)
+            trunk = next_trunk
+
+    def region_of(self, at: int) -> _Region | None:
+        page = at // self.page_size + 1
+        regions = self._cache.get(page)
+        if regions is None:
+            regions = self._cache[page] = self._page_regions(page)
+        for region in regions:
+            if region.start <= at < region.end:
+                return region
+        return None
+
+    def _page_regions(self, page: int) -> list[_Region]:
+        start = (page - 1) * self.page_size
+        end = start + self.usable
+        if page in self.free_pages:
+            return [_Region("freelist page", page, start + self.free_pages[page], end)]
+        if page in self.wal_pages:
+            return [_Region("page superseded by the WAL", page, start, end)]
+        header = start + (100 if page == 1 else 0)
+        header_size = _BTREE_TYPES.get(self.data[header])
+        if header_size is None:
+            return []
+        first_free, cells, content = struct.unpack(">HHH", self.data[header + 1 : header + 7])
+        content = content or 65536
+        pointers_end = header + header_size + 2 * cells
+        if not pointers_end <= start + content <= end:
+            return []
+        regions = [_Region("unallocated space", page, pointers_end, start + content)]
+        block, hops = first_free, 0
+        while block and hops < self.page_size // 4:
+            hops += 1
+            if not content <= block <= self.usable - 4:
+                break
+            next_block, size = struct.unpack(">HH", self.data[start + block : start + block + 4])
+            if size < 4 or block + size > self.usable:
+                break
+            regions.append(_Region("freeblock", page, start + block, start + block + size))
+            if next_block and next_block <= block:
+                break
+            block = next_block
+        return regions
+
+
+@dataclass
+class _WalLayout:
+    """WAL frames: a 32-byte header, then (24-byte frame header, page image) pairs."""
+
+    data: mmap.mmap
+    valid: bool = False
+    page_size: int = 0
+    superseded: set[int] = field(default_factory=set)  # pages with an image in a current frame
+
+    def __post_init__(self) -> None:
+        if len(self.data) < 32 or struct.unpack(">I", self.data[:4])[0] not in _WAL_MAGICS:
+            return
+        self.page_size = struct.unpack(">I", self.data[8:12])[0]
+        if self.page_size < 512 or self.page_size > 65536 or self.page_size & (self.page_size - 1):
+            return
+        self.valid = True
+        salts = self.data[16:24]
+        for frame in range(32, len(self.data) - 24 - self.page_size + 1, 24 + self.page_size):
+            if self.data[frame + 8 : frame + 16] == salts:
+                self.superseded.add(struct.unpack(">I", self.data[frame : frame + 4])[0])
+
+    def region_of(self, at: int) -> _Region | None:
+        if at < 32:
+            return None
+        index = (at - 32) // (24 + self.page_size)
+        start = 32 + index * (24 + self.page_size) + 24
+        if at < start:
+            return None
+        header = self.data[start - 24 : start]
+        page = struct.unpack(">I", header[:4])[0]
+        current = header[8:16] == self.data[16:24]
+        kind = f"wal frame {index + 1}" + ("" if current else " (older WAL generation)")
+        return _Region(kind, page, start, min(start + self.page_size, len(self.data)))
+
+
+@dataclass
+class _JournalLayout:
+    """Page images in a rollback journal: after the header sector, (page number, page, checksum)."""
+
+    data: mmap.mmap
+    page_size: int
+    sector: int = 512
+
+    def __post_init__(self) -> None:
+        self.page_size = self.page_size or 4096
+        if self.data[:8] == _JOURNAL_MAGIC and len(self.data) >= 28:
+            sector, page_size = struct.unpack(">II", self.data[20:28])
+            if 512 <= sector <= 65536 and 512 <= page_size <= 65536:
+                self.sector, self.page_size = sector, page_size
+
+    def region_of(self, at: int) -> _Region | None:
+        record = self.page_size + 8
+        if at < self.sector:
+            return None
+        index = (at - self.sector) // record
+        start = self.sector + index * record + 4
+        if not start <= at < start + self.page_size:
+            return None
+        page = struct.unpack(">I", self.data[start - 4 : start])[0]
+        return _Region("journal page image", page, start, start + self.page_size)
+
+
+# --- record carving -------------------------------------------------------------------------
+
+
+def _carve(
+    data: mmap.mmap, at: int, region: _Region, shape: RecordShape
+) -> tuple[dict[str, object], int, bool] | None:
+    """The record of `shape` whose URL column starts at `at`: (values, offset, header intact).
+
+    The URL is the first column with a body, so the header ends where the URL starts; varints
+    are cut apart walking backwards (a varint's last byte is below 0x80, the others are not).
+    """
+    columns = len(shape.columns)
+    chain = _varints_before(data, at, region.start, columns + 1)
+    for count in range(min(columns, len(chain) - 1), shape.url_column, -1):
+        serials = [value for value, _ in reversed(chain[:count])]
+        for header_length, header_start in _readings(data, chain, count, at):
+            if header_length != at - header_start:
+                continue
+            values = _check(data, serials, at, region.end, shape)
+            if values is not None:
+                return values, header_start, True
+    if shape.index is not None:
+        return None
+    # The header's first bytes were overwritten (freeblock link, or reuse): the serial types
+    # must then name every column of the table. When even the rowid alias's NULL serial type
+    # (always first, never any body) is gone, it is put back.
+    implicit_null = shape.rowid_alias == 0 and shape.url_column == 1
+    for count, prefix in ((columns, []), (columns - 1, [0] if implicit_null else None)):
+        if prefix is None or len(chain) < count or count < 1:
+            continue
+        nearer = [value for value, _ in reversed(chain[: count - 1])]
+        for first, start in _readings(data, chain, count - 1, at):
+            values = _check(data, [*prefix, first, *nearer], at, region.end, shape)
+            if values is not None:
+                return values, start, False
+    return None
+
+
+def _readings(
+    data: mmap.mmap, chain: list[tuple[int, int]], index: int, at: int
+) -> list[tuple[int, int]]:
+    """The varint chain[index] as read, and as its last byte alone: a byte before the record
+    (overwritten, or another cell's) may have looked like a continuation byte."""
+    value, start = chain[index]
+    end = chain[index - 1][1] if index else at
+    readings = [(value, start)]
+    if end - start > 1:
+        readings.append((data[end - 1], end - 1))
+    return readings
+
+
+def _varints_before(data: mmap.mmap, end: int, low: int, limit: int) -> list[tuple[int, int]]:
+    """Up to `limit` varints ending at `end`, nearest first, as (value, start offset)."""
+    found: list[tuple[int, int]] = []
+    while len(found) < limit and end > low and data[end - 1] < 0x80:
+        start = end - 1
+        while start > low and end - start < 9 and data[start - 1] >= 0x80:
+            start -= 1
+        parsed = _varint(data, start, end)
+        if parsed is None or parsed[1] != end - start:
+            break
+        found.append((parsed[0], start))
+        end = start
+    return found
+
+
+def _varint(data: mmap.mmap, at: int, limit: int) -> tuple[int, int] | None:
+    """A SQLite varint at `at` (big-endian, 7 bits a byte, the 9th byte whole): (value, length)."""
+    value = 0
+    for index in range(9):
+        if at + index >= limit:
+            return None
+        byte = data[at + index]
+        if index == 0 and byte == 0x80:  # SQLite writes varints minimally: no leading zero group
+            return None
+        if index == 8:
+            return (value << 8) | byte, 9
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            return value, index + 1
+    return None
+
+
+def _size(serial: int) -> int:
+    if serial < 12:
+        return (0, 1, 2, 3, 4, 6, 8, 8, 0, 0)[serial]
+    return (serial - 12) // 2
+
+
+def _allowed(serial: int, column: int, shape: RecordShape) -> bool:
+    """Whether a column of this affinity can hold a value of this serial type."""
+    if serial in (10, 11):  # reserved, never written
+        return False
+    if column == shape.rowid_alias:
+        return serial == 0
+    if serial == 0:
+        return not (shape.not_null and shape.not_null[column])
+    kind = shape.affinities[column]
+    if kind == "INTEGER":
+        return serial <= 9
+    if kind == "TEXT":  # browsers store text here; a blob would be another table's bytes
+        return serial >= 13 and serial % 2 == 1
+    return True
+
+
+def _check(
+    data: mmap.mmap, serials: list[int], at: int, end: int, shape: RecordShape
+) -> dict[str, object] | None:
+    """Decoded values when the serial types fit the shape and put a whole URL at `at`."""
+    url_column = shape.url_column
+    fewest = len(shape.columns) if shape.index is not None else shape.min_columns
+    if not max(url_column + 1, fewest) <= len(serials) <= len(shape.columns):
+        return None
+    if not all(_allowed(serial, index, shape) for index, serial in enumerate(serials)):
+        return None
+    url_serial = serials[url_column]
+    if url_serial < 33 or url_serial % 2 == 0:  # text of at least ten bytes
+        return None
+    offsets: list[int] = []
+    position = at
+    for serial in serials:
+        offsets.append(position)
+        position += _size(serial)
+    if offsets[url_column] != at or position > end:
+        return None
+    try:
+        url = bytes(data[at : at + _size(url_serial)]).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not _URL_TEXT.fullmatch(url):
+        return None
+    values: dict[str, object] = {}
+    for index, serial in enumerate(serials):
+        values[shape.columns[index]] = _decode(data, offsets[index], serial)
+    return values
+
+
+def _decode(data: mmap.mmap, at: int, serial: int) -> object:
+    if serial == 0:
+        return None
+    if serial in (8, 9):
+        return serial - 8
+    if serial <= 6:
+        return int.from_bytes(data[at : at + _size(serial)], "big", signed=True)
+    if serial == 7:
+        return struct.unpack(">d", data[at : at + 8])[0]
+    raw = bytes(data[at : at + _size(serial)])
+    return raw.decode("utf-8", errors="replace") if serial % 2 else raw
