@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from orderwatch.domain.conditions import Condition, ConditionType
 from orderwatch.domain.lexicons import Lexicon, default_lexicon
 from orderwatch.domain.observations import HeartbeatObservation, Observation
-from orderwatch.domain.reference_lists import SOFTWARE_NAMES
 from orderwatch.domain.rules_checks import CHECKS, OrderContext
 from orderwatch.domain.rules_findings import (
     Declarations,
@@ -191,17 +190,10 @@ def _words_matcher(condition: Condition | None) -> KeywordMatcher | None:
     return KeywordMatcher(words, phrases) if words or phrases else None
 
 
-def _apps_matcher(condition: Condition | None) -> KeywordMatcher:
-    """Software families by name (the fallback when a parser gave no category) and the order's
-    prohibited apps, labelled "app:<name>"."""
-    labels: dict[str, str] = {}
-    for category, names in SOFTWARE_NAMES.items():
-        for name in names:
-            labels.setdefault(name, category)
+def _apps_matcher(condition: Condition | None) -> KeywordMatcher | None:
+    """The order's prohibited apps, each hit labelled "app:<name>"."""
     apps = condition.strings("apps") if condition is not None else ()
-    for app in apps:
-        labels[app] = f"app:{app}"
-    return KeywordMatcher(list(labels), (), labels)
+    return KeywordMatcher(apps, (), {app: f"app:{app}" for app in apps}) if apps else None
 
 
 def _utc(value: datetime) -> datetime:

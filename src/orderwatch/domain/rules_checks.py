@@ -33,6 +33,7 @@ from orderwatch.domain.reference_lists import (
     ANONYMITY_DOMAINS,
     CLOUD_STORAGE_DOMAINS,
     KNOWN_GOOD_CATEGORIES,
+    SOFTWARE_NAMES,
     VPN_DOMAINS,
     domain_in,
     host_of,
@@ -65,7 +66,7 @@ class OrderContext:
     declared: DeclaredIdentities
     lexicon: Lexicon | None
     words: KeywordMatcher | None  # prohibited_words
-    apps: KeywordMatcher | None  # software families and prohibited apps, labelled
+    apps: KeywordMatcher | None  # prohibited_apps_or_sites apps
     now: datetime | None
 
     def has(self, condition: ConditionType) -> bool:
@@ -140,13 +141,8 @@ def _software(
 ) -> list[Finding]:
     """Findings for a program seen installed or running, by its category or its name."""
     families = {category} if category else set()
-    prohibited: list[str] = []
-    if ctx.apps is not None:
-        for hit in ctx.apps.find(name):
-            if hit.label and hit.label.startswith("app:"):
-                prohibited.append(hit.term)
-            elif hit.label:
-                families.add(hit.label)
+    families.update(h.label for h in software_families().find(name) if h.label)
+    prohibited = [h.term for h in ctx.apps.find(name)] if ctx.apps is not None else []
     found: list[Finding] = []
     shown = _name(name)
     key = f"software:{shown.lower()}"
@@ -185,6 +181,18 @@ def _software(
             f"app:{app.lower()}",
         )
     return found
+
+
+_FAMILIES: KeywordMatcher | None = None
+
+
+def software_families() -> KeywordMatcher:
+    """Software names by category (the fallback when a parser gave none), compiled once."""
+    global _FAMILIES
+    if _FAMILIES is None:
+        labels = {n: category for category, names in SOFTWARE_NAMES.items() for n in names}
+        _FAMILIES = KeywordMatcher(list(labels), (), labels)
+    return _FAMILIES
 
 
 def _allowed(ctx: OrderContext, name_or_host: str) -> bool:

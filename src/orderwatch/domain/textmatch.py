@@ -27,7 +27,7 @@ from orderwatch.domain.textmatch_tables import TEXTSPEAK
 
 __all__ = ["KeywordHit", "KeywordMatcher", "matching_key", "normalise", "textspeak_variants"]
 
-_FAST, _FULL, _TRIGGER = 1, 2, 4
+_FAST, _FULL = 1, 2
 # Spots where the fast key and the full normalisation may differ: a run of one letter ("ooo";
 # four for i, which also stands for l as in "still"), two spaces, two single letters in a row.
 _TRIGGERS: tuple[bytes, ...] = (
@@ -98,19 +98,17 @@ class KeywordMatcher:
             for variant in textspeak_variants(term):
                 self._add_forms(variant, term)
         self._has_terms = bool(self._by_key)
-        for trigger in _TRIGGERS:
-            self._add(trigger, None, _TRIGGER)
         self._patterns = list(self._flags)
         self._kinds = [self._flags[p] for p in self._patterns]
         self._terms = [tuple(self._by_key.get(p, ())) for p in self._patterns]
         self._margin = 2 * longest + _WINDOW_SLACK
         self._engine = _load_engine(self._patterns)
 
-    def _add(self, key: bytes, term: str | None, flag: int) -> None:
-        if term is not None and not key.strip(b" "):
+    def _add(self, key: bytes, term: str, flag: int) -> None:
+        if not key.strip(b" "):
             return
         self._flags[key] = self._flags.get(key, 0) | flag
-        if term is not None and term not in self._by_key.setdefault(key, []):
+        if term not in self._by_key.setdefault(key, []):
             self._by_key[key].append(term)
 
     def _add_forms(self, variant: str, term: str) -> None:
@@ -132,7 +130,7 @@ class KeywordMatcher:
         return self._engine.name
 
     def __len__(self) -> int:
-        return sum(1 for kind in self._kinds if kind & (_FAST | _FULL))
+        return len(self._patterns)
 
     def find(self, text: str) -> list[KeywordHit]:
         """Every term in `text` on word boundaries, by position; spans index the original text."""
@@ -140,13 +138,10 @@ class KeywordMatcher:
             return []
         key = FastKey(text)
         hits: set[KeywordHit] = set()
-        spots: list[int] = []
-        for index, end in self._engine.scan(b" " + key.data):
-            end -= 1
-            kind = self._kinds[index]
-            if kind & _TRIGGER:
-                spots.append(end)
-            if not kind & _FAST:
+        spaced = b" " + key.data  # so that a spot at the very start is seen too
+        spots = [end - 1 for _, end in _trigger_engine().scan(spaced)]
+        for index, end in self._engine.scan(key.data):
+            if not self._kinds[index] & _FAST:
                 continue
             start = end - len(self._patterns[index])
             if start < 0 or key.continues_word(start - 1, -1) or key.continues_word(end, 1):
@@ -267,6 +262,17 @@ def _load_engine(patterns: list[bytes]) -> _Engine:
         except Exception:  # an unsupported CPU or library: the portable scanner does the same job
             pass
     return _AhoCorasickEngine(patterns)
+
+
+_TRIGGER_ENGINE: _Engine | None = None
+
+
+def _trigger_engine() -> _Engine:
+    """One scanner for the suspicious spots, compiled once per process and shared by matchers."""
+    global _TRIGGER_ENGINE
+    if _TRIGGER_ENGINE is None:
+        _TRIGGER_ENGINE = _load_engine(list(_TRIGGERS))
+    return _TRIGGER_ENGINE
 
 
 def _import_hyperscan() -> Any:
