@@ -1,0 +1,82 @@
+"""Per-file failures and damaged evidence: recorded with their stage, the run completes."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from triage_evidence import read_outputs
+
+from orderwatch.forensics.sources import open_source
+from orderwatch.triage.progress import RichProgress, SilentProgress, progress_for
+from orderwatch.triage.records import Batch, FileTask
+from orderwatch.triage.worker import WorkerOptions, init_worker, run_batch
+
+TriageRun = Callable[..., tuple[int, Path]]
+EXT2_E01 = "log2timeline_dfvfs/test_data/ext2.E01"
+
+
+def test_a_file_gone_since_the_walk_is_an_open_error_with_its_record(tmp_path: Path) -> None:
+    (tmp_path / "here.txt").write_bytes(b"present\n")
+    (tmp_path / "gone.txt").write_bytes(b"soon deleted\n")
+    with open_source(tmp_path) as source:
+        records = {r.path: r for r in source.walk()}
+    (tmp_path / "gone.txt").unlink()
+    init_worker(WorkerOptions())
+    tasks = tuple(FileTask(0, str(tmp_path), r) for r in records.values())
+    result = run_batch(Batch(files=tasks))
+    by_path = {f.inventory["path"]: f for f in result.files}
+    assert set(by_path) == {"/here.txt", "/gone.txt"}  # the record is kept, hashes unknown
+    gone = by_path["/gone.txt"]
+    assert gone.inventory["md5"] is None and gone.inventory["hashed"] is False
+    (error,) = gone.errors
+    assert (error.path, error.stage) == ("/gone.txt", "open")
+    assert "No such file" in error.message
+    assert by_path["/here.txt"].errors == [] and by_path["/here.txt"].inventory["hashed"]
+
+
+def test_an_unreadable_file_is_a_read_error(tmp_path: Path) -> None:
+    (tmp_path / "file.bin").write_bytes(b"x" * 100)
+    with open_source(tmp_path) as source:
+        (record,) = list(source.walk())
+    # /proc/self/mem opens but fails on read with EIO at offset 0, as a bad sector does.
+    task = FileTask(0, str(tmp_path), replace(record, locator="/proc/self/mem"))
+    init_worker(WorkerOptions())
+    (result,) = run_batch(Batch(files=(task,))).files
+    (error,) = result.errors
+    assert (error.path, error.stage) == ("/file.bin", "read")
+    assert "Input/output error" in error.message
+    assert result.inventory["md5"] is None and result.bytes_hashed == 0
+
+
+def test_truncated_e01_is_recorded_and_the_run_exits_0(
+    shared_data: Path, triage_run: TriageRun, tmp_path: Path
+) -> None:
+    image = shared_data / EXT2_E01
+    if not image.is_file():
+        pytest.skip(f"{EXT2_E01} is absent from {shared_data}")
+    truncated = tmp_path / "truncated.E01"
+    truncated.write_bytes(image.read_bytes()[:6000])
+    code, out = triage_run(truncated, workers=2)
+    assert code == 0
+    report, inventory = read_outputs(out)
+    assert inventory == []
+    (source,) = report["sources"]
+    assert source["format"] == "ewf" and source["verified"] is False
+    stages = {e["stage"] for e in report["errors"]}
+    assert "verify" in stages and "volume" in stages
+    assert report["summary"]["errors"] == len(report["errors"]) >= 2
+
+
+def test_progress_is_silent_off_a_terminal_and_a_bar_on_one() -> None:
+    assert isinstance(progress_for(io.StringIO()), SilentProgress)
+    screen = io.StringIO()
+    bar = RichProgress(screen)
+    bar.start(files=3, total_bytes=3000)
+    bar.advance(2, 2000)
+    bar.advance(1, 1000)
+    bar.stop()
+    assert "3/3 files" in screen.getvalue()
