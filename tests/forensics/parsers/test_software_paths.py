@@ -110,6 +110,8 @@ def test_paths_wanted() -> None:
     assert parser.matches("/Users/sam/AppData/Local/Discord/app-1.0.9/Discord.exe")
     assert parser.matches("/Users/sam/AppData/Roaming/Signal/config.json")
     assert not parser.matches("/Users/sam/AppData/Roaming/Signal/attachments.noindex/00/aa")
+    assert parser.matches("/Applications/Tor Browser.app/Contents/Info.plist")
+    assert not parser.matches("/Applications/Tor Browser.app/Contents/MacOS/firefox")
     assert not parser.matches("/Program Files/Mozilla Firefox/firefox.exe")
     assert not parser.matches("/var/lib/dpkg/status-old")
     assert not parser.matches("/Users/sam/Pictures/holiday.jpg")

@@ -58,8 +58,10 @@ class SoftwarePathsParser(ArtefactParser):
         if _kind(posix.lower()) is not None:
             return True
         found = default_catalogue().match_path(posix)
-        if found is None or found.matched_by != "folder":
-            return found is not None
+        if found is None or found.matched_by == "app_bundle":
+            return False  # a bundle is claimed once, through its Contents/Info.plist
+        if found.matched_by != "folder":
+            return True
         below = posix[len(_install_folder(posix, found)) + 1 :]
         return "/" not in below or below.lower().endswith(".exe")
 

@@ -196,3 +196,14 @@ def test_hives_are_found_by_path_in_any_case() -> None:
 
 def test_utf16_helper_matches_what_windows_stores() -> None:
     assert reg_utf16(2, "C:") == "hex(2):43,00,3a,00,00,00"
+
+
+def test_an_empty_regback_copy_says_nothing(tmp_path: Path) -> None:
+    empty = tmp_path / "Windows" / "System32" / "config" / "RegBack" / "SYSTEM"
+    empty.parent.mkdir(parents=True)
+    empty.touch()  # Windows 10 and later leave these empty
+    parser = WindowsSystemHiveParser()
+    assert parser.matches("/Windows/System32/config/RegBack/SYSTEM")
+    mediator = ParserMediator(source="image")
+    parser.parse(LocalArtefact(empty, tmp_path), mediator)
+    assert (mediator.observations, mediator.errors) == ([], [])

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import logging
 import re
+from abc import abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from regipy.exceptions import RegipyException
 from regipy.recovery import apply_transaction_logs
 from regipy.registry import NKRecord, RegistryHive
 
-from orderwatch.forensics.parsers.interface import Artefact
+from orderwatch.forensics.parsers.interface import Artefact, ArtefactParser, ParserMediator
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,29 @@ def _replay_logs(copy: Path, opened: OpenedHive) -> None:
         opened.notes.append(
             f"transaction logs not applied ({type(error).__name__}: {error}); read the hive as is"
         )
+
+
+class HiveParser(ArtefactParser):
+    """Base of the hive parsers: finds the hive by path, opens it, reports opening notes."""
+
+    HIVE_NAME: ClassVar[str] = ""  # SYSTEM, SOFTWARE, SAM (under config/); empty: FILE_NAMES
+
+    def matches(self, path: str) -> bool:
+        if self.HIVE_NAME:
+            return hive_path_matches(path, self.HIVE_NAME)
+        return super().matches(path)
+
+    def parse(self, artefact: Artefact, mediator: ParserMediator) -> None:
+        if artefact.size() == 0:
+            return  # Windows 10 and later leave the RegBack copies empty: nothing to say
+        with open_hive(artefact) as opened:
+            self.parse_hive(artefact, mediator, opened)
+            for message in opened.notes:
+                mediator.error(artefact.path, self.NAME, message)
+
+    @abstractmethod
+    def parse_hive(self, artefact: Artefact, mediator: ParserMediator, opened: OpenedHive) -> None:
+        """Report what the opened hive holds."""
 
 
 def filetime_to_datetime(value: int | None) -> datetime | None:

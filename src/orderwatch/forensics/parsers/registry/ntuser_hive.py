@@ -17,13 +17,13 @@ from orderwatch.domain.observations import (
     BrowserVisitObservation,
     SearchTermObservation,
 )
-from orderwatch.forensics.parsers.interface import Artefact, ArtefactParser, ParserMediator
+from orderwatch.forensics.parsers.interface import Artefact, ParserMediator
 from orderwatch.forensics.parsers.manager import registry
 from orderwatch.forensics.parsers.registry.hive_reader import (
+    HiveParser,
     OpenedHive,
     child,
     key_last_write,
-    open_hive,
     subkeys,
     text,
     values,
@@ -72,35 +72,32 @@ def read_outlook_accounts(opened: OpenedHive) -> list[tuple[str, str, str]]:
     return accounts
 
 
-class WindowsNtuserHiveParser(ArtefactParser):
+class WindowsNtuserHiveParser(HiveParser):
     """Users/<name>/NTUSER.DAT (any case)."""
 
     NAME = "windows_ntuser_hive"
     DESCRIPTION = "Per-user programs, typed URLs, Explorer searches and Outlook accounts"
     FILE_NAMES = ("NTUSER.DAT",)
 
-    def parse(self, artefact: Artefact, mediator: ParserMediator) -> None:
+    def parse_hive(self, artefact: Artefact, mediator: ParserMediator, opened: OpenedHive) -> None:
         profile = PurePosixPath(artefact.path).parent.name or None
-        with open_hive(artefact) as opened:
-            report_uninstall_entries(self.NAME, artefact, mediator, opened, prefix=r"\Software")
-            self._typed_urls(artefact, mediator, opened, profile)
-            self._searches(artefact, mediator, opened)
-            seen: set[tuple[str, str]] = set()
-            for service, identifier, record in read_outlook_accounts(opened):
-                if (service, identifier.casefold()) in seen:
-                    continue
-                seen.add((service, identifier.casefold()))
-                mediator.produce(
-                    AccountObservation(
-                        id=mediator.observation_id(self.NAME, artefact.path, record),
-                        provenance=mediator.provenance(self.NAME, artefact.path, record=record),
-                        service=service,
-                        identifier=identifier,
-                        source_path=artefact.path,
-                    )
+        report_uninstall_entries(self.NAME, artefact, mediator, opened, prefix=r"\Software")
+        self._typed_urls(artefact, mediator, opened, profile)
+        self._searches(artefact, mediator, opened)
+        seen: set[tuple[str, str]] = set()
+        for service, identifier, record in read_outlook_accounts(opened):
+            if (service, identifier.casefold()) in seen:
+                continue
+            seen.add((service, identifier.casefold()))
+            mediator.produce(
+                AccountObservation(
+                    id=mediator.observation_id(self.NAME, artefact.path, record),
+                    provenance=mediator.provenance(self.NAME, artefact.path, record=record),
+                    service=service,
+                    identifier=identifier,
+                    source_path=artefact.path,
                 )
-            for message in opened.notes:
-                mediator.error(artefact.path, self.NAME, message)
+            )
 
     def _typed_urls(
         self, artefact: Artefact, mediator: ParserMediator, opened: OpenedHive, profile: str | None

@@ -8,13 +8,12 @@ never opened.
 from __future__ import annotations
 
 from orderwatch.domain.observations import AccountObservation
-from orderwatch.forensics.parsers.interface import Artefact, ArtefactParser, ParserMediator
+from orderwatch.forensics.parsers.interface import Artefact, ParserMediator
 from orderwatch.forensics.parsers.manager import registry
 from orderwatch.forensics.parsers.registry.hive_reader import (
+    HiveParser,
     OpenedHive,
-    hive_path_matches,
     key_last_write,
-    open_hive,
     subkeys,
     value_types,
 )
@@ -34,39 +33,34 @@ def read_user_names(opened: OpenedHive) -> list[tuple[str, int | None]]:
     return users
 
 
-class WindowsSamHiveParser(ArtefactParser):
+class WindowsSamHiveParser(HiveParser):
     """Windows/System32/config/SAM: one `account` (windows_account) per local user created."""
 
     NAME = "windows_sam_hive"
+    HIVE_NAME = "SAM"
     DESCRIPTION = "Local user names from the SAM registry hive (never hashes)"
 
-    def matches(self, path: str) -> bool:
-        return hive_path_matches(path, "SAM")
-
-    def parse(self, artefact: Artefact, mediator: ParserMediator) -> None:
-        with open_hive(artefact) as opened:
-            for name, rid in read_user_names(opened):
-                if rid is not None and rid < FIRST_USER_RID:
-                    continue
-                key = opened.key(rf"{NAMES_KEY}\{name}")
-                when, stored = key_last_write(key) if key is not None else (None, "")
-                mediator.produce(
-                    AccountObservation(
-                        id=mediator.observation_id(self.NAME, artefact.path, NAMES_KEY, name),
-                        time=when,
-                        provenance=mediator.provenance(
-                            self.NAME,
-                            artefact.path,
-                            record=rf"{NAMES_KEY}\{name} (RID {rid})",
-                            original_time=f"key last write {stored}" if stored else None,
-                        ),
-                        service="windows_account",
-                        identifier=name,
-                        source_path=artefact.path,
-                    )
+    def parse_hive(self, artefact: Artefact, mediator: ParserMediator, opened: OpenedHive) -> None:
+        for name, rid in read_user_names(opened):
+            if rid is not None and rid < FIRST_USER_RID:
+                continue
+            key = opened.key(rf"{NAMES_KEY}\{name}")
+            when, stored = key_last_write(key) if key is not None else (None, "")
+            mediator.produce(
+                AccountObservation(
+                    id=mediator.observation_id(self.NAME, artefact.path, NAMES_KEY, name),
+                    time=when,
+                    provenance=mediator.provenance(
+                        self.NAME,
+                        artefact.path,
+                        record=rf"{NAMES_KEY}\{name} (RID {rid})",
+                        original_time=f"key last write {stored}" if stored else None,
+                    ),
+                    service="windows_account",
+                    identifier=name,
+                    source_path=artefact.path,
                 )
-            for message in opened.notes:
-                mediator.error(artefact.path, self.NAME, message)
+            )
 
 
 registry.register(WindowsSamHiveParser)

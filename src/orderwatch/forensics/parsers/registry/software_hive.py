@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 
 from orderwatch.domain.observations import AccountObservation
-from orderwatch.forensics.parsers.interface import Artefact, ArtefactParser, ParserMediator
+from orderwatch.forensics.parsers.interface import Artefact, ParserMediator
 from orderwatch.forensics.parsers.manager import registry
 from orderwatch.forensics.parsers.registry.hive_reader import (
+    HiveParser,
     OpenedHive,
-    hive_path_matches,
     key_last_write,
-    open_hive,
     subkeys,
     text,
     values,
@@ -39,41 +38,34 @@ def read_profiles(opened: OpenedHive) -> list[tuple[str, str, str]]:
     return profiles
 
 
-class WindowsSoftwareHiveParser(ArtefactParser):
+class WindowsSoftwareHiveParser(HiveParser):
     """Windows/System32/config/SOFTWARE: `account` (windows_profile) and `installed_software`."""
 
     NAME = "windows_software_hive"
+    HIVE_NAME = "SOFTWARE"
     DESCRIPTION = "User profiles and installed programs from the SOFTWARE registry hive"
 
-    def matches(self, path: str) -> bool:
-        return hive_path_matches(path, "SOFTWARE")
-
-    def parse(self, artefact: Artefact, mediator: ParserMediator) -> None:
-        with open_hive(artefact) as opened:
-            for key_name, user, image_path in read_profiles(opened):
-                key = opened.key(rf"{PROFILE_LIST}\{key_name}")
-                when, stored = key_last_write(key) if key is not None else (None, "")
-                record = rf"{PROFILE_LIST}\{key_name} (ProfileImagePath {image_path})"
-                mediator.produce(
-                    AccountObservation(
-                        id=mediator.observation_id(
-                            self.NAME, artefact.path, PROFILE_LIST, key_name
-                        ),
-                        time=when,
-                        provenance=mediator.provenance(
-                            self.NAME,
-                            artefact.path,
-                            record=record,
-                            original_time=f"key last write {stored}" if stored else None,
-                        ),
-                        service="windows_profile",
-                        identifier=user,
-                        source_path=artefact.path,
-                    )
+    def parse_hive(self, artefact: Artefact, mediator: ParserMediator, opened: OpenedHive) -> None:
+        for key_name, user, image_path in read_profiles(opened):
+            key = opened.key(rf"{PROFILE_LIST}\{key_name}")
+            when, stored = key_last_write(key) if key is not None else (None, "")
+            record = rf"{PROFILE_LIST}\{key_name} (ProfileImagePath {image_path})"
+            mediator.produce(
+                AccountObservation(
+                    id=mediator.observation_id(self.NAME, artefact.path, PROFILE_LIST, key_name),
+                    time=when,
+                    provenance=mediator.provenance(
+                        self.NAME,
+                        artefact.path,
+                        record=record,
+                        original_time=f"key last write {stored}" if stored else None,
+                    ),
+                    service="windows_profile",
+                    identifier=user,
+                    source_path=artefact.path,
                 )
-            report_uninstall_entries(self.NAME, artefact, mediator, opened)
-            for message in opened.notes:
-                mediator.error(artefact.path, self.NAME, message)
+            )
+        report_uninstall_entries(self.NAME, artefact, mediator, opened)
 
 
 registry.register(WindowsSoftwareHiveParser)

@@ -11,13 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from orderwatch.domain.observations import UsbDeviceObservation
-from orderwatch.forensics.parsers.interface import Artefact, ArtefactParser, ParserMediator
+from orderwatch.forensics.parsers.interface import Artefact, ParserMediator
 from orderwatch.forensics.parsers.manager import registry
-from orderwatch.forensics.parsers.registry.hive_reader import (
-    OpenedHive,
-    hive_path_matches,
-    open_hive,
-)
+from orderwatch.forensics.parsers.registry.hive_reader import HiveParser, OpenedHive
 from orderwatch.forensics.parsers.registry.usb_devices import (
     UsbEnumEntry,
     UsbStorageDevice,
@@ -31,36 +27,32 @@ from orderwatch.forensics.parsers.registry.usb_devices import (
 )
 
 
-class WindowsSystemHiveParser(ArtefactParser):
+class WindowsSystemHiveParser(HiveParser):
     """USB devices from Windows/System32/config/SYSTEM (and RegBack copies)."""
 
     NAME = "windows_system_hive"
     DESCRIPTION = "USB storage and portable devices from the SYSTEM registry hive"
+    HIVE_NAME = "SYSTEM"
 
-    def matches(self, path: str) -> bool:
-        return hive_path_matches(path, "SYSTEM")
-
-    def parse(self, artefact: Artefact, mediator: ParserMediator) -> None:
-        with open_hive(artefact) as opened:
-            control_set, note = current_control_set(opened)
-            notes = [*opened.notes, *([note] if note else [])]
-            usb_entries = read_usb_enum(opened, control_set)
-            reported: set[tuple[str, str]] = set()
-            parents: set[str] = set()
-            for device in read_usbstor(opened, control_set):
-                parent = _usb_parent(device, usb_entries)
-                if parent is not None:
-                    parents.add(parent.key_path)
-                reported.add(_reference_key(device.key_path))
-                self._report_storage(artefact, mediator, device, parent)
-            for entry in usb_entries:
-                if entry.kind == "portable" or (
-                    entry.kind == "storage" and entry.key_path not in parents
-                ):
-                    self._report_usb_entry(artefact, mediator, entry)
-            self._report_leftovers(artefact, mediator, opened, control_set, reported)
-            for message in notes:
-                mediator.error(artefact.path, self.NAME, message)
+    def parse_hive(self, artefact: Artefact, mediator: ParserMediator, opened: OpenedHive) -> None:
+        control_set, note = current_control_set(opened)
+        if note:
+            opened.notes.append(note)
+        usb_entries = read_usb_enum(opened, control_set)
+        reported: set[tuple[str, str]] = set()
+        parents: set[str] = set()
+        for device in read_usbstor(opened, control_set):
+            parent = _usb_parent(device, usb_entries)
+            if parent is not None:
+                parents.add(parent.key_path)
+            reported.add(_reference_key(device.key_path))
+            self._report_storage(artefact, mediator, device, parent)
+        for entry in usb_entries:
+            if entry.kind == "portable" or (
+                entry.kind == "storage" and entry.key_path not in parents
+            ):
+                self._report_usb_entry(artefact, mediator, entry)
+        self._report_leftovers(artefact, mediator, opened, control_set, reported)
 
     def _report_storage(
         self,
