@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from datafiles import IN_CI, REPO, SHARED_DATA, shared_file
 from orderwatch.settings import reset_settings
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("ORDERWATCH_SHARED_DATA", REPO.parent / "shared" / "data"))
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+__all__ = ["IN_CI", "REPO", "SHARED_DATA", "shared_file"]
 
 
 @pytest.fixture(scope="session")
@@ -22,14 +21,6 @@ def shared_data() -> Path:
     if not (SHARED_DATA / "MANIFEST.md").is_file():
         pytest.skip(f"shared test data not found at {SHARED_DATA}")
     return SHARED_DATA
-
-
-def shared_file(shared_data: Path, relative: str) -> Path:
-    """One file of ../shared/data, or a skip naming it."""
-    path = shared_data / relative
-    if not path.is_file():
-        pytest.skip(f"{relative} is absent from {shared_data}")
-    return path
 
 
 @pytest.fixture(autouse=True)
@@ -76,10 +67,15 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class _PostgresServer:
-    """Creates uniquely named databases from a template upgraded once per test session."""
+    """Creates uniquely named databases from a template upgraded once per test session.
+
+    Creating and dropping a database each cost a second or more on a busy server, so the next
+    database is prepared and the last one dropped in a background thread while tests run.
+    """
 
     def __init__(self) -> None:
         import uuid
+        from concurrent.futures import Future, ThreadPoolExecutor
 
         from sqlalchemy import create_engine, make_url
 
@@ -90,6 +86,9 @@ class _PostgresServer:
         self._prefix = f"owtest_{uuid.uuid4().hex[:10]}"
         self.template = f"{self._prefix}_template"
         self._count = 0
+        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-fixture")
+        self._next: Future[str] | None = None
+        self._pending: list[Future[None]] = []
 
     def url(self, name: str) -> str:
         return self._url.set(database=name).render_as_string(hide_password=False)
@@ -108,17 +107,32 @@ class _PostgresServer:
         database.upgrade()
         database.dispose()
 
-    def new_database(self) -> str:
+    def _create(self) -> str:
         self._count += 1
         name = f"{self._prefix}_{self._count}"
+        # PostgreSQL 15's default WAL_LOG strategy needs no checkpoint: fast on a busy server.
         self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
         return name
 
+    def new_database(self) -> str:
+        """A fresh copy of the template (prepared in the background while the last test ran)."""
+        name = self._next.result() if self._next is not None else self._create()
+        self._next = self._background.submit(self._create)
+        return name
+
     def drop(self, name: str) -> None:
-        self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        """Drop in the background; close() waits for every drop."""
+        self._pending.append(
+            self._background.submit(self.execute, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        )
 
     def close(self) -> None:
+        if self._next is not None:
+            self.drop(self._next.result())
         self.drop(self.template)
+        for pending in self._pending:
+            pending.result()
+        self._background.shutdown()
         self._admin.dispose()
 
 
@@ -164,3 +178,6 @@ def database(
     finally:
         database.dispose()
         server.drop(name)
+
+
+from fixtures.images import *  # noqa: E402, F403  (disk-image fixtures, built once a session)
