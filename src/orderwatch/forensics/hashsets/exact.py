@@ -165,8 +165,8 @@ class DigestTable:
     def _lookup_batch(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         wanted = sort_prefixes(queries)
         bucket = wanted >> self._shift
-        low = self.directory[bucket].astype(np.intp)
-        window = self.prefix[low[:, None] + self._steps]
+        low = np.take(self.directory, bucket).astype(np.intp)
+        window = np.take(self.prefix, low[:, None] + self._steps)
         rows, step = np.nonzero(window == wanted[:, None])
         entries = low[rows] + step
         # The window's last slot still in the bucket: the bucket may go on past the window.
@@ -178,7 +178,8 @@ class DigestTable:
         keep = entries < self.count
         rows, entries = rows[keep], entries[keep]
         if len(rows):
-            same_tail = (self.tail[entries] == queries[rows, 8:]).all(axis=1)
+            tails = np.take(self.tail, entries, axis=0)
+            same_tail = (tails == np.take(queries, rows, axis=0)[:, 8:]).all(axis=1)
             rows, entries = rows[same_tail], entries[same_tail]
         return rows, entries
 

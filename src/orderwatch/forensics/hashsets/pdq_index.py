@@ -46,6 +46,15 @@ def _flip_masks(radius: int) -> np.ndarray:
     return values[np.bitwise_count(values) <= radius].astype(np.intp)
 
 
+def _row_popcount(words: np.ndarray) -> np.ndarray:
+    """Set bits per row of an (n, 4) uint64 array (adding columns beats a reduction over axis 1)."""
+    counts = np.bitwise_count(words)
+    total = counts[:, 0].astype(np.intp)
+    for column in range(1, counts.shape[1]):
+        total += counts[:, column]
+    return total
+
+
 class PdqIndex:
     """One hash set's PDQ hashes with their multi-index tables."""
 
@@ -84,7 +93,7 @@ class PdqIndex:
             return empty, empty
         firsts = (starts + self._chunk_base).reshape(-1)
         skip = np.repeat(firsts - (np.cumsum(lengths) - lengths), lengths)
-        candidates = self.order[skip + np.arange(total)].astype(np.intp)
+        candidates = np.take(self.order, skip + np.arange(total)).astype(np.intp)
         distances = self._distances(candidates, query)
         close = distances <= max_distance
         entries, first = np.unique(candidates[close], return_index=True)
@@ -93,13 +102,14 @@ class PdqIndex:
     def scan(self, pdq: bytes, max_distance: int) -> tuple[np.ndarray, np.ndarray]:
         """The same answer by comparing with every hash (the brute-force reference)."""
         query = np.frombuffer(pdq, np.uint8)
-        distances = np.bitwise_count(self._words ^ query.view(np.uint64)).sum(axis=1, dtype=np.intp)
+        distances = _row_popcount(self._words ^ query.view(np.uint64))
         entries = np.flatnonzero(distances <= max_distance)
         return self._nearest_first(entries, distances[entries])
 
     def _distances(self, entries: np.ndarray, query: np.ndarray) -> np.ndarray:
-        words = self._words[entries] ^ query.view(np.uint64)
-        return np.bitwise_count(words).sum(axis=1, dtype=np.intp)
+        words = np.take(self._words, entries, axis=0)  # take: much quicker than words[entries]
+        words ^= query.view(np.uint64)
+        return _row_popcount(words)
 
     @staticmethod
     def _nearest_first(entries: np.ndarray, distances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
