@@ -60,7 +60,12 @@ def test_archives_by_content() -> None:
     assert getattr(detect_type(_tar()), "name", None) == "tar"
 
 
-@pytest.mark.parametrize("head", [b"", bytes(100), b"\x00\x01\x02binary\x00", b"\x13\x37" * 50])
+UPCASE_TABLE = b"".join(i.to_bytes(2, "little") for i in range(256))  # NTFS $UpCase starts so
+
+
+@pytest.mark.parametrize(
+    "head", [b"", bytes(100), b"\x00\x01\x02binary\x00", b"\x13\x37" * 50, UPCASE_TABLE]
+)
 def test_unknown_content(head: bytes) -> None:
     assert detect_type(head) is None
 

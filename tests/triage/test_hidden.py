@@ -88,6 +88,8 @@ def test_hidden_attribute_on_user_content_outside_system_folders() -> None:
     assert hidden_user_content(facts(path="/Users/sam/x.jpg", head=JPEG)) is None
     cache = "/Users/sam/AppData/Local/Thumbs/x.jpg"
     assert hidden_user_content(facts(path=cache, head=JPEG, hidden=True)) is None
+    metadata = facts(path="/$Extend/$RmMetadata/x.jpg", head=JPEG, hidden=True, system=True)
+    assert hidden_user_content(metadata) is None  # NTFS metadata files are hidden+system
     config = facts(path="/home/sam/.bashrc", head=b"export A=1\n", hidden=True)
     assert hidden_user_content(config) is None  # text is not user content here
 

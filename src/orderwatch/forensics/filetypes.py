@@ -39,7 +39,6 @@ TIFF = _t("tiff", "image", "tif tiff dng cr2 nef arw orf rw2 pef srw")
 WEBP = _t("webp", "image", "webp")
 HEIF = _t("heif", "image", "heic heif avif hif")
 PSD = _t("psd", "image", "psd psb")
-ICO = _t("ico", "image", "ico cur")
 MP4 = _t("mp4", "video", "mp4 m4v mov 3gp 3g2 m4a m4b f4v qt")
 AVI = _t("avi", "video", "avi")
 WAV = _t("wav", "audio", "wav")
@@ -155,7 +154,6 @@ _SIGNATURES: tuple[_Signature, ...] = (
     _Signature(0, b"MZ", PE),
     _Signature(0x8001, b"CD001", ISO),
     _Signature(0, b"BM", BMP, (6, b"\x00\x00\x00\x00")),
-    _Signature(0, b"\x00\x00\x01\x00", ICO, (5, b"\x00")),
 )
 
 _SIGNED_TYPES = tuple({s.type.name: s.type for s in _SIGNATURES}.values())

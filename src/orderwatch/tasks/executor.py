@@ -106,11 +106,12 @@ class ProcessPoolExecutor:
         self._pool = self._pool or self._new_pool(self.workers)
         futures = {self._pool.submit(fn, item): item for item in items}
         failed: list[T] = []
-        for future in concurrent.futures.as_completed(futures):
+        for future in concurrent.futures.as_completed(list(futures)):
+            item = futures.pop(future)  # hold nothing of a finished item
             try:
                 yield future.result()
             except BrokenProcessPool:
-                failed.append(futures[future])
+                failed.append(item)
         if failed:  # retry each alone so only the item that kills its worker fails
             self.close()
             for item in failed:

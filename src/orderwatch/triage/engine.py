@@ -79,7 +79,9 @@ def run_triage(
     facts.sources = [_source_entry(source) for source in opened]
     quick_sizes = collection.sizes() if options.quick and collection is not None else None
     tasks = list(_walk(opened, options, facts, quick_sizes))
-    batches = plan_batches(tasks, _verifications(opened, facts))
+    file_count, total_bytes = len(tasks), sum(int(t.record.size or 0) for t in tasks)
+    batches = iter(plan_batches(tasks, _verifications(opened, facts)))
+    del tasks  # the batches hold the records now; each is dropped once its batch is done
     executor = executor_factory(
         options.workers,
         init_worker,
@@ -88,7 +90,7 @@ def run_triage(
     )
     facts.workers = executor.workers
     options.out.mkdir(parents=True, exist_ok=True)
-    progress.start(len(tasks), sum(int(t.record.size or 0) for t in tasks))
+    progress.start(file_count, total_bytes)
     try:
         with open(options.out / "inventory.jsonl", "w", encoding="utf-8") as inventory:
             for outcome in executor.map_unordered(run_batch, batches):

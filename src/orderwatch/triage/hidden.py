@@ -124,8 +124,8 @@ def hidden_user_content(facts: FileFacts) -> FileObservation | None:
     if facts.detected.category not in USER_CONTENT:
         return None
     lowered = "/" + facts.path.lower().lstrip("/")
-    if any(folder in lowered for folder in _SYSTEM_FOLDERS):
-        return None
+    if any(folder in lowered for folder in _SYSTEM_FOLDERS) or "/$" in lowered:
+        return None  # "/$" : NTFS metadata files ($MFT, $UpCase, $Extend/...) and $Recycle.Bin
     flags = ",".join(
         name for name, on in (("hidden", facts.hidden), ("system", facts.system)) if on
     )
