@@ -1,0 +1,150 @@
+"""A real browser (Debian's chromium through Playwright) against a real `orderwatch serve`:
+log in, create a person with an order, and see them on the caseload."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+
+from orderwatch.domain.access import Actor, Role
+from orderwatch.storage import Database, create_user
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+PASSWORD = "browser-test-password"
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`orderwatch serve` on a free port over a fresh SQLite data dir with one officer."""
+    data_dir = tmp_path_factory.mktemp("browser-data")
+    database = Database(f"sqlite:///{data_dir / 'orderwatch.sqlite3'}")
+    database.upgrade()
+    with database.session() as session:
+        create_user(
+            session,
+            Actor.command_line("browser test"),
+            username="dc.browser",
+            role=Role.OFFICER,
+            password=PASSWORD,
+            full_name="DC Browser",
+        )
+    database.dispose()
+    port = _free_port()
+    env = {**os.environ, "ORDERWATCH_DATA_DIR": str(data_dir)}
+    env.pop("ORDERWATCH_DATABASE_URL", None)
+    log = (data_dir / "serve.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "orderwatch.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                raise RuntimeError(
+                    "orderwatch serve did not start: " + (data_dir / "serve.log").read_text()
+                )
+            time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing (apt-get install chromium; `make test` does it)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(reason + "; CI=true: the browser test must run")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def test_log_in_create_a_person_with_an_order_and_see_them_on_the_caseload(
+    live_server: str, browser: Any
+) -> None:
+    page = browser.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(live_server + "/caseload")
+    assert page.url.startswith(live_server + "/login")
+    page.fill("#f-username", "dc.browser")
+    page.fill("#f-password", PASSWORD)
+    page.click("button:has-text('Log in')")
+    page.wait_for_url(live_server + "/caseload")
+    assert page.inner_text("h1") == "My caseload"
+    assert "Nobody here." in page.inner_text("table.caseload")
+
+    page.click("text=Add a person")
+    page.fill("#f-reference", "BR-0001")
+    page.fill("#f-date_of_birth", "1979-04-02")
+    page.select_option("#f-risk_level", "high")
+    page.click("button:has-text('Save')")  # the name is missing: the form comes back
+    assert page.inner_text("#e-full_name") == "Name is required."
+    assert page.input_value("#f-reference") == "BR-0001"
+    assert page.input_value("#f-risk_level") == "high"
+    page.fill("#f-full_name", "Sam Browserperson")
+    page.click("button:has-text('Save')")
+    page.wait_for_url("**/persons/*?done=person-created")
+    assert "Person added." in page.inner_text(".flash")
+
+    page.click("text=Add an order")
+    page.select_option("#f-kind", "SHPO")
+    page.fill("#f-court", "Example Crown Court")
+    page.fill("#f-made", "2023-05-10")
+    page.check("input[name='cond.declare_devices']")
+    page.fill("#f-declare_devices\\.within_days", "3")
+    page.check("input[name='cond.prohibited_words']")
+    page.fill("#f-prohibited_words\\.words", "example-banned-word")
+    page.click("button:has-text('Save the order')")
+    page.wait_for_url("**/persons/*?done=order-saved")
+    order = page.inner_text("#h-order + dl, section[aria-labelledby='h-order']")
+    assert "Declare all devices" in order and "example-banned-word" in order
+
+    page.click("nav >> text=My caseload")
+    page.wait_for_url(live_server + "/caseload")
+    row = page.locator("table.caseload tbody tr", has_text="BR-0001")
+    assert row.count() == 1
+    text = row.inner_text()
+    assert "Sam Browserperson" in text and "high" in text and "SHPO" in text
+    page.close()
