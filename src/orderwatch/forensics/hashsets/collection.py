@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -103,7 +105,8 @@ class HashSetCollection:
         count = len(md5s)
         if len(sha1s) != count or len(sha256s) != count:
             raise ValueError("md5s, sha1s and sha256s must have one entry per file")
-        results: list[list[HashSetMatch]] = list(map(list, repeat((), count)))
+        with _gc_paused():  # a million fresh lists would otherwise trigger many collections
+            results: list[list[HashSetMatch]] = list(map(list, repeat((), count)))
         done = [np.zeros(count, bool) for _ in self.sets]  # one match per file and set
         for algorithm, values in (("sha256", sha256s), ("sha1", sha1s), ("md5", md5s)):
             if not any(algorithm in s.tables for s in self.sets):
@@ -153,6 +156,17 @@ class HashSetCollection:
         """Whether the file is in a known-good set (NSRL) by MD5 or SHA-1."""
         matches = self.match_many([md5], [sha1], [None])[0]
         return any(m.known_good for m in matches)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def load_hashsets(paths: Sequence[Path]) -> HashSetCollection:
