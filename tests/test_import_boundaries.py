@@ -11,9 +11,9 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "orderwatch"
 
 # framework top-level module -> the only places allowed to import it (relative to SRC)
 ALLOWED = {
-    "dfvfs": ("forensics/sources.py",),
-    "pytsk3": ("forensics/sources.py",),
-    "pyewf": ("forensics/sources.py",),
+    "dfvfs": ("forensics/sources.py", "forensics/_source_"),
+    "pytsk3": ("forensics/sources.py", "forensics/_source_"),
+    "pyewf": ("forensics/sources.py", "forensics/_source_"),
     "sqlalchemy": ("storage/",),
     "alembic": ("storage/",),
     "celery": ("tasks/",),

@@ -1,0 +1,90 @@
+"""Walk a folder (a mounted device) with os.scandir: fast, no symlinks followed, errors kept."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+from orderwatch.forensics._source_records import FileRecord, WalkError, utc_from_posix
+
+_NS = 1_000_000_000
+
+
+def _relative(root: str, path: str) -> str:
+    relative = os.path.relpath(path, root)
+    return "/" if relative == "." else "/" + relative.replace(os.sep, "/")
+
+
+def folder_record(root: str, path: str, st: os.stat_result) -> FileRecord:
+    """The record of one regular file; a leading dot is what "hidden" means on POSIX."""
+    name = os.path.basename(path)
+    birth = getattr(st, "st_birthtime", None)  # present on BSD/macOS only
+    return FileRecord(
+        path=_relative(root, path),
+        size=st.st_size,
+        deleted=False,
+        inode=st.st_ino or None,
+        mtime=utc_from_posix(st.st_mtime_ns // _NS, st.st_mtime_ns % _NS),
+        atime=utc_from_posix(st.st_atime_ns // _NS, st.st_atime_ns % _NS),
+        ctime=utc_from_posix(st.st_ctime_ns // _NS, st.st_ctime_ns % _NS),
+        btime=None if birth is None else utc_from_posix(int(birth), int(birth % 1 * _NS)),
+        hidden=name.startswith("."),
+        system=False,
+        locator=path,
+    )
+
+
+def walk_folder(root: Path) -> Iterator[FileRecord | WalkError]:
+    """Every regular file under `root`, depth first in name order; unreadable folders are errors."""
+    top = os.path.abspath(root)
+    pending = [top]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as error:
+            yield WalkError(_relative(top, directory), "walk", _os_message(error))
+            continue
+        subdirectories = []
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    subdirectories.append(entry.path)
+                    continue
+                if not entry.is_file(follow_symlinks=False):
+                    continue  # symlinks, sockets, devices, FIFOs: not file content
+                st = entry.stat(follow_symlinks=False)
+            except OSError as error:
+                yield WalkError(_relative(top, entry.path), "walk", _os_message(error))
+                continue
+            if stat.S_ISREG(st.st_mode):
+                yield folder_record(top, entry.path, st)
+        pending.extend(reversed(subdirectories))
+
+
+def folder_size(root: Path) -> int:
+    """Total bytes of the regular files under `root` (what the walk will yield)."""
+    total = 0
+    pending = [os.path.abspath(root)]
+    while pending:
+        try:
+            with os.scandir(pending.pop()) as listing:
+                for entry in listing:
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            pending.append(entry.path)
+                        elif entry.is_file(follow_symlinks=False):
+                            total += entry.stat(follow_symlinks=False).st_size
+                    except OSError:
+                        continue
+        except OSError:
+            continue
+    return total
+
+
+def _os_message(error: OSError) -> str:
+    reason = error.strerror or str(error)
+    return f"{reason} (errno {error.errno})" if error.errno else reason

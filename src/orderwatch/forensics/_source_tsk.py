@@ -1,0 +1,346 @@
+"""Walk and read one file system through The Sleuth Kit (pytsk3): allocated, deleted, orphan.
+
+Deleted files come from TSK twice over: deleted names in directories, and its `$OrphanFiles`
+virtual folder, which TSK fills by sweeping every inode for unallocated ones no name points to.
+NTFS named `$DATA` streams become records of their own ("path:stream").
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import json
+import struct
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import pytsk3
+from dfvfs.serializer import json_serializer
+
+from orderwatch.forensics._source_records import FileRecord, WalkError, error_text, utc_from_posix
+
+_REG = int(pytsk3.TSK_FS_META_TYPE_REG)
+_DIR = int(pytsk3.TSK_FS_META_TYPE_DIR)
+_VIRT_DIR = int(pytsk3.TSK_FS_META_TYPE_VIRT_DIR)
+_META_ALLOC = int(pytsk3.TSK_FS_META_FLAG_ALLOC)
+_NAME_ALLOC = int(pytsk3.TSK_FS_NAME_FLAG_ALLOC)
+_NTFS_DATA = int(pytsk3.TSK_FS_ATTR_TYPE_NTFS_DATA)
+_NTFS_SI = int(pytsk3.TSK_FS_ATTR_TYPE_NTFS_SI)
+_HFS_RSRC = int(pytsk3.TSK_FS_ATTR_TYPE_HFS_RSRC)
+_ORPHANS = "$OrphanFiles"
+_BADCLUS_INODE = 8  # NTFS $BadClus; its "$Bad" stream spans the whole volume (see walk_entry)
+
+FS_NAMES = {
+    int(pytsk3.TSK_FS_TYPE_NTFS): "NTFS",
+    int(pytsk3.TSK_FS_TYPE_FAT12): "FAT12",
+    int(pytsk3.TSK_FS_TYPE_FAT16): "FAT16",
+    int(pytsk3.TSK_FS_TYPE_FAT32): "FAT32",
+    int(pytsk3.TSK_FS_TYPE_EXFAT): "exFAT",
+    int(pytsk3.TSK_FS_TYPE_EXT2): "ext2",
+    int(pytsk3.TSK_FS_TYPE_EXT3): "ext3",
+    int(pytsk3.TSK_FS_TYPE_EXT4): "ext4",
+    int(pytsk3.TSK_FS_TYPE_HFS): "HFS+",
+    int(pytsk3.TSK_FS_TYPE_ISO9660): "ISO9660",
+    int(pytsk3.TSK_FS_TYPE_FFS1): "UFS1",
+    int(pytsk3.TSK_FS_TYPE_FFS1B): "UFS1",
+    int(pytsk3.TSK_FS_TYPE_FFS2): "UFS2",
+}
+_FAT = {"FAT12", "FAT16", "FAT32"}
+_FAT_HIDDEN, _FAT_SYSTEM, _FAT_DIRECTORY = 0x02, 0x04, 0x10
+_NTFS_HIDDEN, _NTFS_SYSTEM = 0x02, 0x04
+
+ReadAt = Callable[[int, int], bytes]
+
+
+def fs_name(fs_info: Any) -> str:
+    """A short, familiar name of the file system TSK opened ("NTFS", "FAT32", "ext4"...)."""
+    return FS_NAMES.get(int(fs_info.info.ftype), "unknown")
+
+
+class TskWalker:
+    """Yields the records of one TSK file system; `prefix` is the volume's path prefix or ""."""
+
+    def __init__(self, fs_info: Any, parent_spec: Any, prefix: str, read_volume: ReadAt) -> None:
+        self._fs = fs_info
+        self._parent_json = json_serializer.JsonPathSpecSerializer.WriteSerialized(parent_spec)
+        self._prefix = prefix
+        self._kind = fs_name(fs_info)
+        self._fat_entries_at = _fat_directory_area(read_volume) if self._kind in _FAT else None
+        self._read_volume = read_volume
+        self._emitted_deleted: set[int] = set()
+
+    def walk(self) -> Iterator[FileRecord | WalkError]:
+        """Depth first from the root; `$OrphanFiles` last so names found first win."""
+        root = int(self._fs.info.root_inum)
+        pending: list[tuple[int, str, bool]] = [(root, "", False)]
+        seen_dirs = {root}
+        orphans: list[tuple[int, str, bool]] = []
+        while pending or orphans:
+            inode, location, deleted_dir = pending.pop() if pending else orphans.pop()
+            try:
+                directory = self._fs.open_dir(inode=inode)
+                entries = list(directory)
+            except OSError as error:
+                if not deleted_dir:  # a deleted folder's inode may be reused: expected, quiet
+                    yield WalkError(self._path(location or "/"), "walk", error_text(error))
+                continue
+            subdirectories: list[tuple[int, str, bool]] = []
+            for entry in entries:
+                try:
+                    yield from self._entry(entry, location, subdirectories, seen_dirs, orphans)
+                except (OSError, UnicodeError) as error:
+                    name = _name(entry)
+                    yield WalkError(self._path(f"{location}/{name}"), "walk", error_text(error))
+            pending.extend(reversed(subdirectories))
+
+    def _entry(
+        self,
+        entry: Any,
+        location: str,
+        subdirectories: list[tuple[int, str, bool]],
+        seen_dirs: set[int],
+        orphans: list[tuple[int, str, bool]],
+    ) -> Iterator[FileRecord]:
+        name = _name(entry)
+        if name in (".", ".."):
+            return
+        name_allocated = bool(int(entry.info.name.flags) & _NAME_ALLOC)
+        meta = entry.info.meta
+        if meta is None:  # TSK leaves it unloaded for orphans; a zero address means it is gone
+            address = int(entry.info.name.meta_addr)
+            if not address:
+                return
+            entry = self._fs.open_meta(inode=address)
+            meta = entry.info.meta
+            if meta is None:
+                return
+        meta_allocated = bool(int(meta.flags) & _META_ALLOC)
+        if not name_allocated and meta_allocated:
+            return  # "realloc": the inode now belongs to another file, listed under its own name
+        deleted = not (name_allocated and meta_allocated)
+        kind = int(meta.type)
+        child = f"{location}/{name}"
+        inode = int(meta.addr)
+        if kind == _VIRT_DIR and name == _ORPHANS and not location:
+            orphans.append((inode, child, True))
+            return
+        if kind == _DIR:
+            if self._kind == "NTFS":
+                yield from self._records(entry, meta, child, deleted, streams_only=True)
+            if inode not in seen_dirs:
+                seen_dirs.add(inode)
+                subdirectories.append((inode, child, deleted))
+            return
+        if kind != _REG:
+            return  # links, devices, TSK's virtual $MBR/$FAT1 files
+        if self._kind in _FAT and name.endswith("(Volume Label Entry)") and not int(meta.size):
+            return
+        if deleted:
+            if inode in self._emitted_deleted:
+                return
+            self._emitted_deleted.add(inode)
+        yield from self._records(entry, meta, child, deleted, streams_only=False)
+
+    def _records(
+        self, entry: Any, meta: Any, location: str, deleted: bool, streams_only: bool
+    ) -> Iterator[FileRecord]:
+        """The file's record, then one per named data stream (NTFS ADS, HFS+ resource fork)."""
+        inode = int(meta.addr)
+        name = location.rsplit("/", 1)[-1]
+        hidden, system = name.startswith("."), False
+        streams: list[tuple[str, int]] = []
+        size = int(meta.size)
+        if self._kind == "NTFS":
+            flags = None
+            unnamed_data = False
+            for attribute in entry:
+                info = attribute.info
+                kind = int(info.type)
+                if kind == _NTFS_SI and flags is None:
+                    data = entry.read_random(0, 56, info.type, info.id)
+                    flags = struct.unpack_from("<I", data, 32)[0] if len(data) >= 36 else 0
+                elif kind == _NTFS_DATA and not info.name:
+                    unnamed_data = True
+                elif kind == _NTFS_DATA:
+                    stream = info.name.decode("utf-8", "replace")
+                    if not (inode == _BADCLUS_INODE and stream == "$Bad"):
+                        streams.append((stream, int(info.size)))
+            # Like fls: a file whose only content is named streams ($Secure) is listed by those.
+            streams_only = streams_only or (bool(streams) and not unnamed_data)
+            hidden = bool((flags or 0) & _NTFS_HIDDEN)
+            system = bool((flags or 0) & _NTFS_SYSTEM)
+        elif self._kind == "HFS+":
+            for attribute in entry:
+                if int(attribute.info.type) == _HFS_RSRC and int(attribute.info.size):
+                    streams.append(("rsrc", int(attribute.info.size)))
+        elif self._fat_entries_at is not None:
+            hidden, system = self._fat_flags(inode, meta, is_dir=False)
+        time = self._time
+        record = FileRecord(
+            path=self._path(location),
+            size=size,
+            deleted=deleted,
+            inode=inode,
+            mtime=time(meta.mtime, getattr(meta, "mtime_nano", 0)),
+            atime=time(meta.atime, getattr(meta, "atime_nano", 0)),
+            ctime=time(meta.ctime, getattr(meta, "ctime_nano", 0)),
+            btime=time(meta.crtime, getattr(meta, "crtime_nano", 0)),
+            hidden=hidden,
+            system=system,
+            locator=self._locator(inode, location, None),
+        )
+        if not streams_only:
+            yield record
+        for stream, stream_size in streams:
+            yield replace(
+                record,
+                path=self._path(f"{location}:{stream}"),
+                size=stream_size,
+                locator=self._locator(inode, location, stream),
+            )
+
+    def _time(self, seconds: int, nanoseconds: int) -> datetime | None:
+        """UTC from TSK; FAT's zone-less wall-clock times are given as if they were UTC.
+
+        TSK turns FAT times into POSIX time with mktime(), i.e. in this process's time zone;
+        localtime() undoes that, so the result does not depend on where the tool runs.
+        """
+        if seconds and self._kind in _FAT:
+            seconds = calendar.timegm(time.localtime(int(seconds)))
+        return utc_from_posix(seconds, nanoseconds)
+
+    def _fat_flags(self, inode: int, meta: Any, is_dir: bool) -> tuple[bool, bool]:
+        """Hidden and system bits from the 32-byte directory entry TSK numbers the inode after.
+
+        TSK gives FAT inodes in order of directory-entry slot from the first root directory sector
+        (inode 3 is slot 0); the entry is checked against the type TSK reports before it is used.
+        """
+        fallback = (not int(meta.mode) & 0o222, False)  # TSK drops write bits for hidden files
+        if self._fat_entries_at is None or inode < 3:
+            return fallback
+        try:
+            entry = self._read_volume(self._fat_entries_at + (inode - 3) * 32, 32)
+        except OSError:
+            return fallback
+        if len(entry) != 32 or entry[11] == 0x0F or bool(entry[11] & _FAT_DIRECTORY) != is_dir:
+            return fallback
+        return bool(entry[11] & _FAT_HIDDEN), bool(entry[11] & _FAT_SYSTEM)
+
+    def _path(self, location: str) -> str:
+        return f"{self._prefix}{location}" if location else (self._prefix or "/")
+
+    def _locator(self, inode: int, location: str, stream: str | None) -> str:
+        """dfvfs' JSON form of a TSK path spec, written directly: serialising a path spec object
+        per file would cost more than the rest of the walk."""
+        head = '{"__type__": "PathSpec", '
+        if stream:
+            head += f'"data_stream": {json.dumps(stream)}, '
+        return (
+            f'{head}"inode": {inode}, "location": {json.dumps(location or "/")}, '
+            f'"parent": {self._parent_json}, "type_indicator": "TSK"}}'
+        )
+
+
+def _fat_directory_area(read_volume: ReadAt) -> int | None:
+    """Byte offset of the first directory sector TSK counts inodes from (FAT12/16/32)."""
+    try:
+        boot = read_volume(0, 512)
+    except OSError:
+        return None
+    if len(boot) < 512:
+        return None
+    bytes_per_sector, _, reserved, fats = struct.unpack_from("<HBHB", boot, 11)
+    fat_size = struct.unpack_from("<H", boot, 22)[0] or struct.unpack_from("<I", boot, 36)[0]
+    if not bytes_per_sector or not fats or not fat_size:
+        return None
+    return int((reserved + fats * fat_size) * bytes_per_sector)
+
+
+def _name(entry: Any) -> str:
+    raw = entry.info.name.name
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+
+class TskStream(io.RawIOBase):
+    """A read-only, seekable stream over one TSK file or one of its named data streams."""
+
+    def __init__(self, tsk_file: Any, attribute: tuple[int, int] | None, size: int) -> None:
+        super().__init__()
+        self._file = tsk_file
+        self._attribute = attribute
+        self._size = size
+        self._offset = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._offset
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._offset, io.SEEK_END: self._size}[whence]
+        if base + offset < 0:
+            raise OSError("negative seek position")
+        self._offset = base + offset
+        return self._offset
+
+    def readinto(self, buffer: Any) -> int:
+        wanted = min(len(buffer), self._size - self._offset)
+        if wanted <= 0:
+            return 0
+        if self._attribute is None:
+            data = self._file.read_random(self._offset, wanted)
+        else:
+            data = self._file.read_random(self._offset, wanted, *self._attribute)
+        if not data:
+            raise OSError(f"no data at offset {self._offset} of {self._size}")
+        count = len(data)
+        buffer[:count] = data
+        self._offset += count
+        return count
+
+    def close(self) -> None:
+        self._file = None
+        super().close()
+
+
+def open_tsk_stream(fs_info: Any, inode: int, stream: str | None) -> TskStream:
+    """Open a file (deleted or not) by inode, choosing the named data stream when given."""
+    tsk_file = fs_info.open_meta(inode=inode)
+    meta = tsk_file.info.meta
+    if meta is None:
+        raise OSError(f"inode {inode} has no metadata")
+    if not stream:
+        return TskStream(tsk_file, None, int(meta.size))
+    for attribute in tsk_file:
+        info = attribute.info
+        kind = int(info.type)
+        name = info.name.decode("utf-8", "replace") if info.name else ""
+        if (kind == _NTFS_DATA and name == stream) or (kind == _HFS_RSRC and stream == "rsrc"):
+            return TskStream(tsk_file, (info.type, info.id), int(info.size))
+    raise OSError(f"inode {inode} has no data stream {stream!r}")
+
+
+def tsk_record_at(fs_info: Any, parent_spec: Any, prefix: str, location: str) -> FileRecord | None:
+    """The record of the allocated regular file at `location` (for Artefact.sibling)."""
+    try:
+        tsk_file = fs_info.open(location)
+    except OSError:
+        return None
+    meta = tsk_file.info.meta
+    if meta is None or int(meta.type) != _REG:
+        return None
+    walker = TskWalker(fs_info, parent_spec, prefix, _no_volume_reads)
+    for record in walker._records(tsk_file, meta, location, False, streams_only=False):
+        return record
+    return None
+
+
+def _no_volume_reads(offset: int, size: int) -> bytes:
+    raise OSError("volume reads are not available here")
