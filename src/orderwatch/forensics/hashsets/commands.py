@@ -102,7 +102,9 @@ def _describe_build(report: BuildReport) -> str:
     ]
     for source in report.inputs:
         version = f" {source['version']}" if source.get("version") else ""
-        lines.append(f"  read {source['path']}: {source['format']}{version}, {source['records']:,}")
+        lines.append(
+            f"  read {source['path']}: {source['format']}{version}, {source['records']:,} records"
+        )
     for algorithm, count in report.counts.items():
         merged = report.duplicates.get(algorithm, 0)
         lines.append(f"  {algorithm:<8} {count:>12,} unique  ({merged:,} duplicates merged)")
