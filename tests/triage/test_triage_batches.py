@@ -48,6 +48,16 @@ def test_verification_comes_before_every_file() -> None:
     assert batches[1].files[0].record.size == 40 * MIB
 
 
+def test_a_quick_run_schedules_the_files_it_must_hash_first() -> None:
+    tasks = [
+        FileTask(0, "/src", Record("/big_unlisted", 40 * MIB), hash_all=False),
+        FileTask(0, "/src", Record("/small_listed", 10), hash_all=True),
+        FileTask(0, "/src", Record("/tiny_unlisted", 5), hash_all=False),
+    ]
+    order = [t.record.path for b in plan_batches(tasks) for t in b.files]
+    assert order == ["/small_listed", "/big_unlisted", "/tiny_unlisted"]
+
+
 def test_the_plan_is_deterministic_for_equal_sizes() -> None:
     tasks = _tasks([100] * 10)
     once = plan_batches(tasks)

@@ -77,6 +77,8 @@ def test_progress_is_silent_off_a_terminal_and_a_bar_on_one() -> None:
     bar = RichProgress(screen)
     bar.start(files=3, total_bytes=3000)
     bar.advance(2, 2000)
+    bar.note("hash-set match: /x.jpg (known, A)")
     bar.advance(1, 1000)
     bar.stop()
-    assert "3/3 files" in screen.getvalue()
+    shown = screen.getvalue()
+    assert "3/3 files" in shown and "hash-set match: /x.jpg (known, A)" in shown

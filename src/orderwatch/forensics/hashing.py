@@ -50,7 +50,7 @@ class MultiHasher:
         self._sha1 = hashlib.sha1()
         self._sha256 = hashlib.sha256()
         self._pairs = np.zeros(65536, dtype=np.int64) if entropy else None
-        self._odd = np.zeros(256, dtype=np.int64)
+        self._odd = np.zeros(256, dtype=np.int64) if entropy else None
         self._sample = entropy_sample
         self.size = 0
         self.head = b""
@@ -69,7 +69,7 @@ class MultiHasher:
         self.size += len(chunk)
 
     def _count(self, data: bytes | memoryview) -> None:
-        assert self._pairs is not None
+        assert self._pairs is not None and self._odd is not None
         even = len(data) & ~1
         if even:
             pairs = np.frombuffer(data, dtype=np.uint16, count=even // 2)
@@ -79,7 +79,7 @@ class MultiHasher:
 
     def entropy(self) -> float | None:
         """Shannon entropy in bits per byte of what was counted (None when not counted)."""
-        if self._pairs is None:
+        if self._pairs is None or self._odd is None:
             return None
         matrix = self._pairs.reshape(256, 256)
         counts = matrix.sum(axis=0) + matrix.sum(axis=1) + self._odd

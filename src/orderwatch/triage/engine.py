@@ -192,14 +192,24 @@ def _verifications(opened: list[Any], facts: RunFacts) -> list[Batch]:
 
 
 def plan_batches(tasks: list[FileTask], first: list[Batch] | None = None) -> list[Batch]:
-    """Largest files first, each alone; small files grouped so per-task overhead stays low."""
-    ordered = sorted(tasks, key=lambda t: (-int(t.record.size or 0), t.source_index, t.record.path))
+    """Largest files first, each alone; small files grouped so per-task overhead stays low.
+
+    In a quick run the files whose size is in the hash sets go before all others, so the first
+    match is found in seconds.
+    """
+    ordered = sorted(
+        tasks,
+        key=lambda t: (not t.hash_all, -int(t.record.size or 0), t.source_index, t.record.path),
+    )
     batches = list(first or [])
     group: list[FileTask] = []
     group_bytes = 0
     for task in ordered:
         size = int(task.record.size or 0)
         if size >= BATCH_BYTES // 2:
+            if group:  # (quick runs) listed small files stay ahead of unlisted big ones
+                batches.append(Batch(files=tuple(group)))
+                group, group_bytes = [], 0
             batches.append(Batch(files=(task,)))
             continue
         if group and (group_bytes + size > BATCH_BYTES or len(group) >= BATCH_FILES):
@@ -241,6 +251,9 @@ def _collect(
     for result, observations in zip(outcome.files, matched, strict=True):
         _collect_file(result, observations, facts)
         inventory.write(json.dumps(result.inventory, ensure_ascii=False) + "\n")
+        for match in observations:
+            progress.note(f"hash-set match: {match.path} ({match.hashset}, {match.category})")
+    inventory.flush()  # a reader following the file sees each batch as it lands
     progress.advance(len(outcome.files), sum(r.inventory["size"] for r in outcome.files))
 
 

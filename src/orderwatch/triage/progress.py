@@ -13,6 +13,8 @@ class Progress(Protocol):
 
     def advance(self, files: int, done_bytes: int) -> None: ...
 
+    def note(self, text: str) -> None: ...
+
     def stop(self) -> None: ...
 
 
@@ -23,6 +25,9 @@ class SilentProgress:
         pass
 
     def advance(self, files: int, done_bytes: int) -> None:
+        pass
+
+    def note(self, text: str) -> None:
         pass
 
     def stop(self) -> None:
@@ -65,6 +70,10 @@ class RichProgress:
     def advance(self, files: int, done_bytes: int) -> None:
         self._done += files
         self._bar.update(self._task, advance=done_bytes, files_done=self._done)
+
+    def note(self, text: str) -> None:
+        """A line above the bar (a hash-set match as soon as it is found)."""
+        self._bar.console.print(text, markup=False, highlight=False)
 
     def stop(self) -> None:
         self._bar.stop()
