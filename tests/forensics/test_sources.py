@@ -128,6 +128,7 @@ IMAGE_FIXTURES = [
     "ext2_qcow2",
     "ext2_split_raw",
     "mbr_disk",
+    "gpt_disk",
 ]
 
 
@@ -184,11 +185,13 @@ def test_listing_matches_sleuth_kit(
     assert listed(records) == fls_files(image.path, *options)
 
 
-def test_partitions_are_walked_and_prefixed(mbr_disk: BuiltImage) -> None:
-    with open_source(mbr_disk.path) as source:
+@pytest.mark.parametrize("fixture", ["mbr_disk", "gpt_disk"])
+def test_partitions_are_walked_and_prefixed(fixture: str, request: pytest.FixtureRequest) -> None:
+    disk: BuiltImage = request.getfixturevalue(fixture)
+    with open_source(disk.path) as source:
         records, _ = walk(source)
-    assert listed(records, "/p1") == fls_files(mbr_disk.path, "-o", "2048")
-    assert listed(records, "/p2") == fls_files(mbr_disk.path, "-o", str(2048 + 81920))
+    assert listed(records, "/p1") == fls_files(disk.path, "-o", "2048")
+    assert listed(records, "/p2") == fls_files(disk.path, "-o", str(2048 + 81920))
     assert {path.split("/")[1] for path in records} == {"p1", "p2"}
 
 
@@ -223,7 +226,7 @@ def test_formats_without_stored_hashes_verify_to_none(ext2_vhd: BuiltImage) -> N
 
 
 def test_truncated_e01_gives_errors_and_fails_verification(truncated_e01: BuiltImage) -> None:
-    expected = {f.path: f for f in truncated_e01.files}
+    expected = {f.listed_path: f for f in truncated_e01.files}
     with open_source(truncated_e01.path) as source:
         assert source.info.format == "ewf"
         assert source.info.md5 is None  # the hashes were in the missing last segment
@@ -251,6 +254,22 @@ def test_e01_cut_in_the_middle_of_its_only_segment(ext2_e01: BuiltImage, tmp_pat
         assert errors and {e.stage for e in errors} <= {"open_source", "volume"}
         assert source.info.volumes == []
         assert source.verify() is False
+
+
+def test_damaged_e01_chunk_fails_verification(damaged_e01: BuiltImage) -> None:
+    expected = {f.listed_path: f.sha256 for f in damaged_e01.files}
+    damaged = damaged_e01.extra["damaged"]
+    with open_source(damaged_e01.path) as source:
+        records, errors = walk(source)
+        assert errors == [] and set(records) == {f.listed_path for f in damaged_e01.files}
+        for path, record in records.items():
+            if path != damaged:
+                assert content_sha256(record, source.context) == expected[path], path
+        # libewf hands the damaged chunk over as stored: the file's hash is wrong, ...
+        assert content_sha256(records[damaged], source.context) != expected[damaged]
+        # ... and verification is what tells
+        assert source.verify() is False
+        assert "hash mismatch" in (source.verification_problem or "")
 
 
 def test_corrupt_partition_table_costs_only_the_bad_partition(
