@@ -306,3 +306,13 @@ def test_audit_page_shows_views_and_verifies_the_chain(unit: Unit) -> None:
     assert re.search(r"<td>off\.c</td><td>view</td>\s*<td>person " + str(unit.persons["c"]), page)
     verified = client.get("/audit?verify=true").text
     assert "Chain intact" in verified
+
+
+def test_caseload_marks_an_expired_order(unit: Unit) -> None:
+    client = unit.client("off.a")
+    person_id = _create(client, _person_form(unit, "PG-EXPIRED-1"))
+    order = {"kind": "bail", "made": "2019-01-01", "expires": "2020-02-03"}
+    assert client.form(f"/persons/{person_id}/order", order).status_code == 303
+    page = client.get("/caseload?q=PG-EXPIRED-1").text
+    assert 'bail <span class="expired">expired 3 Feb 2020</span>' in page
+    assert "expired" in client.get(f"/persons/{person_id}").text

@@ -1,0 +1,77 @@
+"""Re-take docs/screenshots/caseload.png: the demo unit's caseload page in Debian's chromium.
+
+    .venv/bin/python docs/screenshots/take_screenshots.py
+
+Builds the demo unit in a temporary data dir, serves it with `orderwatch demo`, logs in as
+officer01 and photographs "My caseload" at 1280x800.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx2 as httpx
+from playwright.sync_api import sync_playwright
+
+HERE = Path(__file__).resolve().parent
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def main() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with tempfile.TemporaryDirectory() as data_dir:
+        env = {**os.environ, "ORDERWATCH_DATA_DIR": data_dir}
+        env.pop("ORDERWATCH_DATABASE_URL", None)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "orderwatch.cli", "demo", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("orderwatch demo did not start")
+                time.sleep(0.5)
+            logins = json.loads((Path(data_dir) / "demo" / "demo-logins.json").read_text())
+            officer = next(x for x in logins if x["username"] == "officer01")
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+                page = browser.new_page(viewport={"width": 1280, "height": 800})
+                page.goto(base + "/login")
+                page.fill("#f-username", officer["username"])
+                page.fill("#f-password", officer["password"])
+                page.click("button:has-text('Log in')")
+                page.wait_for_url(base + "/caseload")
+                page.screenshot(path=str(HERE / "caseload.png"))
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    print(f"wrote {HERE / 'caseload.png'}")
+
+
+if __name__ == "__main__":
+    main()
