@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +46,7 @@ class TriageOptions:
     pdf: bool = False
     command_line: list[str] = field(default_factory=lambda: list(sys.argv))
     worker_options: WorkerOptions = field(default_factory=WorkerOptions)
+    executor_factory: ExecutorFactory = create_executor  # where the work runs (a test seam too)
 
 
 @dataclass
@@ -55,49 +57,27 @@ class TriageOutcome:
     report: dict[str, Any]
 
 
-def run_triage(
-    options: TriageOptions,
-    progress: Progress | None = None,
-    executor_factory: ExecutorFactory = create_executor,
-) -> TriageOutcome:
+def run_triage(options: TriageOptions, progress: Progress | None = None) -> TriageOutcome:
     """Run one triage end to end. Bad input raises an OrderwatchError before any work starts."""
     from orderwatch.forensics import sources as evidence
 
     progress = progress or SilentProgress()
+    started = datetime.now(UTC)
     _check_out_dir(options)
-    opened = [evidence.open_source(path) for path in options.sources]
-    collection = _load_hashsets(options.hashsets)
-    order = load_order(options.order) if options.order is not None else None
-    facts = RunFacts(
-        started=datetime.now(UTC),
-        command_line=list(options.command_line),
-        workers=options.workers or 0,
-        quick=options.quick,
-        hashsets=[{"path": str(p), "sha256": file_sha256(p)} for p in options.hashsets],
-        order=order_summary(order, options.order) if order and options.order else None,
-    )
-    facts.sources = [_source_entry(source) for source in opened]
-    quick_sizes = collection.sizes() if options.quick and collection is not None else None
-    tasks = list(_walk(opened, options, facts, quick_sizes))
-    file_count, total_bytes = len(tasks), sum(int(t.record.size or 0) for t in tasks)
-    batches = iter(plan_batches(tasks, _verifications(opened, facts)))
-    del tasks  # the batches hold the records now; each is dropped once its batch is done
-    executor = executor_factory(
-        options.workers,
-        init_worker,
-        (options.worker_options,),
-        ("orderwatch.triage.worker",),
-    )
-    facts.workers = executor.workers
-    options.out.mkdir(parents=True, exist_ok=True)
-    progress.start(file_count, total_bytes)
-    try:
-        with open(options.out / "inventory.jsonl", "w", encoding="utf-8") as inventory:
-            for outcome in executor.map_unordered(run_batch, batches):
-                _collect(outcome, facts, collection, inventory, progress)
-    finally:
-        executor.close()
-        progress.stop()
+    with ExitStack() as stack:
+        opened = [stack.enter_context(evidence.open_source(path)) for path in options.sources]
+        collection = _load_hashsets(options.hashsets)
+        order = load_order(options.order) if options.order is not None else None
+        facts = RunFacts(
+            started=started,
+            command_line=list(options.command_line),
+            workers=options.workers or 0,
+            quick=options.quick,
+            hashsets=[{"path": str(p), "sha256": file_sha256(p)} for p in options.hashsets],
+            order=order_summary(order, options.order) if order and options.order else None,
+        )
+        facts.sources = [_source_entry(source) for source in opened]
+        _examine(opened, options, facts, collection, progress)
     if order is not None:
         facts.findings = evaluate_order(order, facts.observations, facts.started)
     facts.finished = datetime.now(UTC)
@@ -110,6 +90,34 @@ def run_triage(
     if options.pdf:
         write_pdf(html, options.out / "report.pdf")
     return TriageOutcome(options.out, report)
+
+
+def _examine(
+    opened: list[Any],
+    options: TriageOptions,
+    facts: RunFacts,
+    collection: Any,
+    progress: Progress,
+) -> None:
+    """Walk, schedule and run every file; stream inventory.jsonl; fold results into `facts`."""
+    quick_sizes = collection.sizes() if options.quick and collection is not None else None
+    tasks = list(_walk(opened, options, facts, quick_sizes))
+    file_count, total_bytes = len(tasks), sum(int(t.record.size or 0) for t in tasks)
+    batches = iter(plan_batches(tasks, _verifications(opened, facts)))
+    del tasks  # the batches hold the records now; each is dropped once its batch is done
+    executor = options.executor_factory(
+        options.workers, init_worker, (options.worker_options,), ("orderwatch.triage.worker",)
+    )
+    facts.workers = executor.workers
+    options.out.mkdir(parents=True, exist_ok=True)
+    progress.start(file_count, total_bytes)
+    try:
+        with open(options.out / "inventory.jsonl", "w", encoding="utf-8") as inventory:
+            for outcome in executor.map_unordered(run_batch, batches):
+                _collect(outcome, facts, collection, inventory, progress)
+    finally:
+        executor.close()
+        progress.stop()
 
 
 def _check_out_dir(options: TriageOptions) -> None:
