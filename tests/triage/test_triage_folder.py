@@ -200,3 +200,17 @@ def test_refuses_an_out_dir_inside_the_source_or_with_a_report(
     (used / "report.json").write_text("{}")
     assert main(["triage", str(evidence_folder), "--out", str(used)]) == 2
     assert "already holds report.json" in capsys.readouterr().err
+
+
+def test_workers_default_to_the_setting(
+    evidence_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orderwatch.cli import main
+    from orderwatch.settings import reset_settings
+
+    monkeypatch.setenv("ORDERWATCH_WORKERS", "1")
+    reset_settings()
+    assert main(["triage", str(evidence_folder), "--out", str(tmp_path / "out")]) == 0
+    report, _ = read_outputs(tmp_path / "out")
+    assert report["provenance"]["workers"] == 1
+    assert "--workers" not in report["provenance"]["command_line"]

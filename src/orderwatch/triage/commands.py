@@ -32,7 +32,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--order", type=Path, metavar="FILE", help="order file to evaluate")
     parser.add_argument(
-        "--workers", type=_positive, metavar="N", help="worker processes (default: the cores)"
+        "--workers",
+        type=_positive,
+        metavar="N",
+        help="worker processes (default: ORDERWATCH_WORKERS, else the cores)",
     )
     parser.add_argument(
         "--quick",
@@ -68,6 +71,7 @@ def command_line(args: argparse.Namespace) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Run the triage; print where the report went and the headline figures."""
+    from orderwatch.settings import get_settings
     from orderwatch.triage.engine import TriageOptions, run_triage
     from orderwatch.triage.progress import progress_for
 
@@ -76,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         out=args.out,
         hashsets=list(args.hashset),
         order=args.order,
-        workers=args.workers,
+        workers=args.workers if args.workers is not None else get_settings().workers,
         quick=args.quick,
         pdf=args.pdf,
         command_line=command_line(args),
