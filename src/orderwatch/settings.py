@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     task_backend: str = "inprocess"  # inprocess | celery
     celery_broker_url: str = "redis://127.0.0.1:6379/0"
     workers: int | None = None
+    # An editable software catalogue (YAML) that overrides/extends the shipped one.
+    software_catalogue: Path | None = None
 
     @classmethod
     def settings_customise_sources(

@@ -103,6 +103,10 @@ class UsbDeviceObservation(Observation):
     serial: str | None = None
     first_seen: datetime | None = None
     last_seen: datetime | None = None
+    revision: str | None = None
+    friendly_name: str | None = None
+    vid: str | None = None  # USB vendor id, hex, when known
+    pid: str | None = None  # USB product id, hex, when known
 
 
 @dataclass(kw_only=True, slots=True)

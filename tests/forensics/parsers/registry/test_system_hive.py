@@ -44,6 +44,8 @@ def test_the_real_hive_gives_the_one_hp_usb_disk(real_system_root: Path) -> None
     device = mediator.observations[0]
     assert isinstance(device, UsbDeviceObservation)
     assert (device.vendor, device.product, device.serial) == ("HP", "v100w", "AA951D0000007252")
+    assert (device.revision, device.friendly_name) == ("1024", "HP v100w USB Device")
+    assert (device.vid, device.pid) == ("03F0", "3207")
     # FirstInstallDate (property 0065, Windows 7 layout) and the USBSTOR key's last write.
     assert device.first_seen == datetime(2011, 4, 1, 4, 52, 38, 686000, tzinfo=UTC)
     # FILETIME 0x01CD14A99CCE548A is ...37.6408714 s (regipy's float arithmetic shows .640872).

@@ -81,6 +81,10 @@ class WindowsSystemHiveParser(HiveParser):
                 serial=device.serial,
                 first_seen=first_seen,
                 last_seen=last_seen,
+                revision=device.revision,
+                friendly_name=device.friendly_name,
+                vid=parent.vid if parent else None,
+                pid=parent.pid if parent else None,
             )
         )
 
