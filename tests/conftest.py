@@ -147,7 +147,11 @@ def _postgres_server() -> Iterator[_PostgresServer | str]:
     except OperationalError as error:
         yield str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         return
-    server.create_template()
+    try:
+        server.create_template()
+    except BaseException:
+        server.close()
+        raise
     yield server
     server.close()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -151,10 +151,7 @@ def _parse_detail(stored: str) -> dict[str, Any]:
 def verify_audit_chain(session: Session) -> AuditVerification:
     """Walk the whole chain; names the first row whose link or content does not check out."""
     expected_id, prev_hash, checked = 1, GENESIS_HASH, 0
-    rows = session.execute(
-        select(AuditRow).order_by(AuditRow.id).execution_options(yield_per=2000)
-    ).scalars()
-    for row in rows:
+    for row in _rows_in_order(session):
         if row.id != expected_id:
             missing = (
                 f"row {expected_id} is missing"
@@ -174,3 +171,17 @@ def verify_audit_chain(session: Session) -> AuditVerification:
         prev_hash, expected_id = row.hash, row.id + 1
         checked += 1
     return AuditVerification(checked)
+
+
+def _rows_in_order(session: Session, page: int = 2000) -> Iterator[AuditRow]:
+    """Every row by id, a page at a time (keyset paging: no cursor left open on early exit)."""
+    after = None
+    while True:
+        query = select(AuditRow).order_by(AuditRow.id).limit(page)
+        if after is not None:
+            query = query.where(AuditRow.id > after)
+        rows = list(session.scalars(query))
+        yield from rows
+        if len(rows) < page:
+            return
+        after = rows[-1].id

@@ -9,6 +9,8 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +54,7 @@ def register(subparsers: Any) -> None:
     )
     add.set_defaults(func=run_user_add)
 
-    imports = subparsers.add_parser(
-        "import-orders", help="import order files (all or nothing)"
-    )
+    imports = subparsers.add_parser("import-orders", help="import order files (all or nothing)")
     imports.add_argument("files", nargs="+", type=Path, metavar="FILE.yaml")
     imports.set_defaults(func=run_import_orders)
 
@@ -73,18 +73,28 @@ def _actor() -> Actor:
     return Actor.command_line(f"command line: {who}")
 
 
-def _database() -> Database:
-    return Database.from_settings(get_settings())
+@contextmanager
+def _database() -> Iterator[Database]:
+    """The configured database, its connections closed when the command ends."""
+    database = Database.from_settings(get_settings())
+    try:
+        yield database
+    finally:
+        database.dispose()
 
 
 def run_init(args: argparse.Namespace) -> int:
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(settings.data_dir, 0o700)
-    database = _database()
-    database.upgrade()
-    print(f"data dir: {settings.data_dir}")
-    print(f"database: {database.display_url} (schema {database.current_revision()})")
+    with _database() as database:
+        database.upgrade()
+        print(f"data dir: {settings.data_dir}")
+        print(f"database: {database.display_url} (schema {database.current_revision()})")
+        return _first_admin(database, args.admin)
+
+
+def _first_admin(database: Database, username: str) -> int:
     with database.session() as session:
         admins = list_users(session, _actor(), role=Role.ADMIN)
         if admins:
@@ -95,23 +105,24 @@ def run_init(args: argparse.Namespace) -> int:
         create_user(
             session,
             _actor(),
-            username=args.admin,
+            username=username,
             role=Role.ADMIN,
             password=password,
             full_name="Administrator",
         )
-    print(f"created admin account {args.admin!r} with password (shown once, note it now):")
+    print(f"created admin account {username!r} with password (shown once, note it now):")
     print(f"  {password}")
     return 0
 
 
 def run_db_upgrade(args: argparse.Namespace) -> int:
-    database = _database()
-    before = database.current_revision() if _exists(database) else None
-    database.upgrade()
-    after = database.current_revision()
+    with _database() as database:
+        before = database.current_revision() if _exists(database) else None
+        database.upgrade()
+        after = database.current_revision()
+        shown = database.display_url
     state = "already at" if before == after else f"upgraded from {before or 'empty'} to"
-    print(f"database {database.display_url}: {state} schema {after}")
+    print(f"database {shown}: {state} schema {after}")
     return 0
 
 
@@ -134,7 +145,7 @@ def run_user_add(args: argparse.Namespace) -> int:
     else:
         password = generate_password()
     actor = _actor()
-    with _database().session() as session:
+    with _database() as database, database.session() as session:
         team_id = None
         if args.team:
             teams = {t.name: t.id for t in list_teams(session, actor)}
@@ -173,7 +184,7 @@ def run_import_orders(args: argparse.Namespace) -> int:
             failures.append(error)
     if not failures:
         try:
-            with _database().session() as session:
+            with _database() as database, database.session() as session:
                 people = import_order_documents(session, _actor(), documents)
         except InvalidInputError as error:
             failures.append(error)
@@ -189,7 +200,7 @@ def run_import_orders(args: argparse.Namespace) -> int:
 
 
 def run_audit_verify(args: argparse.Namespace) -> int:
-    with _database().read_session() as session:
+    with _database() as database, database.read_session() as session:
         result = verify_audit_chain(session)
     if result.ok:
         print(f"audit chain intact: {result.rows_checked} row(s) verified")

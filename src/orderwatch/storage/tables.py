@@ -6,6 +6,8 @@ these classes and the migrations agree.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -61,6 +63,17 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def load_table_modules() -> MetaData:
+    """Import every storage/*_tables.py (other areas' tables on this Base) and return the
+    complete metadata, e.g. for comparing the models with the migrated schema.
+    """
+    package = __name__.rsplit(".", 1)[0]
+    for module in pkgutil.iter_modules(importlib.import_module(package).__path__):
+        if module.name.endswith("_tables"):
+            importlib.import_module(f"{package}.{module.name}")
+    return Base.metadata
 
 
 class TeamRow(Base):
