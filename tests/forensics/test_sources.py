@@ -66,6 +66,15 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def dfvfs_reads(locator: str) -> bytes:
+    """A locator's content read by dfvfs itself: locators are plain dfvfs JSON path specs."""
+    from dfvfs.resolver import resolver
+    from dfvfs.serializer import json_serializer
+
+    spec = json_serializer.JsonPathSpecSerializer.ReadSerialized(locator)
+    return bytes(resolver.Resolver.OpenFileObject(spec).read())
+
+
 def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
@@ -333,6 +342,14 @@ def test_locators_reopen_in_another_process(mbr_disk: BuiltImage) -> None:
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         hashes = pool.map(_hash_in_worker, [records[p].locator for p in paths])
     assert dict(zip(paths, hashes, strict=True)) == expected
+    deleted = next(r for r in records.values() if r.deleted and r.path.startswith("/p2/"))
+    assert hashlib.sha256(dfvfs_reads(deleted.locator)).hexdigest() == expected[deleted.path]
+
+
+def test_a_malformed_locator_is_an_os_error() -> None:
+    for locator in ('{"type_indicator": "TSK"}', "{not json", '{"parent": 1}'):
+        with pytest.raises(OSError, match="cannot open"):
+            open_file(locator)
 
 
 def test_artefacts_read_files_inside_images_and_find_siblings(ext2_e01: BuiltImage) -> None:
@@ -506,6 +523,7 @@ def test_velociraptor_ntfs_e01_with_alternate_data_stream(shared_data: Path) -> 
             assert ones.read(40) == b"ONES" * 10
         assert source.verify() is True
     assert listed(records) == fls_files(image, "-i", "ewf")
+    assert dfvfs_reads(stream.locator) == b"Goodbye cruel world."
     icat = shutil.which("icat")
     if icat:
         content = subprocess.run(

@@ -292,7 +292,7 @@ def open_file(locator: str, context: ResolverContext | None = None) -> BinaryIO:
             raw = DfvfsStream(file_object)
     except OSError:
         raise
-    except DFVFS_ERRORS as error:
+    except (*DFVFS_ERRORS, KeyError, TypeError) as error:
         raise OSError(f"cannot open {_where(locator)}: {error_text(error)}") from error
     return io.BufferedReader(raw, buffer_size=_READ_BUFFER)
 
