@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from orderwatch.domain.reference_lists import CLOUD_STORAGE_DOMAINS
 from orderwatch.forensics.parsers.browser_times import TimeFormat, to_datetime
 from orderwatch.forensics.parsers.interface import Artefact
 
@@ -156,6 +157,21 @@ def site_of(url: str) -> str:
         if host.startswith(prefix):
             host = host[len(prefix) :]
     return host or url.strip()
+
+
+def service_of(url: str) -> str:
+    """The service a saved login is for, as officers name it: "facebook" for
+    https://www.facebook.com/, "dropbox" for dropbox.com (the shared cloud-storage list)."""
+    host = site_of(url)
+    labels = host.split(".")
+    for index in range(len(labels) - 1):
+        known = CLOUD_STORAGE_DOMAINS.get(".".join(labels[index:]))
+        if known is not None:
+            return known
+    if len(labels) < 2:
+        return host
+    country_pair = len(labels) >= 3 and len(labels[-1]) == 2 and len(labels[-2]) <= 3
+    return labels[-3] if country_pair else labels[-2]
 
 
 def is_email(text: object) -> bool:

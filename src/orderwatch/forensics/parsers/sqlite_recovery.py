@@ -13,6 +13,7 @@ holds. Only bytes are read: nothing in the data is followed or run.
 
 from __future__ import annotations
 
+import bisect
 import mmap
 import re
 import struct
@@ -23,9 +24,13 @@ from pathlib import Path
 
 _URL_START = re.compile(rb"https?://")
 _URL_TEXT = re.compile(r"https?://[^\s\x00-\x1f\x7f]+")
+_URL_BYTES = re.compile(rb"[!-~]+")
+_OVERFLOW_EVIDENCE = 200  # URL bytes up to the page end that make an overflowing record credible
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _MAGIC = b"SQLite format 3\x00"
 _WAL_MAGICS = (0x377F0682, 0x377F0683)
 _JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
+_DAMAGED = "\x00damaged"  # marks values whose later text columns were overwritten
 _BTREE_TYPES = {2: 12, 5: 12, 10: 8, 13: 8}  # page type -> b-tree page header size
 
 
@@ -61,6 +66,9 @@ class RecoveredRecord:
     offset: int  # byte offset of the record (its header, or the URL when incomplete) in the file
     complete: bool  # the record header's length byte was still there
     index: str | None = None  # the index the record belonged to, for index records
+    # Text after the URL was overwritten (control bytes, broken UTF-8): only the URL and the
+    # columns before it are kept, the rest is not trusted.
+    damaged: bool = False
 
     @property
     def location(self) -> str:
@@ -150,6 +158,7 @@ def _collect(
             if carved is None:
                 continue
             values, offset, complete = carved
+            damaged = bool(values.pop(_DAMAGED, False))
             key = (shape.table, shape.index, *sorted((k, repr(v)) for k, v in values.items()))
             if key not in seen:
                 seen.add(key)
@@ -163,6 +172,7 @@ def _collect(
                         offset,
                         complete,
                         shape.index,
+                        damaged,
                     )
                 )
             break
@@ -293,27 +303,42 @@ class _WalLayout:
 
 @dataclass
 class _JournalLayout:
-    """Page images in a rollback journal: after the header sector, (page number, page, checksum)."""
+    """Page images in a rollback journal: segments of (header sector, then records of page
+    number, page image, checksum). A journal kept by PERSIST mode has its first header zeroed:
+    its records are then read at the default sector and the database's page size."""
 
     data: mmap.mmap
     page_size: int
-    sector: int = 512
+    starts: list[int] = field(default_factory=list)  # where each page image starts
 
     def __post_init__(self) -> None:
         self.page_size = self.page_size or 4096
-        if self.data[:8] == _JOURNAL_MAGIC and len(self.data) >= 28:
-            sector, page_size = struct.unpack(">II", self.data[20:28])
-            if 512 <= sector <= 65536 and 512 <= page_size <= 65536:
-                self.sector, self.page_size = sector, page_size
+        sector, position, size = 512, 0, len(self.data)
+        while position + 28 <= size and self.data[position : position + 8] == _JOURNAL_MAGIC:
+            records, _, _, sector, page_size = struct.unpack(
+                ">IIIII", self.data[position + 8 : position + 28]
+            )
+            if not (512 <= sector <= 65536 and 512 <= page_size <= 65536):
+                break
+            self.page_size = page_size
+            position += sector
+            if records in (0, 0xFFFFFFFF):  # "to the end of the file"
+                records = (size - position) // (page_size + 8)
+            for _ in range(records):
+                if position + page_size + 8 > size:
+                    break
+                self.starts.append(position + 4)
+                position += page_size + 8
+            position = -(-position // sector) * sector
+        if not self.starts and self.data[:8] != _JOURNAL_MAGIC:
+            step = self.page_size + 8
+            self.starts = list(range(sector + 4, size - step + 5, step))
 
     def region_of(self, at: int) -> _Region | None:
-        record = self.page_size + 8
-        if at < self.sector:
+        index = bisect.bisect_right(self.starts, at) - 1
+        if index < 0 or at >= self.starts[index] + self.page_size:
             return None
-        index = (at - self.sector) // record
-        start = self.sector + index * record + 4
-        if not start <= at < start + self.page_size:
-            return None
+        start = self.starts[index]
         page = struct.unpack(">I", self.data[start - 4 : start])[0]
         return _Region("journal page image", page, start, start + self.page_size)
 
@@ -321,25 +346,54 @@ class _JournalLayout:
 # --- record carving -------------------------------------------------------------------------
 
 
+class _Overflow(Exception):
+    """A record whose body runs past the page with URL text up to there: its URL continues on
+    overflow pages, which are not followed. Nothing else is tried at that place (a shorter
+    reading of its header would give a URL cut short)."""
+
+
 def _carve(
     data: mmap.mmap, at: int, region: _Region, shape: RecordShape
 ) -> tuple[dict[str, object], int, bool] | None:
     """The record of `shape` whose URL column starts at `at`: (values, offset, header intact).
 
-    The URL is the first column with a body, so the header ends where the URL starts; varints
-    are cut apart walking backwards (a varint's last byte is below 0x80, the others are not).
+    The header ends where the body starts: at the URL, or just before it when one integer
+    column precedes it (an index on (hash, url)). Varints are cut apart walking backwards (a
+    varint's last byte is below 0x80, the others are not).
     """
+    try:
+        for before in _bytes_before_url(shape):
+            carved = _carve_at(data, at, at - before, region, shape)
+            if carved is not None:
+                return carved
+    except _Overflow:
+        return None
+    return None
+
+
+def _bytes_before_url(shape: RecordShape) -> tuple[int, ...]:
+    """How many body bytes may precede the URL: none when only the rowid alias comes first."""
+    if shape.url_column == 0 or (shape.url_column == 1 and shape.rowid_alias == 0):
+        return (0,)
+    if shape.url_column == 1 and shape.affinities[0] == "INTEGER":
+        return (0, 1, 2, 3, 4, 6, 8)
+    return ()
+
+
+def _carve_at(
+    data: mmap.mmap, at: int, body: int, region: _Region, shape: RecordShape
+) -> tuple[dict[str, object], int, bool] | None:
     columns = len(shape.columns)
-    chain = _varints_before(data, at, region.start, columns + 1)
+    chain = _varints_before(data, body, region.start, columns + 1)
     for count in range(min(columns, len(chain) - 1), shape.url_column, -1):
         serials = [value for value, _ in reversed(chain[:count])]
-        for header_length, header_start in _readings(data, chain, count, at):
-            if header_length != at - header_start:
+        for header_length, header_start in _readings(data, chain, count, body):
+            if header_length != body - header_start:
                 continue
-            values = _check(data, serials, at, region.end, shape)
+            values = _check(data, serials, body, at, region.end, shape)
             if values is not None:
                 return values, header_start, True
-    if shape.index is not None:
+    if shape.index is not None or body != at:
         return None
     # The header's first bytes were overwritten (freeblock link, or reuse): the serial types
     # must then name every column of the table. When even the rowid alias's NULL serial type
@@ -350,7 +404,7 @@ def _carve(
             continue
         nearer = [value for value, _ in reversed(chain[: count - 1])]
         for first, start in _readings(data, chain, count - 1, at):
-            values = _check(data, [*prefix, first, *nearer], at, region.end, shape)
+            values = _check(data, [*prefix, first, *nearer], at, at, region.end, shape)
             if values is not None:
                 return values, start, False
     return None
@@ -424,7 +478,7 @@ def _allowed(serial: int, column: int, shape: RecordShape) -> bool:
 
 
 def _check(
-    data: mmap.mmap, serials: list[int], at: int, end: int, shape: RecordShape
+    data: mmap.mmap, serials: list[int], body: int, at: int, end: int, shape: RecordShape
 ) -> dict[str, object] | None:
     """Decoded values when the serial types fit the shape and put a whole URL at `at`."""
     url_column = shape.url_column
@@ -437,11 +491,17 @@ def _check(
     if url_serial < 33 or url_serial % 2 == 0:  # text of at least ten bytes
         return None
     offsets: list[int] = []
-    position = at
+    position = body
     for serial in serials:
         offsets.append(position)
         position += _size(serial)
-    if offsets[url_column] != at or position > end:
+    if offsets[url_column] != at:
+        return None
+    if position > end:
+        length = min(_size(url_serial), end - at, _OVERFLOW_EVIDENCE)
+        run = _URL_BYTES.match(data, at, at + length)
+        if run is not None and run.end() - at == length:
+            raise _Overflow
         return None
     try:
         url = bytes(data[at : at + _size(url_serial)]).decode("utf-8")
@@ -451,7 +511,12 @@ def _check(
         return None
     values: dict[str, object] = {}
     for index, serial in enumerate(serials):
-        values[shape.columns[index]] = _decode(data, offsets[index], serial)
+        value = _decode(data, offsets[index], serial)
+        if isinstance(value, str) and _CONTROL.search(value):
+            values = {name: values.get(name) for name in shape.columns[: url_column + 1]}
+            values[_DAMAGED] = True
+            break
+        values[shape.columns[index]] = value
     return values
 
 

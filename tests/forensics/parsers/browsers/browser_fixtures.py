@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,56 @@ def copy_profile(source_root: Path, target_root: Path) -> Path:
         if (source / "Default" / name).is_file():
             shutil.copy2(source / "Default" / name, target / "Default" / name)
     return target_root
+
+
+WEBKIT_2026 = 13_411_000_000_000_000  # 2025-12-23, WebKit microseconds
+
+
+def add_visit(history: Path, url: str, title: str, webkit_time: int) -> int:
+    """A url row and one visit to it, written as Chromium writes them; returns the url id."""
+    return add_visits(history, [(url, title, webkit_time)])[0]
+
+
+def add_visits(history: Path, pages: list[tuple[str, str, int]]) -> list[int]:
+    """Url rows and one visit each, in one transaction; returns the url ids."""
+    ids = []
+    with sqlite3.connect(history) as connection:
+        for url, title, webkit_time in pages:
+            url_id = connection.execute(
+                "INSERT INTO urls (url, title, visit_count, typed_count, last_visit_time, hidden) "
+                "VALUES (?, ?, 1, 0, ?, 0)",
+                (url, title, webkit_time),
+            ).lastrowid
+            connection.execute(
+                "INSERT INTO visits (url, visit_time, transition) VALUES (?, ?, 0)",
+                (url_id, webkit_time),
+            )
+            assert url_id is not None
+            ids.append(url_id)
+    connection.close()
+    return ids
+
+
+def deleted_page(number: int) -> tuple[str, str, int]:
+    """URL, title and time of the rows the deletion tests add and then delete."""
+    return (
+        f"http://deleted-{number}.example.test/page?x={number}",
+        f"Deleted page {number}",
+        WEBKIT_2026 + number * 1_000_000,
+    )
+
+
+def add_then_delete(history: Path, rows: int, keep_every: int) -> set[str]:
+    """Add `rows` visited pages, then delete all but every `keep_every`-th with secure_delete OFF
+    (so the bytes stay in free pages, as with a default SQLite build). Returns deleted URLs."""
+    add_visits(history, [deleted_page(number) for number in range(rows)])
+    deleted = {deleted_page(number)[0] for number in range(rows) if number % keep_every}
+    with sqlite3.connect(history) as connection:
+        connection.execute("PRAGMA secure_delete = OFF")
+        for url in sorted(deleted):
+            connection.execute(
+                "DELETE FROM visits WHERE url IN (SELECT id FROM urls WHERE url = ?)", (url,)
+            )
+            connection.execute("DELETE FROM urls WHERE url = ?", (url,))
+    connection.close()
+    return deleted

@@ -14,6 +14,7 @@ from orderwatch.forensics.parsers.browser_profiles import (
     is_email,
     profile_times,
     read_user_prefs,
+    service_of,
     site_of,
 )
 from orderwatch.forensics.parsers.interface import LocalArtefact
@@ -125,6 +126,12 @@ def test_sites_and_email_addresses() -> None:
     assert site_of("https://www.facebook.com/") == "facebook.com"
     assert site_of("https://m.example.org/login") == "example.org"
     assert site_of("android://hash@com.example.app/") == "com.example.app"
+    assert service_of("https://www.facebook.com/") == "facebook"
+    assert service_of("https://accounts.google.com/signin") == "google"
+    assert service_of("https://www.bbc.co.uk/account") == "bbc"
+    assert service_of("https://www.dropbox.com/login") == "dropbox"
+    assert service_of("https://mega.nz/login") == "mega"
+    assert service_of("android://hash@com.facebook.katana/") == "facebook"
     assert is_email("sam.person@example.org")
     assert not is_email("sam.person")
     assert not is_email("two words@example.org")

@@ -276,3 +276,20 @@ def test_truncated_database_still_gives_what_its_free_pages_hold(tmp_path: Path)
 )
 def test_column_affinity_follows_sqlite_rules(declared: str, expected: str) -> None:
     assert affinity(declared) == expected
+
+
+def test_a_url_spilling_onto_overflow_pages_is_never_cut_short(tmp_path: Path) -> None:
+    database = tmp_path / "History"
+    connection = _database(database, 10)
+    long_url = "https://ads.example.test/pagead?" + "&".join(f"k{n}=v{n}" for n in range(900))
+    connection.execute(
+        "INSERT INTO urls (url, title, visit_count, last_visit_time) VALUES (?, 'Ad', 1, 1)",
+        (long_url,),
+    )
+    connection.commit()
+    connection.execute("DELETE FROM urls WHERE title = 'Ad'")
+    connection.commit()
+    connection.close()
+    assert long_url[:200].encode() in database.read_bytes()
+    urls = {str(r.values["url"]) for r in recover_records(database, [SHAPE, INDEX_SHAPE])}
+    assert not any(url.startswith("https://ads.example.test") for url in urls)

@@ -37,12 +37,14 @@ from orderwatch.forensics.parsers.sqlite_recovery import recover_records
 
 @dataclass(frozen=True)
 class RecoveryTarget:
-    """A table whose deleted rows are carved back: its URL, title and time columns."""
+    """A table whose deleted rows are carved back: its URL, title and time columns, and the
+    further columns a record must reach to count as one of this table's."""
 
     table: str
     url: str
     title: str | None = None
     time: str | None = None
+    reaches: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -248,7 +250,8 @@ class BrowserDatabasePlugin(SQLitePlugin):
         shapes = []
         live: set[str] = set()
         for target in self.RECOVERY:
-            shape = context.schema.shape(target.table, target.url)
+            needed = tuple(c for c in (target.title, target.time, *target.reaches) if c)
+            shape = context.schema.shape(target.table, target.url, needed)
             if shape is None:
                 continue
             rows = context.rows(f'SELECT "{target.url}" FROM "{target.table}"')
@@ -264,13 +267,14 @@ class BrowserDatabasePlugin(SQLitePlugin):
             context.problems.append(f"recovery of deleted records failed: {error}")
             return
         produced: set[str] = set()
+        indexed = _indexed_urls(context)
         for found in sorted(records, key=lambda record: record.index is not None):
             target = targets[found.table]
             url = found.values.get(target.url.lower())
             if not isinstance(url, str) or url in live:
                 continue
             if found.index is not None:
-                if url in produced:
+                if url in produced or url in indexed:
                     continue
                 title = stored = None
                 what = f"{found.table}.{target.url} index {found.index} record (rowid "
@@ -281,6 +285,7 @@ class BrowserDatabasePlugin(SQLitePlugin):
                 what = f"{found.table} record"
             produced.add(url)
             note = "" if found.complete else ", record header partly overwritten"
+            note += ", columns after the URL overwritten" if found.damaged else ""
             self.produce_visit(
                 context,
                 ("recovered", found.source, found.offset),
@@ -294,6 +299,20 @@ class BrowserDatabasePlugin(SQLitePlugin):
 
 def _profile(context: SQLiteContext) -> BrowserProfile:
     return context.profile or BrowserProfile("unknown", "unknown")
+
+
+def _indexed_urls(context: SQLiteContext) -> set[str]:
+    """Live URL-like values of every indexed text column: an index record does not say which
+    index it came from, so one that another table (Chrome's segments) still holds is no loss."""
+    values: set[str] = set()
+    for table, indexes in context.schema.indexes.items():
+        for _, columns in indexes:
+            for column in columns[:2]:
+                rows = context.rows(
+                    f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" LIKE \'http%\''
+                )
+                values.update(str(row[0]) for row in rows)
+    return values
 
 
 def _sequence(context: SQLiteContext, table: str) -> int | None:

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Mapping
 from typing import ClassVar
 
-from orderwatch.forensics.parsers.browser_profiles import is_email, site_of
+from orderwatch.forensics.parsers.browser_profiles import is_email, service_of
 from orderwatch.forensics.parsers.browser_times import TimeFormat, to_datetime
 from orderwatch.forensics.parsers.manager import registry
 from orderwatch.forensics.parsers.sqlite_plugins.browser_database import BrowserDatabasePlugin
@@ -33,7 +33,7 @@ class ChromeLoginsPlugin(BrowserDatabasePlugin):
         self.produce_account(
             context,
             ("login", row["id"]),
-            site_of(row["signon_realm"] or row["origin_url"] or ""),
+            service_of(row["signon_realm"] or row["origin_url"] or ""),
             user,
             to_datetime(row["date_created"], TimeFormat.WEBKIT),
             f"logins rowid={row['id']} ({row['origin_url']})",

@@ -65,31 +65,32 @@ class Schema:
         return True
 
     def index_shapes(self, table: str, url_column: str) -> list[RecordShape]:
-        """Shapes of the records of indexes that start with the URL column (url, ..., rowid)."""
+        """Shapes of index records holding the URL: (url, ..., rowid) or (hash, url, ..., rowid)."""
         columns = {c.name.lower(): c for c in self.tables.get(table.lower(), [])}
+        url = url_column.lower()
         shapes = []
         for index, indexed in self.indexes.get(table.lower(), []):
-            if not indexed or indexed[0] != url_column.lower():
+            if url not in indexed[:2]:
                 continue
-            names = (*indexed, "rowid")
             types = [columns[n].declared_type if n in columns else "" for n in indexed]
+            not_null = [columns[n].not_null if n in columns else False for n in indexed]
             shapes.append(
                 RecordShape(
                     table=table.lower(),
-                    columns=names,
+                    columns=(*indexed, "rowid"),
                     affinities=(*(affinity(t) for t in types), "INTEGER"),
-                    url_column=0,
+                    url_column=indexed.index(url),
                     index=index,
-                    not_null=(
-                        *(columns[n].not_null if n in columns else False for n in indexed),
-                        True,
-                    ),
+                    not_null=(*not_null, True),
                 )
             )
         return shapes
 
-    def shape(self, table: str, url_column: str) -> RecordShape | None:
-        """The record shape of `table` for recovery, with its URL column, or None when absent."""
+    def shape(
+        self, table: str, url_column: str, needed: tuple[str, ...] = ()
+    ) -> RecordShape | None:
+        """The record shape of `table` for recovery, or None when absent. A record must hold at
+        least the URL and `needed` columns (older rows of an ALTERed table hold fewer)."""
         columns = self.tables.get(table.lower())
         names = [column.name.lower() for column in columns or []]
         if not columns or url_column.lower() not in names:
@@ -105,6 +106,8 @@ class Schema:
             url_column=names.index(url_column.lower()),
             rowid_alias=alias,
             not_null=tuple(column.not_null for column in columns),
+            min_columns=1
+            + max(names.index(n.lower()) for n in (url_column, *needed) if n.lower() in names),
         )
 
 

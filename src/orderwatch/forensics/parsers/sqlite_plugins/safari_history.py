@@ -29,7 +29,7 @@ class SafariHistoryPlugin(BrowserDatabasePlugin):
     TIME_FORMAT = TimeFormat.COCOA
     VISITS = VisitTable("history_visits", "id", "visit_time")
     RETENTION = timedelta(days=365)  # Safari's default "remove history items after one year"
-    RECOVERY = (RecoveryTarget("history_items", "url"),)
+    RECOVERY = (RecoveryTarget("history_items", "url", reaches=("visit_count_score",)),)
     REQUIRED_STRUCTURE: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "history_items": ("id", "url"),
         "history_visits": ("id", "history_item", "visit_time", "title"),
