@@ -316,7 +316,8 @@ def authenticate(
     policy = policy or ThrottlePolicy.from_settings(get_settings())
     now = now or datetime.now(UTC)
     name = normalise_username(username)
-    row = session.scalar(select(UserRow).where(UserRow.username == name))
+    # Row-locked (PostgreSQL) so that concurrent failures are all counted.
+    row = session.scalar(select(UserRow).where(UserRow.username == name).with_for_update())
     if row is None:
         burn_verification_time(password)
         # The name typed is not recorded: it may be a password typed in the wrong field.
