@@ -47,6 +47,8 @@ def test_cookie_is_secure_behind_tls(unit: Unit) -> None:
         c for c in response.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE + "=")
     )
     assert "Secure" in cookie and "HttpOnly" in cookie
+    assert client.get("/login").headers["strict-transport-security"] == "max-age=31536000"
+    assert "strict-transport-security" not in unit.client().get("/login").headers
 
 
 def test_login_returns_to_the_page_asked_for_but_never_off_site(unit: Unit) -> None:

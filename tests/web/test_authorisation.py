@@ -33,6 +33,8 @@ def _read_matrix(unit: Unit) -> dict[str, dict[str, int]]:
         "/caseload": CASEWORK_ONLY,
         "/team": _expect(sup_a=200, other=403),
         "/admin/users": _expect(admin=200, other=403),
+        f"/admin/users/{unit.users['off.b']}": _expect(admin=200, other=403),
+        "/account": _expect(other=200),
         "/audit": _expect(auditor=200, other=403),
         "/persons/new": _expect(off_a=200, off_b=200, sup_a=200, off_c=200, other=403),
         f"/persons/{a}": SEES_A,

@@ -84,10 +84,14 @@ def clear_cookie(response: Response, name: str, settings: Settings) -> None:
 
 
 class SecurityHeadersMiddleware:
-    """Adds CSP and related headers to every HTTP response; pages are never cached."""
+    """Adds CSP and related headers to every HTTP response; pages are never cached. Behind TLS,
+    browsers are also told to keep to HTTPS (HSTS)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, behind_tls: bool = False) -> None:
         self.app = app
+        self.headers = _SECURITY_HEADERS
+        if behind_tls:
+            self.headers += ((b"strict-transport-security", b"max-age=31536000"),)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -99,7 +103,7 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                headers.extend(h for h in _SECURITY_HEADERS if h[0] not in present)
+                headers.extend(h for h in self.headers if h[0] not in present)
                 if not is_static and b"cache-control" not in present:
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers

@@ -2,14 +2,24 @@
 
 from fastapi import APIRouter
 
+from orderwatch.web.pages.account import router as account_router
 from orderwatch.web.pages.admin import router as admin_router
+from orderwatch.web.pages.audit import router as audit_router
 from orderwatch.web.pages.auth import router as auth_router
 from orderwatch.web.pages.caseload import router as caseload_router
 from orderwatch.web.pages.declarations import router as declarations_router
 from orderwatch.web.pages.persons import router as persons_router
 
 pages_router = APIRouter(include_in_schema=False)
-for _router in (auth_router, caseload_router, persons_router, declarations_router, admin_router):
+for _router in (
+    auth_router,
+    account_router,
+    caseload_router,
+    persons_router,
+    declarations_router,
+    admin_router,
+    audit_router,
+):
     pages_router.include_router(_router)
 
 __all__ = ["pages_router"]

@@ -1,8 +1,6 @@
-"""The admin's users page (accounts and teams) and the auditor's audit log page."""
+"""The admin's pages: accounts (create, change, deactivate, unlock, reset password) and teams."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,25 +12,25 @@ from orderwatch.storage import (
     UserAccount,
     create_team,
     create_user,
-    list_audit,
+    get_user,
     list_teams,
     list_users,
+    set_password,
     unlock_user,
     update_user,
-    verify_audit_chain,
 )
-from orderwatch.web.deps import AdminUser, AuditorUser, DatabaseDep, FormDep
+from orderwatch.web.deps import AdminUser, DatabaseDep, FormDep
 from orderwatch.web.forms import FormState
 from orderwatch.web.pages.inputs import place_storage_error
 from orderwatch.web.templating import render
 
 router = APIRouter(tags=["pages"])
 
-AUDIT_PAGE = 100
 _USER_MESSAGES = {
     "user-created": "Account created.",
     "user-changed": "Account changed.",
     "team-created": "Team created.",
+    "password-set": "Password set; the account's sessions were ended.",
 }
 
 
@@ -135,26 +133,94 @@ def create_team_submit(
     return _users_page(request, database, user, user_form, form, 422)
 
 
-@router.get("/audit")
-def audit_page(
+def _user_edit_page(
     request: Request,
-    user: AuditorUser,
-    database: DatabaseDep,
-    before: int | None = None,
-    entity: str = "",
-    username: str = "",
-    verify: bool = False,
+    database: Database,
+    user: AdminUser,
+    user_id: int,
+    form: FormState,
+    status: int = 200,
+    flash: str | None = None,
 ) -> Response:
-    """The audit log, newest first, a page at a time; optionally the chain's verification."""
-    filters: dict[str, Any] = {"entity": entity or None, "username": username or None}
     with database.read_session() as session:
-        entries = list_audit(session, user.actor, limit=AUDIT_PAGE, before_id=before, **filters)
-        verification = verify_audit_chain(session) if verify else None
+        account = get_user(session, user.actor, user_id)
+        teams = list_teams(session, user.actor)
     context = {
-        "title": "Audit log",
-        "entries": entries,
-        "next_before": entries[-1].id if len(entries) == AUDIT_PAGE else None,
-        "filters": {"entity": entity, "username": username},
-        "verification": verification,
+        "title": f"Account {account.username}",
+        "account": account,
+        "form": form,
+        "roles": [(r.value, r.value) for r in Role],
+        "team_options": [("", "no team")] + [(str(t.id), t.name) for t in teams],
+        "flash": flash,
     }
-    return render(request, "audit.html", context)
+    return render(request, "user_edit.html", context, status)
+
+
+@router.get("/admin/users/{user_id:int}")
+def user_edit_form(
+    request: Request, user_id: int, user: AdminUser, database: DatabaseDep, done: str = ""
+) -> Response:
+    """One account's details, and a form to set a new password for it."""
+    with database.read_session() as session:
+        account = get_user(session, user.actor, user_id)
+    form = FormState(
+        values={
+            "full_name": account.full_name,
+            "email": account.email or "",
+            "role": account.role.value,
+            "team_id": str(account.team_id or ""),
+        }
+    )
+    return _user_edit_page(request, database, user, user_id, form, flash=_USER_MESSAGES.get(done))
+
+
+@router.post("/admin/users/{user_id:int}")
+def user_edit_submit(
+    request: Request, user_id: int, user: AdminUser, database: DatabaseDep, form: FormDep
+) -> Response:
+    full_name = form.text("full_name", "Full name", max_length=200)
+    email = form.optional_text("email", "E-mail", max_length=254)
+    role = form.choice("role", "Role", Role)
+    team_id = form.integer("team_id", "Team", minimum=1, maximum=2**31)
+    if form.ok and role is not None:
+        try:
+            with database.session() as session:
+                update_user(
+                    session,
+                    user.actor,
+                    user_id,
+                    full_name=full_name,
+                    email=email,
+                    role=role,
+                    team_id=team_id,
+                )
+            return RedirectResponse(f"/admin/users/{user_id}?done=user-changed", status_code=303)
+        except InvalidInputError as error:
+            place_storage_error(form, error, fields=("team_id",))
+    return _user_edit_page(request, database, user, user_id, form, 422)
+
+
+@router.post("/admin/users/{user_id:int}/password")
+def user_password_submit(
+    request: Request, user_id: int, user: AdminUser, database: DatabaseDep, form: FormDep
+) -> Response:
+    """Set a new password for an account (its web sessions end)."""
+    password = form.secrets.get("new_password", "")
+    try:
+        with database.session() as session:
+            set_password(session, user.actor, user_id, password)
+        return RedirectResponse(f"/admin/users/{user_id}?done=password-set", status_code=303)
+    except InvalidInputError as error:
+        form.fail("new_password", error.problems[0].message.capitalize())
+    with database.read_session() as session:
+        account = get_user(session, user.actor, user_id)
+    details = FormState(
+        values={
+            "full_name": account.full_name,
+            "email": account.email or "",
+            "role": account.role.value,
+            "team_id": str(account.team_id or ""),
+        },
+        errors=form.errors,
+    )
+    return _user_edit_page(request, database, user, user_id, details, 422)

@@ -45,18 +45,23 @@ def safe_next(target: str | None) -> str | None:
 
 
 def _login_page(
-    request: Request, settings: SettingsDep, form: FormState, status: int = 200
+    request: Request,
+    settings: SettingsDep,
+    form: FormState,
+    status: int = 200,
+    flash: str | None = None,
 ) -> Response:
     prelogin = request.cookies.get(PRELOGIN_COOKIE) or new_prelogin_token()
     request.state.csrf_token = CsrfSigner.from_settings(settings).token_for(prelogin)
-    response = render(request, "login.html", {"title": "Log in", "form": form}, status)
+    context = {"title": "Log in", "form": form, "flash": flash}
+    response = render(request, "login.html", context, status)
     set_cookie(response, PRELOGIN_COOKIE, prelogin, settings, _PRELOGIN_MAX_AGE)
     return response
 
 
 @router.get("/login")
 def login_form(
-    request: Request, settings: SettingsDep, database: DatabaseDep, next: str = ""
+    request: Request, settings: SettingsDep, database: DatabaseDep, next: str = "", done: str = ""
 ) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
@@ -64,7 +69,8 @@ def login_form(
             live = lookup_web_session(session, token)
         if live is not None:
             return RedirectResponse(safe_next(next) or home_path(live.user.role), 303)
-    return _login_page(request, settings, FormState(values={"next": next}))
+    flash = "Password changed. Log in with the new one." if done == "password-changed" else None
+    return _login_page(request, settings, FormState(values={"next": next}), flash=flash)
 
 
 @router.post("/login")
