@@ -316,3 +316,13 @@ def test_caseload_marks_an_expired_order(unit: Unit) -> None:
     page = client.get("/caseload?q=PG-EXPIRED-1").text
     assert 'bail <span class="expired">expired 3 Feb 2020</span>' in page
     assert "expired" in client.get(f"/persons/{person_id}").text
+
+
+def test_removing_a_person_from_their_edit_page(unit: Unit) -> None:
+    client = unit.client("off.a")
+    person_id = _create(client, _person_form(unit, "PG-GONE-1"))
+    assert "Remove this person" in client.get(f"/persons/{person_id}/edit").text
+    response = client.form(f"/persons/{person_id}/delete", {})
+    assert response.status_code == 303 and response.headers["location"] == "/caseload"
+    assert client.get(f"/persons/{person_id}").status_code == 404
+    assert "PG-GONE-1" not in client.get("/caseload").text
