@@ -1,0 +1,252 @@
+"""Triage hashing and inventory against hashdeep and the machine's hashing limit, in one run.
+
+Generates (once, cached in /tmp) a corpus of ~20,000 files of 1-64 KiB and 50 of 10-50 MiB of
+pseudo-random data as a folder and as a raw ext4 image (mke2fs -d). Then, all from a warm page
+cache: hashdeep -r -j2 -c md5,sha1 on the folder; hashlib one-pass MD5+SHA-1+SHA-256 on a memory
+buffer in one process per core (the limit); `orderwatch triage` on the folder and on the image;
+and `--quick` with a hash set holding the sizes of a few files. `--small` runs a ~10x smaller
+corpus for a quick check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(os.environ.get("ORDERWATCH_BENCH_DIR", "/tmp/orderwatch-bench-triage"))
+KIB = 1024
+MIB = 1024 * KIB
+LIMIT_BUFFER = 64 * MIB
+LIMIT_ROUNDS = 4
+
+
+def _corpus_params(small: bool) -> dict[str, int]:
+    if small:
+        return {"small_files": 2000, "big_files": 5, "seed": 20240501}
+    return {"small_files": 20000, "big_files": 50, "seed": 20240501}
+
+
+def build_corpus(small: bool) -> tuple[Path, Path, int, int]:
+    """The folder and the raw ext4 image (generated once per size), with files and bytes."""
+    params = _corpus_params(small)
+    base = ROOT / ("small" if small else "full")
+    marker = base / "corpus.json"
+    if marker.is_file() and json.loads(marker.read_text()).get("params") == params:
+        meta = json.loads(marker.read_text())
+        return base / "folder", base / "image.raw", meta["files"], meta["bytes"]
+    shutil.rmtree(base, ignore_errors=True)
+    folder = base / "folder"
+    rng = np.random.default_rng(params["seed"])
+    total = 0
+    print(f"generating corpus in {base} ...", flush=True)
+    for i in range(params["small_files"]):
+        size = int(rng.integers(1 * KIB, 64 * KIB + 1))
+        target = folder / f"d{i // 500:03d}" / f"f{i:06d}.bin"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(rng.bytes(size))
+        total += size
+    for i in range(params["big_files"]):
+        size = int(rng.integers(10 * MIB, 50 * MIB + 1))
+        target = folder / "big" / f"big{i:03d}.bin"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(rng.bytes(size))
+        total += size
+    files = params["small_files"] + params["big_files"]
+    image = base / "image.raw"
+    blocks = (total + files * 4 * KIB) // (4 * KIB)
+    image_size = int(blocks * 1.08) * 4 * KIB + 64 * MIB
+    inodes = str(files + 1000)
+    mke2fs = ["mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096", "-N", inodes, "-d", str(folder)]
+    subprocess.run([*mke2fs, str(image), f"{image_size // KIB}k"], check=True)
+    marker.write_text(json.dumps({"params": params, "files": files, "bytes": total}))
+    return folder, image, files, total
+
+
+def warm(paths: list[Path]) -> None:
+    """Read everything once so every contender starts from the same (warm) page cache."""
+    for path in paths:
+        if path.is_file():
+            with open(path, "rb", buffering=0) as handle:
+                while handle.read(8 * MIB):
+                    pass
+            continue
+        for directory, _, names in os.walk(path):
+            for name in names:
+                with open(os.path.join(directory, name), "rb", buffering=0) as handle:
+                    while handle.read(8 * MIB):
+                        pass
+
+
+# One process of the limit: one-pass MD5+SHA-1+SHA-256 over a memory buffer, 1 MiB updates.
+_LIMIT_CODE = f"""
+import hashlib, os, time
+data = os.urandom({LIMIT_BUFFER})
+view = memoryview(data)
+started = time.perf_counter()
+for _ in range({LIMIT_ROUNDS}):
+    md5, sha1, sha256 = hashlib.md5(), hashlib.sha1(), hashlib.sha256()
+    for offset in range(0, len(data), {MIB}):
+        chunk = view[offset : offset + {MIB}]
+        md5.update(chunk)
+        sha1.update(chunk)
+        sha256.update(chunk)
+print({LIMIT_ROUNDS} * len(data) / (time.perf_counter() - started))
+"""
+
+
+def hashing_limit(cores: int) -> tuple[float, float]:
+    """(one core MB/s, all cores together MB/s) of one-pass MD5+SHA-1+SHA-256 on memory."""
+    one = (
+        float(
+            subprocess.run(
+                [sys.executable, "-c", _LIMIT_CODE], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        / 1e6
+    )
+    processes = [
+        subprocess.Popen([sys.executable, "-c", _LIMIT_CODE], stdout=subprocess.PIPE, text=True)
+        for _ in range(cores)
+    ]
+    together = sum(float(p.communicate()[0]) for p in processes) / 1e6
+    return one, together
+
+
+def timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def write_quick_hashset(folder: Path, target: Path) -> int:
+    """A CAID-style CSV naming 10 small files and 1 big one, with their sizes."""
+    picked = sorted(folder.glob("d000/*.bin"))[:10] + sorted(folder.glob("big/*.bin"))[:1]
+    with open(target, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["md5", "sha1", "size", "category"])
+        for path in picked:
+            data = path.read_bytes()
+            writer.writerow(
+                [hashlib.md5(data).hexdigest(), hashlib.sha1(data).hexdigest(), len(data), "1"]
+            )
+    return len(picked)
+
+
+def triage(source: Path, out: Path, workers: int, extra: list[str]) -> tuple[float, dict]:
+    """`orderwatch triage` as an officer runs it: (wall seconds, report.json)."""
+    shutil.rmtree(out, ignore_errors=True)
+    command = [sys.executable, "-m", "orderwatch.cli", "triage", str(source), "--out", str(out)]
+    seconds = timed([*command, "--workers", str(workers), *extra])
+    report = json.loads((out / "report.json").read_text())
+    return seconds, report
+
+
+def first_match(source: Path, out: Path, workers: int, hashset: Path) -> tuple[float, float]:
+    """A --quick run, following inventory.jsonl: (seconds to the first match, total seconds)."""
+    shutil.rmtree(out, ignore_errors=True)
+    command = [sys.executable, "-m", "orderwatch.cli", "triage", str(source), "--out", str(out)]
+    command += ["--workers", str(workers), "--quick", "--hashset", str(hashset)]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    inventory = out / "inventory.jsonl"
+    found: float | None = None
+    while process.poll() is None and found is None:
+        if inventory.is_file() and '"match": [{' in inventory.read_text():
+            found = time.perf_counter() - started
+        time.sleep(0.02)
+    process.wait()
+    total = time.perf_counter() - started
+    return (found if found is not None else total), total
+
+
+# The engine in-process with artefact parsers switched off: what hashing and inventory cost alone.
+_NO_PARSERS = """
+import sys
+from pathlib import Path
+from orderwatch.triage.engine import TriageOptions, run_triage
+from orderwatch.triage.worker import WorkerOptions
+options = TriageOptions(sources=[Path(sys.argv[1])], out=Path(sys.argv[2]),
+                        workers=int(sys.argv[3]), worker_options=WorkerOptions(parsers=False))
+print(run_triage(options).report["summary"]["seconds"])
+"""
+
+
+def triage_without_parsers(source: Path, out: Path, workers: int) -> float:
+    shutil.rmtree(out, ignore_errors=True)
+    command = [sys.executable, "-c", _NO_PARSERS, str(source), str(out), str(workers)]
+    return float(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="bench_triage")
+    parser.add_argument("--small", action="store_true", help="~220 MB corpus for a quick check")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args(argv)
+    folder, image, files, total = build_corpus(args.small)
+    cores = args.workers
+    print(f"corpus: {files} files, {total / 1e6:.0f} MB; {cores} workers/cores; warm page cache")
+    print("load average at start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+    warm([folder, image])
+    rates: dict[str, float] = {}
+
+    def row(name: str, seconds: float, nfiles: int = files) -> None:
+        rates[name] = total / seconds / 1e6
+        print(
+            f"  {name:<52} {seconds:7.2f} s {rates[name]:6.0f} MB/s {nfiles / seconds:7.0f} files/s"
+        )
+
+    one, together = hashing_limit(cores)
+    limit = one * cores
+    print(
+        f"  limit: hashlib MD5+SHA-1+SHA-256 on memory {one:.0f} MB/s per core, x{cores} = "
+        f"{limit:.0f} MB/s ({cores} processes at once: {together:.0f} MB/s)"
+    )
+    row(
+        "hashdeep -r -j2 -c md5,sha1 (folder)",
+        timed(["hashdeep", "-r", f"-j{cores}", "-c", "md5,sha1", str(folder)]),
+    )
+    with tempfile.TemporaryDirectory(prefix="orderwatch-bench-") as tmp:
+        out = Path(tmp)
+        seconds, report = triage(folder, out / "folder", cores, [])
+        assert report["summary"]["files"] == files, report["summary"]
+        row("orderwatch triage (folder), command", seconds)
+        row("  run alone (report.json seconds, folder)", report["summary"]["seconds"])
+        folder_seconds = seconds
+        seconds, report = triage(image, out / "image", cores, [])
+        row("orderwatch triage (raw ext4 image), command", seconds, report["summary"]["files"])
+        row("  run alone (report.json seconds, image)", report["summary"]["seconds"])
+        row(
+            "triage engine, parsers off (folder), run",
+            triage_without_parsers(folder, out / "np", cores),
+        )
+        hashset = out / "quick.csv"
+        listed = write_quick_hashset(folder, hashset)
+        seconds, report = triage(
+            folder, out / "quick", cores, ["--quick", "--hashset", str(hashset)]
+        )
+        summary = report["summary"]
+        to_match, _ = first_match(folder, out / "quick2", cores, hashset)
+        print(f"  orderwatch triage --quick (folder): first match written after {to_match:.2f} s")
+        print(
+            f"  orderwatch triage --quick (folder): {seconds:.2f} s (run {summary['seconds']} s), "
+            f"{summary['files_hashed']} files hashed, {summary['hash_matches']} of {listed} "
+            f"listed files matched; speed-up x{folder_seconds / seconds:.1f} over a full run"
+        )
+    print("load average at end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+    startup = timed([sys.executable, "-m", "orderwatch.cli", "--version"])
+    print(f"  CLI start-up (orderwatch --version, every sub-command imported): {startup:.2f} s")
+    hashdeep = rates["hashdeep -r -j2 -c md5,sha1 (folder)"]
+    for name, rate in rates.items():
+        if name.startswith(("orderwatch", "  run alone", "triage engine")):
+            print(f"  {name:<52} {rate / limit:6.0%} of the limit, x{rate / hashdeep:.2f} hashdeep")
