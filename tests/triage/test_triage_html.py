@@ -206,3 +206,19 @@ def test_pdf_on_request(evidence_folder: Path, tmp_path: Path) -> None:
     except FileNotFoundError:
         pytest.skip("pdftotext (poppler-utils) not installed")
     assert "Device triage report" in text and "Timeline of observations" in text
+
+
+def test_a_long_timeline_keeps_cited_and_flagged_items_and_says_what_it_left_out() -> None:
+    report = synthetic_report()
+    visits = [
+        _observation(
+            f"v{i}", "browser_visit", f"2023-01-01T00:00:{i:02d}Z", url=f"u{i}", parser="chrome"
+        )
+        for i in range(10)
+    ]
+    report["observations"] = visits + report["observations"]
+    html = render_html(report, timeline_limit=5)
+    timeline = html[html.index('id="timeline"') : html.index('id="errors"')]
+    shown = re.findall(r'<tr id="obs-(\w+)"', timeline)
+    assert shown == ["v0", "v1", "v2", "o1", "o2"]  # o1 and o2 are cited; then the earliest
+    assert "8 further observations" in timeline

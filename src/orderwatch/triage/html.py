@@ -15,6 +15,7 @@ from orderwatch.domain.conditions import CONDITION_LABELS, ConditionType
 
 _SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 _STANDARD_KEYS = {"id", "kind", "time", "provenance"}
+TIMELINE_LIMIT = 5000  # rows; a device's whole browsing history belongs in report.json
 
 
 def _environment() -> Environment:
@@ -77,7 +78,30 @@ def group_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
     return groups
 
 
-def render_html(report: dict[str, Any], archives: list[dict[str, Any]] | None = None) -> str:
+def timeline_rows(report: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """The observations the timeline shows, in report order: all of them up to `limit`; beyond,
+    every one a finding cites and every match or hidden-material item, then the earliest others."""
+    observations: list[dict[str, Any]] = report["observations"]
+    if len(observations) <= limit:
+        return observations
+    cited = {oid for finding in report["findings"] for oid in finding["observations"]}
+    keep = {
+        o["id"]
+        for o in observations
+        if o["id"] in cited or o["provenance"]["parser"] in ("hash_set", "hidden_material")
+    }
+    for observation in observations:
+        if len(keep) >= limit:
+            break
+        keep.add(observation["id"])
+    return [o for o in observations if o["id"] in keep]
+
+
+def render_html(
+    report: dict[str, Any],
+    archives: list[dict[str, Any]] | None = None,
+    timeline_limit: int = TIMELINE_LIMIT,
+) -> str:
     """The whole HTML document (self-contained: inline CSS, no script, no outside resource)."""
     observations = {o["id"]: o for o in report["observations"]}
     matches = [o for o in report["observations"] if o["kind"] == "hash_match"]
@@ -88,8 +112,11 @@ def render_html(report: dict[str, Any], archives: list[dict[str, Any]] | None = 
         or (o["kind"] == "file" and o["provenance"]["parser"] == "hidden_material")
     ]
     match_categories = Counter(m.get("category") or "uncategorised" for m in matches)
+    timeline = timeline_rows(report, limit=timeline_limit)
     template = _environment().get_template("report.html")
     return template.render(
+        timeline=timeline,
+        timeline_omitted=len(report["observations"]) - len(timeline),
         report=report,
         summary=report["summary"],
         provenance=report.get("provenance", {}),
