@@ -7,6 +7,8 @@ name the path prefix before it (`path_term`).
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import parse_qs, unquote_plus, urlsplit
@@ -25,6 +27,10 @@ class SearchEngine:
     params: tuple[str, ...] = ()
     # A path prefix followed by the term as the next path segment (e.g. "/search/").
     path_term: str | None = None
+
+
+_HOST = re.compile(r"\s*https?://(?:[^/?#@]*@)?([^/?#:@\[\]]+)", re.IGNORECASE)
+_LONGEST_URL = 16384  # longer "URLs" are data, not searches
 
 
 class SearchHit(NamedTuple):
@@ -80,37 +86,78 @@ def extract_search(
     url: str, engines: tuple[SearchEngine, ...] = SEARCH_ENGINES
 ) -> SearchHit | None:
     """The engine and term a result-page URL shows, or None when it is no known search."""
+    if len(url) > _LONGEST_URL:
+        return None
+    if engines is SEARCH_ENGINES:
+        return _extract_cached(url)  # histories repeat URLs: each is looked at once
+    return _extract(url, engines)
+
+
+@functools.lru_cache(maxsize=65536)
+def _extract_cached(url: str) -> SearchHit | None:
+    return _extract(url, SEARCH_ENGINES)
+
+
+def _extract(url: str, engines: tuple[SearchEngine, ...]) -> SearchHit | None:
+    found = _HOST.match(url)
+    if found is None:
+        return None
+    candidates = _index(engines).candidates(found.group(1).lower().rstrip("."))
+    if not candidates:
+        return None
     try:
         parts = urlsplit(url.strip())
     except ValueError:
         return None
-    if parts.scheme not in ("http", "https"):
-        return None
-    host = (parts.hostname or "").lower().rstrip(".")
-    if not host:
-        return None
     path = parts.path.split(";", 1)[0]
-    for engine in engines:
-        if not any(_host_matches(host, domain) for domain in engine.domains):
-            continue
+    for engine in candidates:
         term = _term(engine, path, parts.query, parts.fragment)
         if term:
             return SearchHit(engine.name, term)
     return None
 
 
-def _host_matches(host: str, domain: str) -> bool:
-    """`domain` is "name.tld" (sub-domains too) or "name.*" (a country TLD such as .co.uk)."""
-    if not domain.endswith(".*"):
-        return host == domain or host.endswith("." + domain)
-    labels = host.split(".")
-    name = domain[:-2]
-    for index, label in enumerate(labels):
-        if label != name:
-            continue
-        rest = labels[index + 1 :]
-        return len(rest) == 1 or (len(rest) == 2 and len(rest[0]) <= 3)
-    return False
+class _EngineIndex:
+    """Engines by domain ("bing.com") and by name label ("google" of "google.*"), with their
+    place in the table."""
+
+    def __init__(self, engines: tuple[SearchEngine, ...]) -> None:
+        self.domains: dict[str, list[tuple[int, SearchEngine]]] = {}
+        self.names: dict[str, list[tuple[int, SearchEngine]]] = {}
+        for position, engine in enumerate(engines):
+            for domain in engine.domains:
+                if domain.endswith(".*"):
+                    self.names.setdefault(domain[:-2], []).append((position, engine))
+                else:
+                    self.domains.setdefault(domain, []).append((position, engine))
+
+    def candidates(self, host: str) -> list[SearchEngine]:
+        """Engines answering on `host`, in table order: the domain or any parent of it, or a
+        name label followed by a country TLD (google.co.uk, yandex.ru)."""
+        labels = host.split(".")
+        found: list[tuple[int, SearchEngine]] = []
+        for index in range(len(labels)):
+            found += self.domains.get(".".join(labels[index:]), ())
+            rest = labels[index + 1 :]
+            if labels[index] in self.names and (
+                len(rest) == 1 or (len(rest) == 2 and len(rest[0]) <= 3)
+            ):
+                found += self.names[labels[index]]
+        found.sort(key=lambda item: item[0])
+        return [engine for _, engine in found]
+
+
+_INDEXES: dict[int, tuple[tuple[SearchEngine, ...], _EngineIndex]] = {}
+
+
+def _index(engines: tuple[SearchEngine, ...]) -> _EngineIndex:
+    """One index per engine table (by identity: the table is not hashed for each URL)."""
+    kept = _INDEXES.get(id(engines))
+    if kept is None or kept[0] is not engines:
+        if len(_INDEXES) > 16:
+            _INDEXES.clear()
+        kept = _INDEXES[id(engines)] = (engines, _EngineIndex(engines))
+    return kept[1]
 
 
 def _term(engine: SearchEngine, path: str, query: str, fragment: str) -> str | None:

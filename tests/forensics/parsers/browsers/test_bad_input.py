@@ -134,3 +134,15 @@ def test_an_unreadable_file_gives_one_error(tmp_path: Path) -> None:
     assert registry.parse(_LockedArtefact(history, tmp_path), mediator) == 1
     [error] = mediator.errors
     assert error.message.startswith("PermissionError: [Errno 13] The process cannot access")
+
+
+def test_text_that_is_not_utf8_is_read_with_replacement(shared_data: Path, tmp_path: Path) -> None:
+    history = _evidence(shared_data, tmp_path)
+    with sqlite3.connect(history) as connection:
+        connection.execute("UPDATE urls SET title = CAST(X'4869FF21' AS TEXT) WHERE id = 1")
+    connection.close()
+    mediator = run_parsers(history, tmp_path)
+    assert mediator.errors == []
+    visits = of_kind(mediator, "browser_visit")
+    assert len(visits) == 69
+    assert visits[0].to_dict()["title"] == "Hi\ufffd!"

@@ -209,26 +209,25 @@ class BrowserDatabasePlugin(SQLitePlugin):
         ids: list[int] = []
         edges: dict[int, datetime | None] = {}
         oldest = newest = None
-        previous: tuple[int, datetime | None] | None = None
+        previous: tuple[int, object] | None = None
         sql = f'SELECT "{visits.id}", "{visits.time}" FROM "{visits.table}" ORDER BY 1'
         for visit_id, stored in context.rows(sql):
             if not isinstance(visit_id, int):
                 continue
-            moment = to_datetime(stored, self.TIME_FORMAT)
             ids.append(visit_id)
-            if moment is not None:
-                oldest = moment if oldest is None else min(oldest, moment)
-                newest = moment if newest is None else max(newest, moment)
+            if isinstance(stored, int | float) and stored > 0:
+                oldest = stored if oldest is None or stored < oldest else oldest
+                newest = stored if newest is None or stored > newest else newest
             if previous is not None and visit_id - previous[0] > 1:
-                edges[previous[0]] = previous[1]
-                edges[visit_id] = moment
-            previous = (visit_id, moment)
+                edges[previous[0]] = to_datetime(previous[1], self.TIME_FORMAT)
+                edges[visit_id] = to_datetime(stored, self.TIME_FORMAT)
+            previous = (visit_id, stored)
         times = profile_times(context.artefact, self.FAMILY)
         figures = HistoryFigures(
             label=self.label(context),
             visit_ids=ids,
-            oldest=oldest,
-            newest=newest,
+            oldest=to_datetime(oldest, self.TIME_FORMAT),
+            newest=to_datetime(newest, self.TIME_FORMAT),
             sequence=_sequence(context, visits.table),
             retention=self.RETENTION,
             created=times.created,

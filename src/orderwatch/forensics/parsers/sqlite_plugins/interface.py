@@ -144,9 +144,16 @@ class SQLiteContext:
         return self.mediator.observation_id(self.parser, self.path, *record)
 
     def rows(self, sql: str, parameters: tuple[object, ...] = ()) -> list[sqlite3.Row]:
-        """All rows of a statement; a failure becomes a problem and gives no rows."""
+        """All rows of a statement; a failure becomes a problem and gives no rows. Text that is
+        not UTF-8 is read again with replacement characters (slower, so only when needed)."""
         try:
-            return self.connection.execute(sql, parameters).fetchall()
+            try:
+                return self.connection.execute(sql, parameters).fetchall()
+            except sqlite3.OperationalError as error:
+                if "decode" not in str(error) or self.connection.text_factory is not str:
+                    raise
+                self.connection.text_factory = _lenient_text
+                return self.connection.execute(sql, parameters).fetchall()
         except sqlite3.Error as error:
             self.problems.append(f"{sql.split()[0]} failed: {error}")
             return []
@@ -227,7 +234,6 @@ def _open_read_only(files: DatabaseFiles, path: str) -> sqlite3.Connection:
 def _connect(uri: str) -> sqlite3.Connection:
     connection = sqlite3.connect(uri, uri=True)
     try:
-        connection.text_factory = lambda raw: raw.decode("utf-8", errors="replace")
         connection.row_factory = sqlite3.Row
         connection.execute("PRAGMA trusted_schema = OFF")
         connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -235,6 +241,10 @@ def _connect(uri: str) -> sqlite3.Connection:
         connection.close()
         raise
     return connection
+
+
+def _lenient_text(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace")
 
 
 def _read_schema(connection: sqlite3.Connection, path: str) -> Schema:
