@@ -16,6 +16,7 @@ import orderwatch.forensics.parsers.registry
 import orderwatch.forensics.parsers.search_engines
 import orderwatch.forensics.parsers.software_paths
 import orderwatch.forensics.parsers.sqlite_plugins
+import orderwatch.forensics.parsers.sqlite_records
 import orderwatch.forensics.parsers.sqlite_recovery  # noqa: F401
 from orderwatch.forensics.parsers.manager import registry
 

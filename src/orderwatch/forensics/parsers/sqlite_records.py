@@ -1,0 +1,254 @@
+"""The SQLite record format, read from raw bytes: varints, serial types, and a record carved
+around a URL found in free space (see `sqlite_recovery`).
+
+A record is a header (its length, then one serial type per column, as varints) and a body. The
+URL column is the first with a body (after the rowid alias's NULL, or one integer such as Firefox's
+url_hash), so the header ends where the body starts and its varints are cut apart walking
+backwards: a varint's last byte is below 0x80, the others are not.
+"""
+
+from __future__ import annotations
+
+import mmap
+import re
+import struct
+from dataclasses import dataclass
+
+_URL_TEXT = re.compile(r"https?://[^\s\x00-\x1f\x7f]+")
+_URL_BYTES = re.compile(rb"[!-~]+")
+_OVERFLOW_EVIDENCE = 200  # URL bytes up to the page end that make an overflowing record credible
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+_DAMAGED = "\x00damaged"  # marks values whose later text columns were overwritten
+
+
+@dataclass(frozen=True)
+class RecordShape:
+    """A table (or an index of it) whose deleted records are wanted: columns and the URL column.
+
+    An index record holds the indexed columns then the table's rowid; short as it is, it is only
+    accepted with its whole header.
+    """
+
+    table: str
+    columns: tuple[str, ...]
+    affinities: tuple[str, ...]  # INTEGER | TEXT | REAL | NUMERIC | BLOB, per column
+    url_column: int
+    rowid_alias: int | None = None  # the INTEGER PRIMARY KEY column, stored as NULL
+    index: str | None = None  # set when the records are those of this index on `table`
+    not_null: tuple[bool, ...] = ()  # per column: declared NOT NULL (empty: no such knowledge)
+    # Fewest columns a record must hold (older rows of an ALTERed table hold fewer); index
+    # records and records whose header lost its first bytes must hold them all.
+    min_columns: int = 0
+
+
+@dataclass
+class Region:
+    """Bytes where a record may lie: its kind, database page, and [start, end) in the file."""
+
+    kind: str
+    page: int | None
+    start: int
+    end: int
+
+
+def affinity(declared_type: str) -> str:
+    """SQLite's column affinity for a declared type (its documented rules, in order)."""
+    upper = declared_type.upper()
+    if "INT" in upper:
+        return "INTEGER"
+    if any(word in upper for word in ("CHAR", "CLOB", "TEXT")):
+        return "TEXT"
+    if "BLOB" in upper or not upper:
+        return "BLOB"
+    if any(word in upper for word in ("REAL", "FLOA", "DOUB")):
+        return "REAL"
+    return "NUMERIC"
+
+
+class _Overflow(Exception):
+    """A record whose body runs past the page with URL text up to there: its URL continues on
+    overflow pages, which are not followed. Nothing else is tried at that place (a shorter
+    reading of its header would give a URL cut short)."""
+
+
+def carve_record(
+    data: mmap.mmap, at: int, region: Region, shape: RecordShape
+) -> tuple[dict[str, object], int, bool, bool] | None:
+    """The record of `shape` whose URL column starts at `at`, as (values, offset of the record,
+    header intact, text after the URL overwritten), or None.
+
+    The header ends where the body starts: at the URL, or just before it when one integer
+    column precedes it (an index on (hash, url)). Varints are cut apart walking backwards (a
+    varint's last byte is below 0x80, the others are not).
+    """
+    try:
+        for before in _bytes_before_url(shape):
+            carved = _carve_at(data, at, at - before, region, shape)
+            if carved is not None:
+                values, offset, complete = carved
+                return values, offset, complete, bool(values.pop(_DAMAGED, False))
+    except _Overflow:
+        return None
+    return None
+
+
+def _bytes_before_url(shape: RecordShape) -> tuple[int, ...]:
+    """How many body bytes may precede the URL: none when only the rowid alias comes first."""
+    if shape.url_column == 0 or (shape.url_column == 1 and shape.rowid_alias == 0):
+        return (0,)
+    if shape.url_column == 1 and shape.affinities[0] == "INTEGER":
+        return (0, 1, 2, 3, 4, 6, 8)
+    return ()
+
+
+def _carve_at(
+    data: mmap.mmap, at: int, body: int, region: Region, shape: RecordShape
+) -> tuple[dict[str, object], int, bool] | None:
+    columns = len(shape.columns)
+    chain = _varints_before(data, body, region.start, columns + 1)
+    for count in range(min(columns, len(chain) - 1), shape.url_column, -1):
+        serials = [value for value, _ in reversed(chain[:count])]
+        for header_length, header_start in _readings(data, chain, count, body):
+            if header_length != body - header_start:
+                continue
+            values = _check(data, serials, body, at, region.end, shape)
+            if values is not None:
+                return values, header_start, True
+    if shape.index is not None or body != at:
+        return None
+    # The header's first bytes were overwritten (freeblock link, or reuse): the serial types
+    # must then name every column of the table. When even the rowid alias's NULL serial type
+    # (always first, never any body) is gone, it is put back.
+    implicit_null = shape.rowid_alias == 0 and shape.url_column == 1
+    for count, prefix in ((columns, []), (columns - 1, [0] if implicit_null else None)):
+        if prefix is None or len(chain) < count or count < 1:
+            continue
+        nearer = [value for value, _ in reversed(chain[: count - 1])]
+        for first, start in _readings(data, chain, count - 1, at):
+            values = _check(data, [*prefix, first, *nearer], at, at, region.end, shape)
+            if values is not None:
+                return values, start, False
+    return None
+
+
+def _readings(
+    data: mmap.mmap, chain: list[tuple[int, int]], index: int, at: int
+) -> list[tuple[int, int]]:
+    """The varint chain[index] as read, and as its last byte alone: a byte before the record
+    (overwritten, or another cell's) may have looked like a continuation byte."""
+    value, start = chain[index]
+    end = chain[index - 1][1] if index else at
+    readings = [(value, start)]
+    if end - start > 1:
+        readings.append((data[end - 1], end - 1))
+    return readings
+
+
+def _varints_before(data: mmap.mmap, end: int, low: int, limit: int) -> list[tuple[int, int]]:
+    """Up to `limit` varints ending at `end`, nearest first, as (value, start offset)."""
+    found: list[tuple[int, int]] = []
+    while len(found) < limit and end > low and data[end - 1] < 0x80:
+        start = end - 1
+        while start > low and end - start < 9 and data[start - 1] >= 0x80:
+            start -= 1
+        parsed = _varint(data, start, end)
+        if parsed is None or parsed[1] != end - start:
+            break
+        found.append((parsed[0], start))
+        end = start
+    return found
+
+
+def _varint(data: mmap.mmap, at: int, limit: int) -> tuple[int, int] | None:
+    """A SQLite varint at `at` (big-endian, 7 bits a byte, the 9th byte whole): (value, length)."""
+    value = 0
+    for index in range(9):
+        if at + index >= limit:
+            return None
+        byte = data[at + index]
+        if index == 0 and byte == 0x80:  # SQLite writes varints minimally: no leading zero group
+            return None
+        if index == 8:
+            return (value << 8) | byte, 9
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            return value, index + 1
+    return None
+
+
+def _size(serial: int) -> int:
+    if serial < 12:
+        return (0, 1, 2, 3, 4, 6, 8, 8, 0, 0)[serial]
+    return (serial - 12) // 2
+
+
+def _allowed(serial: int, column: int, shape: RecordShape) -> bool:
+    """Whether a column of this affinity can hold a value of this serial type."""
+    if serial in (10, 11):  # reserved, never written
+        return False
+    if column == shape.rowid_alias:
+        return serial == 0
+    if serial == 0:
+        return not (shape.not_null and shape.not_null[column])
+    kind = shape.affinities[column]
+    if kind == "INTEGER":
+        return serial <= 9
+    if kind == "TEXT":  # browsers store text here; a blob would be another table's bytes
+        return serial >= 13 and serial % 2 == 1
+    return True
+
+
+def _check(
+    data: mmap.mmap, serials: list[int], body: int, at: int, end: int, shape: RecordShape
+) -> dict[str, object] | None:
+    """Decoded values when the serial types fit the shape and put a whole URL at `at`."""
+    url_column = shape.url_column
+    fewest = len(shape.columns) if shape.index is not None else shape.min_columns
+    if not max(url_column + 1, fewest) <= len(serials) <= len(shape.columns):
+        return None
+    if not all(_allowed(serial, index, shape) for index, serial in enumerate(serials)):
+        return None
+    url_serial = serials[url_column]
+    if url_serial < 33 or url_serial % 2 == 0:  # text of at least ten bytes
+        return None
+    offsets: list[int] = []
+    position = body
+    for serial in serials:
+        offsets.append(position)
+        position += _size(serial)
+    if offsets[url_column] != at:
+        return None
+    if position > end:
+        length = min(_size(url_serial), end - at, _OVERFLOW_EVIDENCE)
+        run = _URL_BYTES.match(data, at, at + length)
+        if run is not None and run.end() - at == length:
+            raise _Overflow
+        return None
+    try:
+        url = bytes(data[at : at + _size(url_serial)]).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not _URL_TEXT.fullmatch(url):
+        return None
+    values: dict[str, object] = {}
+    for index, serial in enumerate(serials):
+        value = _decode(data, offsets[index], serial)
+        if isinstance(value, str) and _CONTROL.search(value):
+            values = {name: values.get(name) for name in shape.columns[: url_column + 1]}
+            values[_DAMAGED] = True
+            break
+        values[shape.columns[index]] = value
+    return values
+
+
+def _decode(data: mmap.mmap, at: int, serial: int) -> object:
+    if serial == 0:
+        return None
+    if serial in (8, 9):
+        return serial - 8
+    if serial <= 6:
+        return int.from_bytes(data[at : at + _size(serial)], "big", signed=True)
+    if serial == 7:
+        return struct.unpack(">d", data[at : at + 8])[0]
+    raw = bytes(data[at : at + _size(serial)])
+    return raw.decode("utf-8", errors="replace") if serial % 2 else raw
