@@ -51,3 +51,50 @@ def test_local_copy_brings_the_wal(tmp_path: Path) -> None:
         assert copy.read_bytes() == b"main"
         assert Path(str(copy) + "-wal").read_bytes() == b"wal"
     assert not copy.exists()
+
+
+class _ByName(ArtefactParser):
+    NAME = "by_name"
+    FILE_NAMES = ("History", "places.sqlite")
+
+    def parse(self, artefact: Artefact, mediator: ParserMediator) -> None:
+        return None
+
+
+class _ByRule(ArtefactParser):
+    NAME = "by_rule"
+
+    def matches(self, path: str) -> bool:
+        return path.endswith(".log")
+
+    def parse(self, artefact: Artefact, mediator: ParserMediator) -> None:
+        return None
+
+
+def test_lookup_by_file_name_and_by_rule_agree_with_matches() -> None:
+    registry = ParserRegistry()
+    registry.register(_ByName)
+    registry.register(_ByRule)
+    assert [p.NAME for p in registry.parsers_for("/Users/x/Default/HISTORY")] == ["by_name"]
+    assert [p.NAME for p in registry.parsers_for("/var/log/places.sqlite.log")] == ["by_rule"]
+    assert registry.parsers_for("/tmp/history.txt") == []
+    registry.deregister("by_name")
+    assert registry.parsers_for("/a/History") == []
+
+
+def test_every_registered_parser_is_found_for_the_paths_it_matches() -> None:
+    from orderwatch.forensics.parsers import registry
+
+    paths = [
+        "/Users/a/AppData/Local/Google/Chrome/User Data/Default/History",
+        "/home/a/.mozilla/firefox/x.default/places.sqlite",
+        "/Windows/System32/config/SYSTEM",
+        "/Windows/INF/setupapi.dev.log",
+        "/var/log/kern.log",
+        "/Program Files/VeraCrypt/VeraCrypt.exe",
+        "/home/a/.thunderbird/x.default/prefs.js",
+        "/photos/cat.jpg",
+    ]
+    for path in paths:
+        expected = {n for n in registry.names() if registry.get(n).matches(path)}
+        assert {p.NAME for p in registry.parsers_for(path)} == expected, path

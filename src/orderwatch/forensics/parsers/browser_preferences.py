@@ -8,7 +8,6 @@ addresses are taken; tokens and hashes in these files are never read out.
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
 from typing import Any
 
 from orderwatch.domain.errors import OrderwatchError
@@ -206,7 +205,7 @@ class FirefoxPrefsParser(_PreferenceParser):
 
     def matches(self, path: str) -> bool:
         lowered = path.lower()
-        return PurePosixPath(lowered).name == "prefs.js" and not any(
+        return lowered.rsplit("/", 1)[-1] == "prefs.js" and not any(
             word in lowered for word in _MAIL_CLIENT_WORDS
         )
 

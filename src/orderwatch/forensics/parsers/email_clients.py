@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from pathlib import PurePosixPath
 
 from orderwatch.domain.observations import AccountObservation
 from orderwatch.forensics.parsers.interface import Artefact, ArtefactParser, ParserMediator
@@ -74,7 +73,7 @@ class ThunderbirdPrefsParser(ArtefactParser):
 
     def matches(self, path: str) -> bool:
         lowered = path.lower()
-        return PurePosixPath(lowered).name == "prefs.js" and any(
+        return lowered.rsplit("/", 1)[-1] == "prefs.js" and any(
             hint in lowered for hint in _PROFILE_HINTS
         )
 

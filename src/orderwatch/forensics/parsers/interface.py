@@ -18,6 +18,11 @@ from typing import BinaryIO, ClassVar
 from orderwatch.domain.observations import Observation, Provenance, stable_id
 
 
+def file_name_key(path: str) -> str:
+    """The lower-cased last component of a POSIX path (the registry's index key)."""
+    return path.rsplit("/", 1)[-1].lower()
+
+
 class Artefact(ABC):
     """One file handed to a parser. `path` is POSIX-style, relative to the evidence source root."""
 
@@ -133,8 +138,12 @@ class ArtefactParser(ABC):
     FILE_NAMES: ClassVar[tuple[str, ...]] = ()
 
     def matches(self, path: str) -> bool:
-        """Whether this parser wants the file at `path` (decided on the path alone: cheap)."""
-        return PurePosixPath(path).name.lower() in {n.lower() for n in self.FILE_NAMES}
+        """Whether this parser wants the file at `path` (decided on the path alone: cheap).
+
+        Parsers that keep this default are looked up by file name in the registry's index, so
+        they cost nothing for the files they do not want.
+        """
+        return file_name_key(path) in {n.lower() for n in self.FILE_NAMES}
 
     @abstractmethod
     def parse(self, artefact: Artefact, mediator: ParserMediator) -> None:

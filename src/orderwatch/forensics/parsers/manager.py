@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from orderwatch.forensics.parsers.interface import Artefact, ArtefactParser, ParserMediator
+from orderwatch.forensics.parsers.interface import (
+    Artefact,
+    ArtefactParser,
+    ParserMediator,
+    file_name_key,
+)
 
 
 class ParserRegistrationError(ValueError):
@@ -14,6 +19,10 @@ class ParserRegistry:
 
     def __init__(self) -> None:
         self._parsers: dict[str, ArtefactParser] = {}
+        # Parsers that keep the default matches() are found by file name (one dict lookup per
+        # file); the others are asked in turn. parsers_for() runs for every file of a triage.
+        self._by_file_name: dict[str, list[ArtefactParser]] = {}
+        self._custom: list[ArtefactParser] = []
 
     def register(self, parser_class: type[ArtefactParser]) -> type[ArtefactParser]:
         name = parser_class.NAME
@@ -21,11 +30,24 @@ class ParserRegistry:
             raise ParserRegistrationError(f"{parser_class.__name__} has no NAME")
         if name in self._parsers:
             raise ParserRegistrationError(f"a parser named {name!r} is already registered")
-        self._parsers[name] = parser_class()
+        parser = parser_class()
+        self._parsers[name] = parser
+        self._index(parser)
         return parser_class
 
     def deregister(self, name: str) -> None:
-        del self._parsers[name]
+        parser = self._parsers.pop(name)
+        self._custom = [p for p in self._custom if p is not parser]
+        for listed in self._by_file_name.values():
+            if parser in listed:
+                listed.remove(parser)
+
+    def _index(self, parser: ArtefactParser) -> None:
+        if type(parser).matches is ArtefactParser.matches:
+            for file_name in parser.FILE_NAMES:
+                self._by_file_name.setdefault(file_name.lower(), []).append(parser)
+        else:
+            self._custom.append(parser)
 
     def names(self) -> list[str]:
         return sorted(self._parsers)
@@ -35,7 +57,9 @@ class ParserRegistry:
 
     def parsers_for(self, path: str) -> list[ArtefactParser]:
         """Every parser that wants the file at `path`."""
-        return [p for p in self._parsers.values() if p.matches(path)]
+        found = list(self._by_file_name.get(file_name_key(path), ()))
+        found.extend(p for p in self._custom if p.matches(path))
+        return found
 
     def parse(self, artefact: Artefact, mediator: ParserMediator) -> int:
         """Run every matching parser on one artefact; a failing parser becomes an error record.

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import PurePosixPath
 
 from orderwatch.domain.observations import UsbDeviceObservation
 from orderwatch.forensics.parsers.interface import Artefact, ArtefactParser, ParserMediator
@@ -78,7 +77,7 @@ class SetupapiDevLogParser(ArtefactParser):
     DESCRIPTION = "USB storage device installs from setupapi.dev.log"
 
     def matches(self, path: str) -> bool:
-        return _FILE_NAME.fullmatch(PurePosixPath(path).name) is not None
+        return _FILE_NAME.fullmatch(path.rsplit("/", 1)[-1]) is not None
 
     def parse(self, artefact: Artefact, mediator: ParserMediator) -> None:
         lines = LogLines(artefact)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import PurePosixPath
 
 from orderwatch.domain.observations import UsbDeviceObservation
 from orderwatch.forensics.parsers.interface import Artefact, ArtefactParser, ParserMediator
@@ -142,11 +141,12 @@ class SystemLogUsbParser(ArtefactParser):
     DESCRIPTION = "USB storage and portable device connections from Linux and macOS system logs"
 
     def matches(self, path: str) -> bool:
-        pure = PurePosixPath(path)
-        found = _FILE_NAME.fullmatch(pure.name)
+        parts = path.rsplit("/", 2)
+        found = _FILE_NAME.fullmatch(parts[-1])
         if found is None:
             return False
-        return found["base"].lower() not in _NEEDS_LOG_FOLDER or pure.parent.name.lower() == "log"
+        folder = parts[-2].lower() if len(parts) > 1 else ""
+        return found["base"].lower() not in _NEEDS_LOG_FOLDER or folder == "log"
 
     def parse(self, artefact: Artefact, mediator: ParserMediator) -> None:
         lines = LogLines(artefact)

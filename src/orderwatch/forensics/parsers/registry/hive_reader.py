@@ -49,6 +49,8 @@ class OpenedHive:
 
 def hive_path_matches(path: str, hive_name: str) -> bool:
     """Whether `path` is a `config/<hive_name>` (or `config/RegBack/<hive_name>`), any case."""
+    if not path.casefold().endswith(hive_name.casefold()):
+        return False  # the cheap test first: this runs for every file of a triage
     parts = [p.casefold() for p in path.replace("\\", "/").split("/") if p]
     if len(parts) < 2 or parts[-1] != hive_name.casefold():
         return False
