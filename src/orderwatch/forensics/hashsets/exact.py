@@ -55,7 +55,7 @@ def sort_and_merge(
         # Input order last, so a duplicate group lists its records as they were read.
         rows = rows[np.lexsort([rows, *keys, sorted_prefix[positions]])]
         order[positions] = rows
-    digests = digests[order]
+    digests = np.take(digests, order, axis=0)  # take: far quicker than digests[order]
     meta = meta[order]
     same = np.zeros(count, bool)
     if tie.any():
@@ -75,7 +75,7 @@ def sort_and_merge(
     conflicts = int(disagree.sum() + (all_good != any_good).sum())
     merged = (chosen | np.where(all_good, KNOWN_GOOD_BIT, 0)).astype(np.uint16)
     stats = MergeStats(len(starts), count - len(starts), conflicts)
-    return digests[starts], merged, stats
+    return np.take(digests, starts, axis=0), merged, stats
 
 
 def _tail_words(tails: np.ndarray) -> np.ndarray:

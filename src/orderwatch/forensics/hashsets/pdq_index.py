@@ -24,7 +24,7 @@ BRUTE_FORCE_BELOW = 4096  # entries: a scan is quicker than probing for small se
 def pdq_arrays(hashes: np.ndarray, meta: np.ndarray) -> dict[str, np.ndarray]:
     """The index arrays for sorted, merged (n, 32) PDQ hashes."""
     count = len(hashes)
-    chunks = hashes.view(">u2").astype(np.intp)
+    chunks = hashes.view(">u2").astype(np.uint16)  # 16-bit keys: stable argsort is a radix sort
     order = np.empty((CHUNKS, count), np.uint32)
     offsets = np.zeros((CHUNKS, CHUNK_VALUES + 1), np.uint32)
     for chunk in range(CHUNKS):
