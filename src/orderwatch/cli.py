@@ -17,6 +17,8 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "orderwatch.forensics.hashsets.commands",
     "orderwatch.storage.commands",
     "orderwatch.web.commands",
+    "orderwatch.agent.commands",
+    "orderwatch.monitor.commands",
 )
 
 

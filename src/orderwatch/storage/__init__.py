@@ -149,3 +149,7 @@ __all__ = [
     "update_user",
     "verify_audit_chain",
 ]
+
+# Live monitoring: importing it puts its tables in the metadata (Alembic, schema checks) and
+# registers its open-alert counter with the caseload listings.
+from orderwatch.storage import monitoring_alerts as _monitoring_alerts  # noqa: E402, F401

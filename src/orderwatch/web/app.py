@@ -37,6 +37,10 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/healthz"),
         ("GET", f"{API_PREFIX}/openapi.json"),
         ("POST", f"{API_PREFIX}/session"),
+        # The monitoring agent: a one-time code or a device credential, never a session.
+        ("POST", f"{API_PREFIX}/agent/enrol"),
+        ("POST", f"{API_PREFIX}/agent/batches"),
+        ("GET", f"{API_PREFIX}/agent/config"),
     }
 )
 

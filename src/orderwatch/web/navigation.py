@@ -17,6 +17,7 @@ class NavLink:
 
 NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("My caseload", "/caseload", CASEWORK_ROLES),
+    NavLink("Alerts", "/alerts", frozenset({"officer", "supervisor"})),
     NavLink("Team", "/team", frozenset({"supervisor"})),
     NavLink("Users", "/admin/users", frozenset({"admin"})),
     NavLink("Audit log", "/audit", frozenset({"auditor"})),

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from orderwatch.web.pages.account import router as account_router
 from orderwatch.web.pages.admin import router as admin_router
+from orderwatch.web.pages.alerts import router as alerts_router
 from orderwatch.web.pages.audit import router as audit_router
 from orderwatch.web.pages.auth import router as auth_router
 from orderwatch.web.pages.caseload import router as caseload_router
@@ -21,5 +22,6 @@ for _router in (
     audit_router,
 ):
     pages_router.include_router(_router)
+pages_router.include_router(alerts_router)  # live monitoring
 
 __all__ = ["pages_router"]

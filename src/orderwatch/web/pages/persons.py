@@ -25,6 +25,7 @@ from orderwatch.storage import (
 )
 from orderwatch.web.deps import CadenceDep, CurrentUser, DatabaseDep, EditorUser, FormDep
 from orderwatch.web.forms import FormState
+from orderwatch.web.pages.alerts import monitoring_block
 from orderwatch.web.pages.inputs import (
     condition_choices,
     order_values,
@@ -92,8 +93,10 @@ def person_page(
     today = date.today()
     with database.session() as session:
         file = get_person(session, user.actor, person_id, cadence=cadence, today=today)
+        monitoring = monitoring_block(session, user.actor, person_id)
     devices = {d.id: d for d in file.devices}
     context = {
+        "monitoring": monitoring,
         "title": f"{file.person.reference} {file.person.full_name}",
         "file": file,
         "person": file.person,

@@ -1,0 +1,337 @@
+"""The storage half of batch ingestion: a handful of statements per batch, none per observation.
+
+One query finds the device, its order version and any earlier batch with the same id; the
+observations go in with one multi-row INSERT that skips ids already stored; findings fold into
+open incidents with one SELECT and bulk INSERT/UPDATEs. The caller's transaction commits it all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, and_, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from orderwatch.domain.conditions import CONDITION_LABELS
+from orderwatch.domain.rules_findings import Severity
+from orderwatch.monitor.alert_states import NOTIFY_SEVERITIES, OPEN_STATES, AlertState
+from orderwatch.storage.database import Database
+from orderwatch.storage.monitoring_records import (
+    DeviceContext,
+    FoldedAlert,
+    IncidentInput,
+    NewObservation,
+    StoredBatch,
+)
+from orderwatch.storage.monitoring_tables import (
+    AlertObservationRow,
+    AlertRow,
+    BatchRow,
+    MonitoredDeviceRow,
+    NotificationRow,
+    ObservationRow,
+    OrderVersionRow,
+)
+from orderwatch.storage.tables import PersonRow, UserRow
+
+# Observations linked as evidence to one incident; later repeats only raise its count.
+EVIDENCE_CAP = 50
+_OPEN = [s.value for s in OPEN_STATES]
+# Core tables for the bulk statements (no ORM unit-of-work on the hot path).
+_OBSERVATIONS = cast(Table, ObservationRow.__table__)
+_ALERTS = cast(Table, AlertRow.__table__)
+_LINKS = cast(Table, AlertObservationRow.__table__)
+_BATCHES = cast(Table, BatchRow.__table__)
+_DEVICES = cast(Table, MonitoredDeviceRow.__table__)
+_NOTIFICATIONS = cast(Table, NotificationRow.__table__)
+
+
+class ConcurrentBatchError(Exception):
+    """The batch's transaction hit a uniqueness conflict: a twin of it committed first."""
+
+
+@contextmanager
+def batch_session(database: Database) -> Iterator[Session]:
+    """One transaction for one batch; a uniqueness conflict becomes ConcurrentBatchError."""
+    try:
+        with database.session() as session:
+            yield session
+    except IntegrityError as error:
+        raise ConcurrentBatchError(str(error.orig).splitlines()[0]) from error
+
+
+def device_for_batch(
+    session: Session, credential_sha256: str, batch_id: str
+) -> DeviceContext | None:
+    """The device holding this credential, its person's order version, and the answer given to
+    an earlier batch with this id (None when the credential is unknown)."""
+    found = session.execute(
+        select(
+            MonitoredDeviceRow.id,
+            MonitoredDeviceRow.person_id,
+            MonitoredDeviceRow.label,
+            MonitoredDeviceRow.revoked_at,
+            MonitoredDeviceRow.last_heartbeat_at,
+            func.coalesce(OrderVersionRow.version, 0),
+            BatchRow.body_sha256,
+            BatchRow.result,
+        )
+        .outerjoin(OrderVersionRow, OrderVersionRow.person_id == MonitoredDeviceRow.person_id)
+        .outerjoin(
+            BatchRow,
+            and_(BatchRow.device_id == MonitoredDeviceRow.id, BatchRow.batch_id == batch_id),
+        )
+        .where(MonitoredDeviceRow.credential_sha256 == credential_sha256)
+    ).first()
+    if found is None:
+        return None
+    replay = StoredBatch(found[6], found[7]) if found[6] is not None else None
+    return DeviceContext(
+        device_id=found[0],
+        person_id=found[1],
+        label=found[2],
+        revoked=found[3] is not None,
+        last_heartbeat_at=found[4],
+        order_version=int(found[5]),
+        replay=replay,
+    )
+
+
+def stored_batch(session: Session, device_id: int, batch_id: str) -> StoredBatch | None:
+    """The answer recorded for a batch (after losing a race with its concurrent twin)."""
+    found = session.execute(
+        select(BatchRow.body_sha256, BatchRow.result).where(
+            BatchRow.device_id == device_id, BatchRow.batch_id == batch_id
+        )
+    ).first()
+    return StoredBatch(found[0], found[1]) if found is not None else None
+
+
+def _insert(session: Session, table: Any) -> Any:
+    """INSERT with ON CONFLICT support for the session's engine."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def store_observations(
+    session: Session,
+    device: DeviceContext,
+    observations: Sequence[NewObservation],
+    received_at: datetime,
+) -> dict[str, int]:
+    """Insert the observations not stored before for this device; returns client id -> row id
+    of those inserted now (ids already stored are left out)."""
+    if not observations:
+        return {}
+    rows = [
+        {
+            "person_id": device.person_id,
+            "device_id": device.device_id,
+            "client_id": o.client_id,
+            "kind": o.kind,
+            "observed_at": o.observed_at,
+            "received_at": received_at,
+            "payload": o.payload,
+        }
+        for o in observations
+    ]
+    statement = (
+        _insert(session, _OBSERVATIONS)
+        .on_conflict_do_nothing(index_elements=["device_id", "client_id"])
+        .returning(_OBSERVATIONS.c.client_id, _OBSERVATIONS.c.id)
+    )
+    result = session.execute(statement, rows)
+    return {client_id: row_id for client_id, row_id in result}
+
+
+def fold_incidents(
+    session: Session,
+    person_id: int,
+    device_id: int | None,
+    incidents: Sequence[IncidentInput],
+    now: datetime,
+    window: timedelta,
+) -> list[FoldedAlert]:
+    """Add each incident to the person's open alert with the same key opened within `window`,
+    or open a new alert; link the evidence (up to EVIDENCE_CAP observations per alert)."""
+    if not incidents:
+        return []
+    existing: dict[str, Any] = {}
+    for found in session.execute(
+        select(
+            AlertRow.id,
+            AlertRow.key,
+            AlertRow.severity,
+            AlertRow.occurrences,
+            AlertRow.first_seen,
+            AlertRow.last_seen,
+        )
+        .where(
+            AlertRow.person_id == person_id,
+            AlertRow.key.in_(sorted({i.key for i in incidents})),
+            AlertRow.state.in_(_OPEN),
+            AlertRow.opened_at >= now - window,
+        )
+        .order_by(AlertRow.id)
+    ):
+        existing[found.key] = found  # the newest open one wins
+    folded: list[FoldedAlert] = []
+    updates: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    fresh = [i for i in incidents if i.key not in existing]
+    for incident in incidents:
+        row = existing.get(incident.key)
+        if row is None:
+            continue
+        before = Severity(row.severity)
+        severity = max(before, incident.severity, key=lambda s: s.rank)
+        updates.append(
+            {
+                "b_id": row.id,
+                "b_count": incident.count,
+                "b_severity": severity.value,
+                "b_rank": severity.rank,
+                "b_first": min(row.first_seen, incident.first_seen),
+                "b_last": max(row.last_seen, incident.last_seen),
+                "b_now": now,
+            }
+        )
+        room = max(0, EVIDENCE_CAP - row.occurrences)
+        links += _links(row.id, incident.evidence[:room])
+        folded.append(FoldedAlert(row.id, False, incident.condition, severity, before))
+    if updates:
+        session.execute(
+            update(_ALERTS)
+            .where(_ALERTS.c.id == bindparam("b_id"))
+            .values(
+                occurrences=_ALERTS.c.occurrences + bindparam("b_count"),
+                severity=bindparam("b_severity"),
+                severity_rank=bindparam("b_rank"),
+                first_seen=bindparam("b_first"),
+                last_seen=bindparam("b_last"),
+                updated_at=bindparam("b_now"),
+            ),
+            updates,
+        )
+    if fresh:
+        created = session.execute(
+            insert(_ALERTS).returning(_ALERTS.c.key, _ALERTS.c.id),
+            [_new_alert(person_id, device_id, i, now) for i in fresh],
+        )
+        ids: dict[str, int] = {key: alert_id for key, alert_id in created}
+        for incident in fresh:
+            alert_id = ids[incident.key]
+            links += _links(alert_id, incident.evidence[:EVIDENCE_CAP])
+            folded.append(FoldedAlert(alert_id, True, incident.condition, incident.severity, None))
+    if links:
+        session.execute(insert(_LINKS), links)
+    return folded
+
+
+def _new_alert(
+    person_id: int, device_id: int | None, incident: IncidentInput, now: datetime
+) -> dict[str, Any]:
+    return {
+        "person_id": person_id,
+        "device_id": device_id,
+        "condition": incident.condition.value,
+        "severity": incident.severity.value,
+        "severity_rank": incident.severity.rank,
+        "key": incident.key,  # at most 300 characters (the caller cuts longer ones)
+        "title": incident.title[:500],
+        "detail": incident.detail,
+        "occurrences": incident.count,
+        "first_seen": incident.first_seen,
+        "last_seen": incident.last_seen,
+        "opened_at": now,
+        "updated_at": now,
+        "state": AlertState.NEW.value,
+    }
+
+
+def _links(alert_id: int, evidence: Sequence[tuple[int, str | None]]) -> list[dict[str, Any]]:
+    return [
+        {"alert_id": alert_id, "observation_id": observation_id, "detail": detail}
+        for observation_id, detail in evidence
+    ]
+
+
+def needs_notice(alert: FoldedAlert) -> bool:
+    """A new high/critical alert, or one that has just risen to high or critical."""
+    if alert.severity not in NOTIFY_SEVERITIES:
+        return False
+    return alert.created or alert.previous_severity not in NOTIFY_SEVERITIES
+
+
+def notify_officer(
+    session: Session,
+    person_id: int,
+    alerts: Sequence[FoldedAlert],
+    now: datetime,
+    *,
+    email_enabled: bool,
+) -> int:
+    """In-app notifications to the person's officer for alerts that need notice; returns how
+    many wait to be e-mailed (only when SMTP is configured and the officer has an address)."""
+    wanted = [a for a in alerts if needs_notice(a)]
+    if not wanted:
+        return 0
+    found = session.execute(
+        select(PersonRow.reference, UserRow.id, UserRow.email)
+        .join(UserRow, UserRow.id == PersonRow.officer_id)
+        .where(PersonRow.id == person_id)
+    ).first()
+    if found is None:
+        return 0
+    reference, officer_id, email = found
+    status = "pending" if email_enabled and email else "none"
+    session.execute(
+        insert(_NOTIFICATIONS),
+        [
+            {
+                "user_id": officer_id,
+                "alert_id": a.alert_id,
+                "message": f"{a.severity.value.capitalize()} alert for {reference}: "
+                f"{CONDITION_LABELS[a.condition]}",
+                "created_at": now,
+                "email_status": status,
+            }
+            for a in wanted
+        ],
+    )
+    return len(wanted) if status == "pending" else 0
+
+
+def record_batch(
+    session: Session,
+    device: DeviceContext,
+    batch_id: str,
+    body_sha256: str,
+    result: dict[str, Any],
+    now: datetime,
+    last_heartbeat: datetime | None,
+) -> None:
+    """Remember the answer for replays, and when the device last reported."""
+    session.execute(
+        insert(_BATCHES),
+        [
+            {
+                "device_id": device.device_id,
+                "batch_id": batch_id,
+                "body_sha256": body_sha256,
+                "received_at": now,
+                "result": result,
+            }
+        ],
+    )
+    values: dict[str, Any] = {"last_batch_at": now}
+    if last_heartbeat is not None and (
+        device.last_heartbeat_at is None or last_heartbeat > device.last_heartbeat_at
+    ):
+        values["last_heartbeat_at"] = last_heartbeat
+    session.execute(update(_DEVICES).where(_DEVICES.c.id == device.device_id).values(**values))
