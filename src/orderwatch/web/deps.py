@@ -44,13 +44,17 @@ class WrongRole(Exception):
         super().__init__("for the role(s): " + ", ".join(r.value for r in roles))
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Dependencies that do no I/O are `async def`, so FastAPI runs them on the event loop instead of
+# sending each one through the thread pool.
+
+
+async def get_settings_dep(request: Request) -> Settings:
     """The settings the app was built with (injected, never read from the environment here)."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
@@ -59,7 +63,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
-def get_cadence(settings: SettingsDep) -> VisitCadence:
+async def get_cadence(settings: SettingsDep) -> VisitCadence:
     """The visit cadence table configured for this unit."""
     return VisitCadence(settings.visit_cadence_days)
 
@@ -109,7 +113,7 @@ def _same(given: str, expected: str) -> bool:
 CurrentUser = Annotated[UserAccount, Depends(current_user)]
 
 
-def get_actor(user: CurrentUser) -> Actor:
+async def get_actor(user: CurrentUser) -> Actor:
     """The signed-in user as the repositories' acting user."""
     return user.actor
 
@@ -120,7 +124,7 @@ ActorDep = Annotated[Actor, Depends(get_actor)]
 def require_role(*roles: Role) -> Callable[..., Any]:
     """A dependency admitting only users with one of these roles (WrongRole otherwise)."""
 
-    def check(user: CurrentUser) -> UserAccount:
+    async def check(user: CurrentUser) -> UserAccount:
         if user.role not in roles:
             raise WrongRole(roles)
         return user
