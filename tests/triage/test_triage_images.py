@@ -63,3 +63,17 @@ def test_raw_image_triage_includes_the_deleted_file_with_its_content(
     assert by_path["/keep.txt"]["deleted"] is False
     assert report["summary"]["deleted_files"] == 1
     assert report["summary"]["files"] == 2
+
+
+def test_several_sources_in_one_run_keep_their_files_apart(
+    ext2_image: Path, evidence_folder: Path, triage_run: TriageRun
+) -> None:
+    code, out = triage_run(ext2_image, evidence_folder, workers=2)
+    assert code == 0
+    report, inventory = read_outputs(out)
+    assert [s["format"] for s in report["sources"]] == ["raw", "folder"]
+    from_image = {e["path"] for e in inventory if e["source"] == str(ext2_image)}
+    from_folder = {e["path"] for e in inventory if e["source"] == str(evidence_folder)}
+    assert from_image == {"/keep.txt", "/dir/gone.bin"}
+    assert len(from_folder) == 10 and "/vault.hc" in from_folder
+    assert report["summary"]["files"] == 12 and report["summary"]["deleted_files"] == 1
