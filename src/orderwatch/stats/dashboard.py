@@ -1,0 +1,413 @@
+"""The unit dashboard: raw counts from storage folded into the figures a unit publishes, each
+with the previous period beside it (absolute and per-cent change), per officer and per team.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from orderwatch.domain.access import Actor
+from orderwatch.domain.caseload import VisitCadence
+from orderwatch.domain.conditions import CONDITION_LABELS, ConditionType
+from orderwatch.domain.investigations import (
+    ChargeResult,
+    InvestigationOutcome,
+    OffenceTypes,
+)
+from orderwatch.domain.statistics import (
+    UNIT_TIME_ZONE,
+    Bucket,
+    Change,
+    Comparison,
+    chart_buckets,
+    median,
+)
+from orderwatch.monitor.alert_states import CLOSED_STATES, OUTCOME_KINDS, AlertState
+from orderwatch.storage import Database
+from orderwatch.storage.investigations_stats import (
+    Key,
+    OfficerInfo,
+    RawStatistics,
+    ScopeKind,
+    Series,
+    StatisticsScope,
+    collect_statistics,
+    statistics_scope,
+)
+
+BREACH_STATES = frozenset(s.value for s in OUTCOME_KINDS)
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    change: Change
+    unit: str = ""  # "" for counts, "days" for durations
+    note: str | None = None
+
+    @property
+    def current(self) -> float:
+        return self.change.current
+
+    @property
+    def previous(self) -> float:
+        return self.change.previous
+
+
+@dataclass(frozen=True)
+class FigureGroup:
+    title: str
+    figures: tuple[Figure, ...]
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    """One officer's or team's line: the breakdown figures by key."""
+
+    label: str
+    figures: dict[str, Change]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    comparison: Comparison
+    scope: StatisticsScope
+    zone: str
+    generated_at: datetime
+    buckets: tuple[Bucket, ...]
+    headline: tuple[Figure, ...]
+    groups: tuple[FigureGroup, ...]
+    breaches_by_condition: tuple[Figure, ...]
+    offences_by_type: tuple[Figure, ...]
+    alert_outcomes: tuple[Figure, ...]
+    investigation_outcomes: tuple[Figure, ...]
+    charge_results: tuple[Figure, ...]
+    officer_rows: tuple[BreakdownRow, ...]
+    team_rows: tuple[BreakdownRow, ...]
+    trends: dict[str, tuple[int, ...]]  # figure key -> count per bucket
+
+    @property
+    def empty(self) -> bool:
+        """No activity at all in either period (an honest empty state, not a page of zeros)."""
+        return not any(
+            f.current or f.previous for group in self.groups for f in group.figures
+        ) and not any(f.current or f.previous for f in self.breaches_by_condition)
+
+    def figure(self, key: str) -> Figure:
+        for group in self.groups:
+            for figure in group.figures:
+                if figure.key == key:
+                    return figure
+        raise KeyError(key)
+
+
+# The columns of the per-officer and per-team tables.
+BREAKDOWN: tuple[tuple[str, str], ...] = (
+    ("breaches", "Breaches"),
+    ("arrests", "Arrests"),
+    ("charges", "Charges"),
+    ("offences_cyber", "Cyber-flagged offences"),
+    ("children_safeguarded", "Children safeguarded"),
+    ("warrants_executed", "Warrants executed"),
+    ("devices_seized", "Devices seized"),
+    ("visits_done", "Visits done"),
+    ("overdue_at_end", "Overdue at period end"),
+)
+HEADLINE = (
+    "breaches",
+    "arrests",
+    "charges",
+    "offences_cyber",
+    "children_safeguarded",
+    "warrants_executed",
+    "devices_seized",
+    "hidden_devices",
+)
+TRENDS = ("breaches", "arrests", "devices_seized", "alerts_raised")
+
+
+class _Totals:
+    """Sums of the raw series for a set of officers (None: everyone counted)."""
+
+    def __init__(self, raw: RawStatistics, officers: set[int] | None) -> None:
+        self.raw = raw
+        self.officers = officers
+        self.current = [b.current for b in raw.buckets]
+
+    def _wanted(self, officer: int) -> bool:
+        return self.officers is None or officer in self.officers
+
+    def buckets(self, metric: str, keep: Callable[[Key], bool] = lambda _: True) -> list[int]:
+        out = [0] * len(self.raw.buckets)
+        for (officer, key), counts in self.raw.series.get(metric, {}).items():
+            if self._wanted(officer) and keep(key):
+                out = [a + b for a, b in zip(out, counts, strict=True)]
+        return out
+
+    def change(self, metric: str, keep: Callable[[Key], bool] = lambda _: True) -> Change:
+        return self.fold(self.buckets(metric, keep))
+
+    def fold(self, per_bucket: Iterable[int]) -> Change:
+        previous = current = 0
+        for is_current, value in zip(self.current, per_bucket, strict=True):
+            if is_current:
+                current += value
+            else:
+                previous += value
+        return Change(current, previous)
+
+    def keyed(
+        self, metric: str, index: int, keep: Callable[[Key], bool] = lambda _: True
+    ) -> dict[str, Change]:
+        """The figure split by one part of its key (e.g. offence type), previous and current."""
+        split: dict[str, list[int]] = {}
+        for (officer, key), counts in self.raw.series.get(metric, {}).items():
+            if self._wanted(officer) and keep(key):
+                into = split.setdefault(key[index], [0] * len(counts))
+                split[key[index]] = [a + b for a, b in zip(into, counts, strict=True)]
+        return {value: self.fold(counts) for value, counts in sorted(split.items())}
+
+    def snapshot(self, table: dict[int, list[int]]) -> Change:
+        previous = sum(v[0] for o, v in table.items() if self._wanted(o))
+        current = sum(v[1] for o, v in table.items() if self._wanted(o))
+        return Change(current, previous)
+
+    def exam_median(self) -> Change:
+        days = [(c, d) for o, c, d in self.raw.exam_days if self._wanted(o)]
+        now = median([d for c, d in days if c])
+        before = median([d for c, d in days if not c])
+        return Change(now or 0, before or 0)
+
+    def breaches_per_bucket(self) -> list[int]:
+        alerts = self.buckets("alert_decisions", lambda k: k[0] in BREACH_STATES)
+        offences = self.buckets("breach_offences")
+        return [a + b for a, b in zip(alerts, offences, strict=True)]
+
+
+def _breakdown(totals: _Totals) -> dict[str, Change]:
+    return {
+        "breaches": totals.fold(totals.breaches_per_bucket()),
+        "arrests": totals.change("arrests"),
+        "charges": totals.change("charges"),
+        "offences_cyber": totals.change("offences", lambda k: k[1] == "yes"),
+        "children_safeguarded": totals.change("children_safeguarded"),
+        "warrants_executed": totals.change("warrants_executed"),
+        "devices_seized": totals.change("exhibits_seized"),
+        "visits_done": totals.change("visits_done"),
+        "overdue_at_end": totals.snapshot(totals.raw.overdue),
+    }
+
+
+def _groups(totals: _Totals) -> tuple[FigureGroup, ...]:
+    def f(key: str, label: str, change: Change, unit: str = "", note: str | None = None) -> Figure:
+        return Figure(key, label, change, unit, note)
+
+    breaches = totals.fold(totals.breaches_per_bucket())
+    from_alerts = totals.change("alert_decisions", lambda k: k[0] in BREACH_STATES)
+    offences = totals.change("offences")
+    return (
+        FigureGroup(
+            "Enforcement",
+            (
+                f(
+                    "breaches",
+                    "Breaches detected",
+                    breaches,
+                    note=f"{int(from_alerts.current)} from monitoring alerts",
+                ),
+                f("arrests", "Arrests", totals.change("arrests")),
+                f("charges", "Charges", totals.change("charges")),
+                f("warrants_executed", "Warrants executed", totals.change("warrants_executed")),
+                f("offences", "Offences identified", offences),
+                f(
+                    "offences_cyber",
+                    "Offences with the cyber flag",
+                    totals.change("offences", lambda k: k[1] == "yes"),
+                ),
+                f(
+                    "children_safeguarded",
+                    "Children safeguarded",
+                    totals.change("children_safeguarded"),
+                ),
+                f("referrals", "Referrals received", totals.change("referrals")),
+                f(
+                    "referrals_online",
+                    "Referrals with an online element",
+                    totals.change("referrals", lambda k: k[0] == "yes"),
+                ),
+                f(
+                    "investigations_opened",
+                    "Investigations opened",
+                    totals.change("investigations_opened"),
+                ),
+            ),
+        ),
+        FigureGroup(
+            "Devices and the examination queue",
+            (
+                f("devices_seized", "Devices seized", totals.change("exhibits_seized")),
+                f(
+                    "hidden_devices",
+                    "Hidden or undeclared devices found",
+                    totals.change("exhibits_seized", lambda k: k[0] == "yes"),
+                ),
+                f("devices_examined", "Devices examined", totals.change("exhibits_examined")),
+                f(
+                    "backlog_at_end",
+                    "Queue backlog at period end",
+                    totals.snapshot(totals.raw.backlog),
+                    note="seized, not yet examined",
+                ),
+                f(
+                    "days_to_examination",
+                    "Median days from seizure to examination",
+                    totals.exam_median(),
+                    unit="days",
+                ),
+            ),
+        ),
+        FigureGroup(
+            "Monitoring and visits",
+            (
+                f("alerts_raised", "Alerts raised", totals.change("alerts_raised")),
+                f("alerts_decided", "Alerts decided", totals.change("alert_decisions")),
+                f("visits_done", "Home visits done", totals.change("visits_done")),
+                f(
+                    "visits_late",
+                    "Visits done late",
+                    totals.change("visits_done", lambda k: k[0] == "late"),
+                ),
+                f(
+                    "overdue_at_end",
+                    "Persons overdue a visit at period end",
+                    totals.snapshot(totals.raw.overdue),
+                ),
+            ),
+        ),
+    )
+
+
+def _condition_label(key: str, types: OffenceTypes) -> str:
+    try:
+        return CONDITION_LABELS[ConditionType(key)]
+    except ValueError:
+        return types.label(key)
+
+
+def _by_condition(totals: _Totals, types: OffenceTypes) -> tuple[Figure, ...]:
+    merged: dict[str, Change] = {}
+    alert_side = totals.keyed("alert_decisions", 1, lambda k: k[0] in BREACH_STATES)
+    for key, change in [*alert_side.items(), *totals.keyed("breach_offences", 0).items()]:
+        label = _condition_label(key, types)
+        old = merged.get(label, Change(0, 0))
+        merged[label] = Change(old.current + change.current, old.previous + change.previous)
+    ordered = sorted(
+        merged.items(), key=lambda item: (-item[1].current, -item[1].previous, item[0])
+    )
+    return tuple(Figure(f"breach:{label}", label, change) for label, change in ordered)
+
+
+def build_dashboard(
+    database: Database,
+    actor: Actor,
+    kind: ScopeKind,
+    comparison: Comparison,
+    types: OffenceTypes,
+    *,
+    team_id: int | None = None,
+    zone: str = UNIT_TIME_ZONE,
+    cadence: VisitCadence | None = None,
+    now: datetime | None = None,
+    audit_action: str = "view",
+) -> Dashboard:
+    """Every figure for the scope and both periods. PermissionDeniedError or InvalidInputError
+    (naming the field) when the actor may not see that scope; the view is audited."""
+    buckets = chart_buckets(comparison)
+    with database.session() as session:
+        scope = statistics_scope(session, actor, kind, team_id)
+        raw = collect_statistics(
+            session,
+            actor,
+            scope,
+            comparison,
+            buckets,
+            zone=zone,
+            cadence=cadence,
+            audit_action=audit_action,
+        )
+    everyone = None if scope.kind is ScopeKind.UNIT else set(scope.officers)
+    totals = _Totals(raw, everyone)
+    groups = _groups(totals)
+    by_key = {f.key: f for g in groups for f in g.figures}
+    offences = totals.keyed("offences", 0)
+    decisions = totals.keyed("alert_decisions", 0)
+    outcomes = totals.keyed("investigation_outcomes", 0)
+    results = totals.keyed("charge_results", 0)
+    trends = {
+        "breaches": tuple(totals.breaches_per_bucket()),
+        "arrests": tuple(totals.buckets("arrests")),
+        "devices_seized": tuple(totals.buckets("exhibits_seized")),
+        "alerts_raised": tuple(totals.buckets("alerts_raised")),
+    }
+    return Dashboard(
+        comparison=comparison,
+        scope=scope,
+        zone=zone,
+        generated_at=now or datetime.now(UTC),
+        buckets=tuple(buckets),
+        headline=tuple(by_key[k] for k in HEADLINE),
+        groups=groups,
+        breaches_by_condition=_by_condition(totals, types),
+        offences_by_type=tuple(
+            Figure(f"offence:{k}", types.label(k), c) for k, c in _ranked(offences)
+        ),
+        alert_outcomes=tuple(
+            Figure(f"alert:{s.value}", s.label, decisions.get(s.value, Change(0, 0)))
+            for s in AlertState
+            if s in CLOSED_STATES
+        ),
+        investigation_outcomes=tuple(
+            Figure(f"outcome:{o.value}", o.label, outcomes.get(o.value, Change(0, 0)))
+            for o in InvestigationOutcome
+        ),
+        charge_results=tuple(
+            Figure(f"result:{r.value}", r.label, results.get(r.value, Change(0, 0)))
+            for r in ChargeResult
+            if r is not ChargeResult.PENDING
+        ),
+        officer_rows=_officer_rows(raw, scope),
+        team_rows=_team_rows(raw, scope),
+        trends=trends,
+    )
+
+
+def _ranked(table: dict[str, Change]) -> list[tuple[str, Change]]:
+    return sorted(table.items(), key=lambda item: (-item[1].current, -item[1].previous, item[0]))
+
+
+def _officer_rows(raw: RawStatistics, scope: StatisticsScope) -> tuple[BreakdownRow, ...]:
+    if scope.kind is ScopeKind.OWN:
+        return ()
+    rows = []
+    for officer_id in sorted(scope.officer_lines, key=lambda o: scope.officers[o].full_name):
+        info: OfficerInfo = scope.officers[officer_id]
+        rows.append(BreakdownRow(info.full_name, _breakdown(_Totals(raw, {officer_id}))))
+    return tuple(rows)
+
+
+def _team_rows(raw: RawStatistics, scope: StatisticsScope) -> tuple[BreakdownRow, ...]:
+    if not scope.team_lines:
+        return ()
+    teams: dict[str, set[int]] = {}
+    for info in scope.officers.values():
+        teams.setdefault(info.team_name or "No team", set()).add(info.id)
+    return tuple(
+        BreakdownRow(name, _breakdown(_Totals(raw, members)))
+        for name, members in sorted(teams.items())
+    )
+
+
+__all__ = ["BREAKDOWN", "Dashboard", "Figure", "FigureGroup", "Series", "build_dashboard"]

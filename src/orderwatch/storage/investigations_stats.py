@@ -1,0 +1,460 @@
+"""The unit's outcome figures, counted in the database: one grouped query per source, each
+split by officer and by chart bucket (weeks/months of both periods), so a dashboard for a year
+of a large force is a dozen queries.
+
+Figures follow the officer they belong to: investigation records, exhibits and their outcomes
+follow the investigating officer; alerts, visits and overdue visits follow the person's
+responsible officer now. Who may see which scope is decided here (statistics_scope).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from orderwatch.domain.access import Actor, Role
+from orderwatch.domain.caseload import (
+    ManagementLevel,
+    RiskLevel,
+    VisitCadence,
+    days_overdue,
+    effective_visit_due,
+)
+from orderwatch.domain.errors import PermissionDeniedError
+from orderwatch.domain.investigations import invalid
+from orderwatch.domain.statistics import Bucket, Comparison, utc_boundaries
+from orderwatch.monitor.alert_states import CLOSED_STATES, OUTCOME_KINDS
+from orderwatch.storage.audit import record_audit
+from orderwatch.storage.exhibits_tables import ExhibitRow
+from orderwatch.storage.investigations_tables import (
+    ArrestRow,
+    ChargeRow,
+    InvestigationRow,
+    OffenceRow,
+    ReferralRow,
+    SafeguardingRow,
+    WarrantRow,
+)
+from orderwatch.storage.monitoring_tables import AlertRow
+from orderwatch.storage.tables import PersonRow, TeamRow, UserRow, VisitRow
+
+Key = tuple[str, ...]
+# metric -> (officer id, key) -> value per bucket
+Series = dict[tuple[int, Key], list[int]]
+BREACH_STATES = tuple(s.value for s in OUTCOME_KINDS)
+
+
+class ScopeKind(StrEnum):
+    OWN = "own"
+    TEAM = "team"
+    UNIT = "unit"
+
+
+@dataclass(frozen=True)
+class OfficerInfo:
+    id: int
+    username: str
+    full_name: str
+    team_id: int | None
+    team_name: str | None
+
+
+@dataclass(frozen=True)
+class StatisticsScope:
+    """Whose figures are counted, and which breakdowns the actor may see."""
+
+    kind: ScopeKind
+    label: str
+    team_id: int | None
+    officers: dict[int, OfficerInfo]  # every officer whose figures are counted
+    officer_lines: frozenset[int]  # officers whose own line the actor may see
+    team_lines: bool  # whether the per-team breakdown is shown
+
+
+@dataclass
+class RawStatistics:
+    """Counts by source, officer, key and bucket; snapshots at each period's end."""
+
+    scope: StatisticsScope
+    buckets: list[Bucket]
+    series: dict[str, Series] = field(default_factory=dict)
+    exam_days: list[tuple[int, bool, int]] = field(default_factory=list)  # officer, current, days
+    backlog: dict[int, list[int]] = field(default_factory=dict)  # officer -> [prev end, cur end]
+    overdue: dict[int, list[int]] = field(default_factory=dict)
+
+
+def _officers(session: Session, team_id: int | None = None) -> dict[int, OfficerInfo]:
+    query = (
+        select(UserRow.id, UserRow.username, UserRow.full_name, UserRow.team_id, TeamRow.name)
+        .outerjoin(TeamRow, TeamRow.id == UserRow.team_id)
+        .where(UserRow.role == Role.OFFICER.value)
+        .order_by(UserRow.username)
+    )
+    if team_id is not None:
+        query = query.where(UserRow.team_id == team_id)
+    return {r[0]: OfficerInfo(*r) for r in session.execute(query)}
+
+
+def statistics_scope(
+    session: Session, actor: Actor, kind: ScopeKind, team_id: int | None = None
+) -> StatisticsScope:
+    """Officers see their own figures; supervisors their team's (each officer's line) or the
+    unit's (each team's line); the command line any. Others: PermissionDeniedError."""
+    if not (actor.system or actor.role in (Role.OFFICER, Role.SUPERVISOR)):
+        raise PermissionDeniedError("statistics are for officers and supervisors")
+    if kind is ScopeKind.OWN:
+        if actor.role is not Role.OFFICER or actor.user_id is None:
+            raise invalid("scope", "only an officer has figures of their own; choose team or unit")
+        officers = {k: v for k, v in _officers(session).items() if k == actor.user_id}
+        return StatisticsScope(
+            kind, "Your investigations and caseload", None, officers, frozenset(officers), False
+        )
+    if actor.role is Role.OFFICER and not actor.system:
+        raise PermissionDeniedError("team and unit figures are for supervisors")
+    if kind is ScopeKind.TEAM:
+        if not actor.system:
+            if team_id is not None and team_id != actor.team_id:
+                raise invalid("team_id", "supervisors see their own team's figures")
+            team_id = actor.team_id
+        team = session.get(TeamRow, team_id) if team_id is not None else None
+        if team is None:
+            raise invalid("team_id", "name a team")
+        officers = _officers(session, team.id)
+        return StatisticsScope(
+            kind,
+            team.name,
+            team.id,
+            officers,
+            frozenset(officers),
+            False,
+        )
+    officers = _officers(session)
+    own_team = frozenset(
+        o.id for o in officers.values() if actor.system or o.team_id == actor.team_id
+    )
+    return StatisticsScope(kind, "Whole unit", None, officers, own_team, True)
+
+
+def _bucket_case(column: Any, intervals: Sequence[tuple[Any, Any]]) -> ColumnElement[int]:
+    """Index of the interval holding `column` (-1 in a gap between the two periods)."""
+    whens: list[tuple[ColumnElement[bool], int]] = []
+    previous_end = None
+    for index, (start, end) in enumerate(intervals):
+        if previous_end is not None and start > previous_end:
+            whens.append((column < start, -1))
+        whens.append((column < end, index))
+        previous_end = end
+    return case(*whens, else_=-1)
+
+
+def _counted(
+    session: Session,
+    scope: StatisticsScope,
+    officer_col: Any,
+    when_col: Any,
+    intervals: Sequence[tuple[Any, Any]],
+    *,
+    joins: Sequence[tuple[Any, Any]] = (),
+    where: Sequence[ColumnElement[bool]] = (),
+    keys: Sequence[Any] = (),
+    value: Any = None,
+    base: Any = None,
+) -> Series:
+    """One grouped query: (officer, keys..., bucket) -> count (or sum of `value`)."""
+    columns = [
+        officer_col.label("officer"),
+        *[k.label(f"k{i}") for i, k in enumerate(keys)],
+        _bucket_case(when_col, intervals).label("bucket"),
+        (value if value is not None else literal(1)).label("value"),
+    ]
+    inner = select(*columns).select_from(base if base is not None else when_col.table)
+    for target, on in joins:
+        inner = inner.join(target, on)
+    inner = inner.where(when_col >= intervals[0][0], when_col < intervals[-1][1], *where)
+    if scope.kind is not ScopeKind.UNIT:
+        inner = inner.where(officer_col.in_(list(scope.officers) or [-1]))
+    sub = inner.subquery()
+    key_cols = [sub.c[f"k{i}"] for i in range(len(keys))]
+    grouped = select(sub.c.officer, *key_cols, sub.c.bucket, func.sum(sub.c.value)).group_by(
+        sub.c.officer, *key_cols, sub.c.bucket
+    )
+    series: Series = {}
+    size = len(intervals)
+    for row in session.execute(grouped):
+        officer, *key, bucket, total = row
+        if bucket < 0 or officer is None:
+            continue
+        counts = series.setdefault((int(officer), tuple(_key(k) for k in key)), [0] * size)
+        counts[bucket] += int(total or 0)
+    return series
+
+
+def collect_statistics(
+    session: Session,
+    actor: Actor,
+    scope: StatisticsScope,
+    comparison: Comparison,
+    buckets: list[Bucket],
+    *,
+    zone: str,
+    cadence: VisitCadence | None = None,
+    audit_action: str = "view",
+) -> RawStatistics:
+    """Every figure of the dashboard for the scope (audited: a view, or an export)."""
+    days = [(b.start, b.end_exclusive) for b in buckets]
+    moments = list(
+        zip(
+            utc_boundaries([b.start for b in buckets], zone),
+            utc_boundaries([b.end_exclusive for b in buckets], zone),
+            strict=True,
+        )
+    )
+    raw = RawStatistics(scope, buckets)
+    inv_officer = InvestigationRow.officer_id
+    via_inv = lambda table: [(InvestigationRow, InvestigationRow.id == table.investigation_id)]  # noqa: E731
+    s = raw.series
+    s["referrals"] = _counted(
+        session,
+        scope,
+        inv_officer,
+        ReferralRow.received_on,
+        days,
+        joins=via_inv(ReferralRow),
+        keys=[ReferralRow.online],
+    )
+    s["warrants_executed"] = _counted(
+        session, scope, inv_officer, WarrantRow.executed_on, days, joins=via_inv(WarrantRow)
+    )
+    s["arrests"] = _counted(
+        session, scope, inv_officer, ArrestRow.arrested_on, days, joins=via_inv(ArrestRow)
+    )
+    s["offences"] = _counted(
+        session,
+        scope,
+        inv_officer,
+        OffenceRow.identified_on,
+        days,
+        joins=via_inv(OffenceRow),
+        keys=[OffenceRow.offence_type, OffenceRow.cyber],
+    )
+    breach_alert = or_(AlertRow.id.is_(None), AlertRow.state.not_in(BREACH_STATES))
+    s["breach_offences"] = _counted(
+        session,
+        scope,
+        inv_officer,
+        OffenceRow.identified_on,
+        days,
+        joins=via_inv(OffenceRow),
+        where=[OffenceRow.breach.is_(True), breach_alert],
+        keys=[func.coalesce(OffenceRow.breach_condition, OffenceRow.offence_type)],
+        base=OffenceRow.__table__.outerjoin(AlertRow, AlertRow.id == OffenceRow.alert_id),
+    )
+    s["charges"] = _counted(
+        session, scope, inv_officer, ChargeRow.charged_on, days, joins=via_inv(ChargeRow)
+    )
+    s["charge_results"] = _counted(
+        session,
+        scope,
+        inv_officer,
+        ChargeRow.result_on,
+        days,
+        joins=via_inv(ChargeRow),
+        keys=[ChargeRow.result],
+    )
+    s["children_safeguarded"] = _counted(
+        session,
+        scope,
+        inv_officer,
+        SafeguardingRow.recorded_on,
+        days,
+        joins=via_inv(SafeguardingRow),
+        value=SafeguardingRow.children,
+    )
+    s["investigations_opened"] = _counted(
+        session, scope, inv_officer, InvestigationRow.opened_on, days
+    )
+    s["investigation_outcomes"] = _counted(
+        session,
+        scope,
+        inv_officer,
+        InvestigationRow.outcome_on,
+        days,
+        keys=[InvestigationRow.outcome],
+    )
+    s["exhibits_seized"] = _counted(
+        session,
+        scope,
+        inv_officer,
+        ExhibitRow.seized_on,
+        days,
+        joins=via_inv(ExhibitRow),
+        keys=[or_(ExhibitRow.hidden, ExhibitRow.undeclared)],
+    )
+    s["exhibits_examined"] = _counted(
+        session, scope, inv_officer, ExhibitRow.first_exam_on, days, joins=via_inv(ExhibitRow)
+    )
+    by_person = [(PersonRow, PersonRow.id == AlertRow.person_id)]
+    s["alerts_raised"] = _counted(
+        session, scope, PersonRow.officer_id, AlertRow.opened_at, moments, joins=by_person
+    )
+    closed = [c.value for c in CLOSED_STATES]
+    s["alert_decisions"] = _counted(
+        session,
+        scope,
+        PersonRow.officer_id,
+        AlertRow.state_changed_at,
+        moments,
+        joins=by_person,
+        where=[AlertRow.state.in_(closed)],
+        keys=[AlertRow.state, AlertRow.condition],
+    )
+    late = case((VisitRow.done_on > VisitRow.due_on, "late"), else_="on time")
+    s["visits_done"] = _counted(
+        session,
+        scope,
+        PersonRow.officer_id,
+        VisitRow.done_on,
+        days,
+        joins=[(PersonRow, PersonRow.id == VisitRow.person_id)],
+        keys=[late],
+    )
+    _examination_times(session, scope, raw, comparison)
+    _backlog(session, scope, raw, comparison)
+    _overdue(session, scope, raw, comparison, cadence or VisitCadence())
+    detail = {
+        "scope": scope.kind.value,
+        "team_id": scope.team_id,
+        "from": comparison.current.start,
+        "to": comparison.current.end,
+    }
+    record_audit(session, actor, audit_action, "statistics", None, detail)
+    return raw
+
+
+def _scoped(query: Any, scope: StatisticsScope, officer_col: Any) -> Any:
+    if scope.kind is ScopeKind.UNIT:
+        return query
+    return query.where(officer_col.in_(list(scope.officers) or [-1]))
+
+
+def _examination_times(
+    session: Session, scope: StatisticsScope, raw: RawStatistics, comparison: Comparison
+) -> None:
+    """Days from seizure to first examination, for exhibits first examined in either period."""
+    query = (
+        select(InvestigationRow.officer_id, ExhibitRow.seized_on, ExhibitRow.first_exam_on)
+        .join(InvestigationRow, InvestigationRow.id == ExhibitRow.investigation_id)
+        .where(
+            ExhibitRow.first_exam_on >= comparison.previous.start,
+            ExhibitRow.first_exam_on < comparison.current.end_exclusive,
+        )
+    )
+    for officer, seized, examined in session.execute(
+        _scoped(query, scope, InvestigationRow.officer_id)
+    ):
+        if comparison.current.contains(examined):
+            raw.exam_days.append((officer, True, (examined - seized).days))
+        elif comparison.previous.contains(examined):
+            raw.exam_days.append((officer, False, (examined - seized).days))
+
+
+def _backlog(
+    session: Session, scope: StatisticsScope, raw: RawStatistics, comparison: Comparison
+) -> None:
+    """Exhibits seized but not yet examined (nor returned) at the end of each period."""
+    columns = []
+    for period in (comparison.previous, comparison.current):
+        end = period.end
+        waiting = (
+            (ExhibitRow.seized_on <= end)
+            & (or_(ExhibitRow.first_exam_on.is_(None), ExhibitRow.first_exam_on > end))
+            & (or_(ExhibitRow.disposed_on.is_(None), ExhibitRow.disposed_on > end))
+        )
+        columns.append(func.sum(case((waiting, 1), else_=0)))
+    query = (
+        select(InvestigationRow.officer_id, *columns)
+        .join(InvestigationRow, InvestigationRow.id == ExhibitRow.investigation_id)
+        .where(
+            ExhibitRow.seized_on <= comparison.current.end,
+            or_(
+                ExhibitRow.first_exam_on.is_(None),
+                ExhibitRow.first_exam_on > comparison.previous.end,
+            ),
+            or_(ExhibitRow.disposed_on.is_(None), ExhibitRow.disposed_on > comparison.previous.end),
+        )
+        .group_by(InvestigationRow.officer_id)
+    )
+    for officer, previous, current in session.execute(
+        _scoped(query, scope, InvestigationRow.officer_id)
+    ):
+        raw.backlog[officer] = [int(previous or 0), int(current or 0)]
+
+
+def _overdue(
+    session: Session,
+    scope: StatisticsScope,
+    raw: RawStatistics,
+    comparison: Comparison,
+    cadence: VisitCadence,
+) -> None:
+    """Persons whose visit was overdue at the end of each period (today's risk level)."""
+    ends = (comparison.previous.end, comparison.current.end)
+    aggregates: list[ColumnElement[Any]] = []
+    for end in ends:
+        aggregates.append(func.max(case((VisitRow.done_on <= end, VisitRow.done_on))))
+        still_open = (VisitRow.due_on <= end) & or_(
+            VisitRow.done_on.is_(None), VisitRow.done_on > end
+        )
+        aggregates.append(func.min(case((still_open, VisitRow.due_on))))
+    visits = (
+        select(
+            VisitRow.person_id.label("person_id"),
+            *[a.label(f"a{i}") for i, a in enumerate(aggregates)],
+        )
+        .group_by(VisitRow.person_id)
+        .subquery()
+    )
+    query = (
+        select(
+            PersonRow.officer_id,
+            PersonRow.risk_level,
+            PersonRow.management_level,
+            PersonRow.managed_since,
+            *[visits.c[f"a{i}"] for i in range(4)],
+        )
+        .outerjoin(visits, visits.c.person_id == PersonRow.id)
+        .where(PersonRow.managed_since <= comparison.current.end)
+    )
+    for officer, risk, management, since, *marks in session.execute(
+        _scoped(query, scope, PersonRow.officer_id)
+    ):
+        counts = raw.overdue.setdefault(officer, [0, 0])
+        for index, end in enumerate(ends):
+            if since > end:
+                continue
+            last, booked = _as_date(marks[2 * index]), _as_date(marks[2 * index + 1])
+            due = effective_visit_due(
+                RiskLevel(risk), ManagementLevel(management), last, since, booked, cadence
+            )
+            if days_overdue(due, end) > 0:
+                counts[index] += 1
+
+
+def _as_date(value: Any) -> date | None:
+    """MAX/MIN over a CASE lose the column type on SQLite (ISO text comes back)."""
+    if value is None or isinstance(value, date):
+        return value if not isinstance(value, datetime) else value.date()
+    return date.fromisoformat(str(value)[:10])
+
+
+def _key(value: Any) -> str:
+    """Group keys as text the same on every engine (booleans as yes/no)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else str(value)
