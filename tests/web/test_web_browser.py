@@ -102,7 +102,7 @@ def browser() -> Iterator[Any]:
 
 
 def test_log_in_create_a_person_with_an_order_and_see_them_on_the_caseload(
-    live_server: str, browser: Any
+    browser: Any, live_server: str
 ) -> None:
     page = browser.new_page()
     page.set_default_timeout(15_000)
