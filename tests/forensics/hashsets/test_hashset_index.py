@@ -123,6 +123,8 @@ def test_several_sets_raw_and_indexed_match_together(
     d = digests_of(b"circle")
     matches = collection.match(d["md5"], d["sha1"], d["sha256"])  # hex text is accepted too
     assert [(m.hashset, m.method) for m in matches] == [("project-vic", "sha1"), ("extra", "sha1")]
+    as_ascii = collection.match(d["md5"].encode(), None, None)  # hex as bytes works as well
+    assert [(m.hashset, m.method) for m in as_ascii] == [("project-vic", "md5")]
     assert collection.sizes() == frozenset({6})
     assert collection.size_array().tolist() == [6]
 

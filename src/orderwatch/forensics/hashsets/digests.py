@@ -79,7 +79,10 @@ def digest_matrix(values: Sequence[bytes | str | None], size: int) -> tuple[np.n
 
 
 def as_digest(value: bytes | str | None, size: int) -> bytes | None:
-    """Raw digest bytes from bytes or hex text of the right length; None otherwise."""
+    """Raw digest bytes from raw bytes or hex (text or ASCII bytes) of the right length; None
+    otherwise."""
+    if isinstance(value, bytes | bytearray) and len(value) == 2 * size:
+        value = value.decode("ascii", "replace")
     if isinstance(value, str):
         return bytes.fromhex(value) if is_hex(value, size) else None
     if isinstance(value, bytes | bytearray | memoryview) and len(value) == size:
