@@ -1,8 +1,9 @@
 """One streaming read per file: MD5, SHA-1 and SHA-256 together, the content type, entropy and PDQ.
 
 The stream is read once through a large reusable buffer; hashlib releases the GIL on big updates.
-Entropy (files over 1 MiB) counts byte pairs with numpy on a fixed sample of every chunk, which
-keeps its cost near 1/8 of a full count while estimating random data within 0.002 bits.
+Entropy (files over 1 MiB) is counted with numpy on the first 64 KiB of every 1 MiB chunk: about
+4% of the hashing cost, and within 0.003 bits of a full count on random data. A full count
+(entropy_sample=None) counts byte pairs, twice as fast as single bytes on large buffers.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from orderwatch.forensics.filetypes import HEAD_SIZE, FileType, detect_type
 
 CHUNK_SIZE = 1024 * 1024
 ENTROPY_MIN_SIZE = 1024 * 1024  # entropy is computed for files larger than this
-ENTROPY_SAMPLE = 128 * 1024  # bytes of each chunk counted for entropy (None: every byte)
+ENTROPY_SAMPLE = 64 * 1024  # bytes of each chunk counted for entropy (None: every byte)
+_PAIRS_FROM = 256 * 1024  # buffers at least this long are counted two bytes at a time
 PDQ_MAX_PIXELS = 200_000_000
 PDQ_DECODE_SIZE = 512  # JPEGs are decoded at the smallest DCT scale still at least this large
 
@@ -43,14 +45,14 @@ class ImageDecodeError(ValueError):
 
 
 class MultiHasher:
-    """Streams chunks into the three hashes, the byte-pair counts and an optional content copy."""
+    """Streams chunks into the three hashes, the byte counts and an optional content copy."""
 
     def __init__(self, entropy: bool, entropy_sample: int | None = ENTROPY_SAMPLE) -> None:
         self._md5 = hashlib.md5()
         self._sha1 = hashlib.sha1()
         self._sha256 = hashlib.sha256()
-        self._pairs = np.zeros(65536, dtype=np.int64) if entropy else None
-        self._odd = np.zeros(256, dtype=np.int64) if entropy else None
+        self._counts = np.zeros(256, dtype=np.int64) if entropy else None
+        self._pairs: np.ndarray | None = None  # 65536 pair counts, made on first large buffer
         self._sample = entropy_sample
         self.size = 0
         self.head = b""
@@ -62,27 +64,34 @@ class MultiHasher:
         self._sha256.update(chunk)
         if len(self.head) < HEAD_SIZE:
             self.head += bytes(chunk[: HEAD_SIZE - len(self.head)])
-        if self._pairs is not None:
+        if self._counts is not None:
             self._count(chunk if self._sample is None else chunk[: self._sample])
         if self.kept is not None:
             self.kept.append(bytes(chunk))
         self.size += len(chunk)
 
     def _count(self, data: bytes | memoryview) -> None:
-        assert self._pairs is not None and self._odd is not None
+        assert self._counts is not None
+        if len(data) < _PAIRS_FROM:
+            self._counts += np.bincount(np.frombuffer(data, dtype=np.uint8), minlength=256)
+            return
+        if self._pairs is None:
+            self._pairs = np.zeros(65536, dtype=np.int64)
         even = len(data) & ~1
-        if even:
-            pairs = np.frombuffer(data, dtype=np.uint16, count=even // 2)
-            self._pairs += np.bincount(pairs, minlength=65536)
+        self._pairs += np.bincount(
+            np.frombuffer(data, dtype=np.uint16, count=even // 2), minlength=65536
+        )
         if even != len(data):
-            self._odd[data[-1]] += 1
+            self._counts[data[-1]] += 1
 
     def entropy(self) -> float | None:
         """Shannon entropy in bits per byte of what was counted (None when not counted)."""
-        if self._pairs is None or self._odd is None:
+        if self._counts is None:
             return None
-        matrix = self._pairs.reshape(256, 256)
-        counts = matrix.sum(axis=0) + matrix.sum(axis=1) + self._odd
+        counts = self._counts.copy()
+        if self._pairs is not None:
+            matrix = self._pairs.reshape(256, 256)
+            counts += matrix.sum(axis=0) + matrix.sum(axis=1)
         return shannon_entropy(counts)
 
     def digests(self) -> tuple[str, str, str]:

@@ -22,7 +22,7 @@ from orderwatch.domain.observations import (
 from orderwatch.forensics.filetypes import FileType, extension_contradicts, extension_of
 
 CONTAINER_MIN_SIZE = 1024 * 1024  # a container smaller than this holds little and is rarely one
-CONTAINER_MIN_ENTROPY = 7.99  # random data measures ~7.998 on the sampled counts
+CONTAINER_MIN_ENTROPY = 7.99  # random data measures ~7.997 on the sampled counts
 SECTOR = 512
 VOLUME_TYPES = frozenset({"luks", "bitlocker"})  # encrypted volumes with a signature of their own
 USER_CONTENT = frozenset(
