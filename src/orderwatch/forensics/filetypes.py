@@ -185,15 +185,18 @@ for _sig in _SIGNATURES:
 _AT_OFFSET = tuple(sig for sig in _SIGNATURES if sig.offset != 0)
 
 
-def detect_type(head: bytes) -> FileType | None:
-    """The type named by the content's signature (or a plain-text guess), None when unknown."""
+def detect_type(head: bytes | memoryview) -> FileType | None:
+    """The type named by the content's signature (or a plain-text guess), None when unknown.
+
+    `head` is the start of the content (HEAD_SIZE bytes suffice); a memoryview avoids a copy.
+    """
     if not head:
         return None
     found = _first_match(_BY_FIRST_BYTE.get(head[0], ()), head) or _first_match(_AT_OFFSET, head)
     return found or _text_type(head)
 
 
-def _first_match(signatures: tuple[_Signature, ...], head: bytes) -> FileType | None:
+def _first_match(signatures: tuple[_Signature, ...], head: bytes | memoryview) -> FileType | None:
     for sig in signatures:
         end = sig.offset + len(sig.magic)
         if head[sig.offset : end] != sig.magic:
@@ -206,8 +209,8 @@ def _first_match(signatures: tuple[_Signature, ...], head: bytes) -> FileType | 
     return None
 
 
-def _text_type(head: bytes) -> FileType | None:
-    sample = head[:4096]
+def _text_type(head: bytes | memoryview) -> FileType | None:
+    sample = bytes(head[:4096])
     if not sample:
         return None
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):

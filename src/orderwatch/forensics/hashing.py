@@ -55,15 +55,12 @@ class MultiHasher:
         self._pairs: np.ndarray | None = None  # 65536 pair counts, made on first large buffer
         self._sample = entropy_sample
         self.size = 0
-        self.head = b""
         self.kept: list[bytes] | None = None
 
     def update(self, chunk: bytes | memoryview) -> None:
         self._md5.update(chunk)
         self._sha1.update(chunk)
         self._sha256.update(chunk)
-        if len(self.head) < HEAD_SIZE:
-            self.head += bytes(chunk[: HEAD_SIZE - len(self.head)])
         if self._counts is not None:
             self._count(chunk if self._sample is None else chunk[: self._sample])
         if self.kept is not None:
@@ -141,7 +138,7 @@ def hash_stream(
         hasher.update(chunk)
         if first:
             first = False
-            detected = detect_type(hasher.head)
+            detected = detect_type(memoryview(chunk)[:HEAD_SIZE])
             if keep_content is not None and keep_content(detected):
                 hasher.kept = [bytes(chunk)]
     if first:  # empty stream
