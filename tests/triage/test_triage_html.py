@@ -81,6 +81,8 @@ def synthetic_report() -> dict[str, Any]:
                 "md5": "m",
                 "sha1": None,
                 "verified": True,
+                "volumes": ["whole (NTFS)"],
+                "snapshots": ["vss1 2013-12-03T06:35:09Z"],
             }
         ],
         "summary": {
@@ -161,6 +163,9 @@ def test_html_groups_findings_and_links_evidence_to_the_timeline() -> None:
     assert "parser usbstor" in timeline and "source <code>/evidence/laptop.E01</code>" in timeline
     assert "Encryption software installed: VeraCrypt" in findings
     assert "dc.jones" in html and "OW-0001" in html
+    sources = html[html.index('id="sources"') : html.index('id="findings"')]
+    assert "whole (NTFS)" in sources and "snapshots: vss1 2013-12-03T06:35:09Z" in sources
+    assert "yes, matches the stored hash" in sources
 
 
 def test_html_never_carries_an_image_or_an_outside_resource() -> None:
