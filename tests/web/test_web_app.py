@@ -8,11 +8,15 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
 from starlette.routing import BaseRoute
 from web_unit import Unit
 
+from orderwatch.storage import Database
+from orderwatch.web import create_app
 from orderwatch.web.app import PUBLIC_ROUTES
 from orderwatch.web.deps import current_user
+from orderwatch.web.security import SESSION_COOKIE
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "orderwatch" / "web" / "templates"
 
@@ -131,3 +135,20 @@ def test_navigation_shows_only_the_links_of_the_role(unit: Unit) -> None:
     admin = unit.client("admin").get("/admin/users").text
     assert 'href="/team"' not in officer and 'href="/team"' in supervisor
     assert 'href="/admin/users"' in admin and 'href="/caseload"' not in admin
+
+
+def test_a_lost_database_is_a_503_that_names_nothing(unit: Unit) -> None:
+    gone = Database("postgresql+psycopg://orderwatch:secret@127.0.0.1:1/nowhere")
+    client = TestClient(create_app(unit.settings, gone))
+    try:
+        for path in ("/healthz", "/caseload"):
+            client.cookies.set(SESSION_COOKIE, "x")
+            response = client.get(path)
+            assert response.status_code == 503, path
+            assert "The database cannot be reached just now" in response.text
+            assert "127.0.0.1" not in response.text and "nowhere" not in response.text
+        api = client.get("/api/v1/me")
+        assert api.status_code == 503
+        assert api.json()["detail"].startswith("The database cannot be reached")
+    finally:
+        gone.dispose()

@@ -119,8 +119,9 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DatabaseUnavailableError)
     async def database_unavailable(request: Request, error: Exception) -> Response:
-        log.error("%s", error)
-        return _problem(request, 503, "Database unavailable", str(error))
+        log.error("%s", error)  # names the database (password masked): for the log only
+        message = "The database cannot be reached just now; the error was logged. Try again."
+        return _problem(request, 503, "Database unavailable", message)
 
     @app.exception_handler(OrderwatchError)
     async def orderwatch_error(request: Request, error: Exception) -> Response:
