@@ -9,6 +9,7 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from triage_evidence import folder_contents, read_outputs
 
 from orderwatch.forensics.hashing import pdq_hash
@@ -95,3 +96,12 @@ def test_quick_run_hashes_listed_sizes_and_images_only_and_says_so(
     assert report["summary"]["files_hashed"] == len(hashed)
     assert report["summary"]["hash_matches"] == 1
     assert "Quick run." in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_quick_without_a_hash_set_is_refused(
+    evidence_folder: Path, triage_run: TriageRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = triage_run(evidence_folder, "--quick")
+    assert code == 2
+    assert "--quick: needs --hashset" in capsys.readouterr().err
+    assert not out.exists()

@@ -64,6 +64,10 @@ def run_triage(options: TriageOptions, progress: Progress | None = None) -> Tria
     progress = progress or SilentProgress()
     started = datetime.now(UTC)
     _check_out_dir(options)
+    if options.quick and not options.hashsets:
+        raise InvalidInputError(
+            "--quick", [Problem(0, "needs --hashset: it hashes only files whose size is in them")]
+        )
     with ExitStack() as stack:
         opened = [stack.enter_context(evidence.open_source(path)) for path in options.sources]
         collection = _load_hashsets(options.hashsets)
