@@ -1,0 +1,1 @@
+"""The overt device agent: collectors, a local store-and-forward spool, and the uploader."""
