@@ -105,3 +105,18 @@ def test_quick_without_a_hash_set_is_refused(
     assert code == 2
     assert "--quick: needs --hashset" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_quick_with_a_size_less_list_hashes_images_only_and_says_why(
+    evidence_folder: Path, triage_run: TriageRun, tmp_path: Path
+) -> None:
+    notes = folder_contents()["/docs/notes.txt"]
+    plain = tmp_path / "plain.txt"
+    plain.write_text(hashlib.md5(notes).hexdigest() + "\n", encoding="utf-8")
+    code, out = triage_run(evidence_folder, "--hashset", plain, "--quick")
+    assert code == 0
+    report, inventory = read_outputs(out)
+    assert report["summary"]["quick_sizes"] == 0
+    assert {e["type"] for e in inventory if e["hashed"]} == {"png", "jpeg"}
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "The hash sets carry no file sizes, so only images were hashed." in html

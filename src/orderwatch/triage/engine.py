@@ -105,6 +105,7 @@ def _examine(
 ) -> None:
     """Walk, schedule and run every file; stream inventory.jsonl; fold results into `facts`."""
     quick_sizes = collection.sizes() if options.quick and collection is not None else None
+    facts.quick_sizes = len(quick_sizes) if quick_sizes is not None else None
     tasks = list(_walk(opened, options, facts, quick_sizes))
     file_count, total_bytes = len(tasks), sum(int(t.record.size or 0) for t in tasks)
     batches = iter(plan_batches(tasks, _verifications(opened, facts)))

@@ -32,6 +32,7 @@ class RunFacts:
     command_line: list[str]
     workers: int
     quick: bool
+    quick_sizes: int | None = None  # distinct file sizes in the hash sets (quick runs)
     sources: list[dict[str, Any]] = field(default_factory=list)
     hashsets: list[dict[str, Any]] = field(default_factory=list)
     order: dict[str, Any] | None = None
@@ -100,6 +101,7 @@ def build_report(facts: RunFacts) -> dict[str, Any]:
             "observations": len(observations),
             "findings": len(facts.findings),
             "quick": facts.quick,
+            "quick_sizes": facts.quick_sizes,
             "match_categories": dict(sorted(facts.category_counts.items())),
         },
         "findings": [f.to_dict() for f in facts.findings],
