@@ -82,3 +82,15 @@ def test_progress_is_silent_off_a_terminal_and_a_bar_on_one() -> None:
     bar.stop()
     shown = screen.getvalue()
     assert "3/3 files" in shown and "hash-set match: /x.jpg (known, A)" in shown
+
+
+def test_a_file_that_shrank_since_the_walk_is_flagged(tmp_path: Path) -> None:
+    (tmp_path / "log.txt").write_bytes(b"a" * 1000)
+    with open_source(tmp_path) as source:
+        (record,) = list(source.walk())
+    (tmp_path / "log.txt").write_bytes(b"a" * 400)  # e.g. a live folder being written to
+    init_worker(WorkerOptions())
+    (result,) = run_batch(Batch(files=(FileTask(0, str(tmp_path), record),))).files
+    (error,) = result.errors
+    assert error.stage == "read" and error.message.startswith("read 400 bytes of 1000")
+    assert result.inventory["size_read"] == 400 and result.inventory["md5"] is not None

@@ -124,6 +124,9 @@ def examine_file(state: _WorkerState, task: FileTask) -> FileResult:
             entry["entropy"] = digest.entropy
             entry["size_read"] = digest.size
             result.bytes_hashed = digest.size
+            if digest.size != entry["size"]:
+                message = f"read {digest.size} bytes of {entry['size']}; hashes cover what was read"
+                result.errors.append(ErrorRecord(record.path, "read", message, task.source))
         if options.archives and detected is not None and detected.name in ("zip", "tar"):
             _list_archive(task, stream, detected, entry, result)
     except Exception as error:  # an unreadable sector or a back-end error on this file only
