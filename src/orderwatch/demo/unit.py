@@ -131,11 +131,15 @@ def _staff(officers: int) -> list[BulkUser]:
     return staff
 
 
-def _order(rng: random.Random, since: date) -> OrderRecord:
+def _order(rng: random.Random, since: date, today: date) -> OrderRecord:
     kind = _weighted(rng, _KINDS)
     made = since - timedelta(days=rng.randint(0, 60))
     years = {OrderKind.SHPO: 5, OrderKind.SOPO: 5, OrderKind.BAIL: 1}.get(kind)
     expires = made + timedelta(days=365 * years + rng.randint(0, 700)) if years else None
+    if expires is not None and expires < today and rng.random() < 0.95:
+        # A unit manages people whose orders are in force: most long-managed persons have had
+        # their order renewed or extended, so only a few expired orders remain to be seen.
+        expires = today + timedelta(days=rng.randint(30, 5 * 365))
     picked = rng.sample(_SOMETIMES, rng.randint(2, 6))
     conditions: tuple[Condition, ...] = tuple(
         parse_condition(r) for r in [{"type": t} for t in _ALWAYS] + picked
@@ -236,7 +240,7 @@ def _person(
         data=data,
         officer=officer,
         examiners=("examiner",) if rng.random() < 0.05 else (),
-        order=_order(rng, since),
+        order=_order(rng, since, today),
         devices=_devices(rng, since),
         accounts=_accounts(rng, full_name, n),
         visits=_visits(rng, risk, management, since, today, officer, cadence),
