@@ -87,8 +87,9 @@ def run(args: argparse.Namespace) -> int:
     )
     outcome = run_triage(options, progress=progress_for(sys.stderr))
     summary = outcome.report["summary"]
+    files = f"{summary['files']} file" + ("" if summary["files"] == 1 else "s")
     print(
-        f"{summary['files']} files ({summary['deleted_files']} deleted), "
+        f"{files} ({summary['deleted_files']} deleted), "
         f"{summary['bytes_hashed']:,} bytes hashed in {summary['seconds']} s; "
         f"{summary['hash_matches']} hash-set matches, {summary['findings']} findings, "
         f"{summary['errors']} errors{' (quick run)' if summary['quick'] else ''}"
