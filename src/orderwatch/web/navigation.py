@@ -19,6 +19,9 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("My caseload", "/caseload", CASEWORK_ROLES),
     NavLink("Alerts", "/alerts", frozenset({"officer", "supervisor"})),
     NavLink("Team", "/team", frozenset({"supervisor"})),
+    NavLink("Investigations", "/investigations", CASEWORK_ROLES),
+    NavLink("Exhibit queue", "/exhibits", CASEWORK_ROLES),
+    NavLink("Statistics", "/statistics", frozenset({"officer", "supervisor"})),
     NavLink("Users", "/admin/users", frozenset({"admin"})),
     NavLink("Audit log", "/audit", frozenset({"auditor"})),
 )

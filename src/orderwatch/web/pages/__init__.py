@@ -9,7 +9,10 @@ from orderwatch.web.pages.audit import router as audit_router
 from orderwatch.web.pages.auth import router as auth_router
 from orderwatch.web.pages.caseload import router as caseload_router
 from orderwatch.web.pages.declarations import router as declarations_router
+from orderwatch.web.pages.exhibits import router as exhibits_router
+from orderwatch.web.pages.investigations import router as investigations_router
 from orderwatch.web.pages.persons import router as persons_router
+from orderwatch.web.pages.statistics import router as statistics_router
 
 pages_router = APIRouter(include_in_schema=False)
 for _router in (
@@ -23,5 +26,7 @@ for _router in (
 ):
     pages_router.include_router(_router)
 pages_router.include_router(alerts_router)  # live monitoring
+for _router in (exhibits_router, investigations_router, statistics_router):  # outcomes
+    pages_router.include_router(_router)
 
 __all__ = ["pages_router"]
