@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 import sqlite3
+import subprocess
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -113,3 +117,125 @@ def add_then_delete(history: Path, rows: int, keep_every: int) -> set[str]:
             connection.execute("DELETE FROM urls WHERE url = ?", (url,))
     connection.close()
     return deleted
+
+
+# --- Firefox: places.sqlite laid out as current Firefox writes it (built here, no Firefox needed)
+
+FIREFOX_PROFILE = Path("home/sam/.mozilla/firefox/abcd1234.default-release")
+# The tables as current Firefox creates them (the columns the plugins read, in Firefox's order).
+PLACES = (
+    "CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url LONGVARCHAR, title LONGVARCHAR, "
+    "rev_host LONGVARCHAR, visit_count INTEGER DEFAULT 0, hidden INTEGER DEFAULT 0 NOT NULL, "
+    "typed INTEGER DEFAULT 0 NOT NULL, frecency INTEGER DEFAULT -1 NOT NULL, "
+    "last_visit_date INTEGER, guid TEXT, foreign_count INTEGER DEFAULT 0 NOT NULL, "
+    "url_hash INTEGER DEFAULT 0 NOT NULL, description TEXT, preview_image_url TEXT, "
+    "site_name TEXT, origin_id INTEGER, recalc_frecency INTEGER NOT NULL DEFAULT 0, "
+    "alt_frecency INTEGER, recalc_alt_frecency INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE moz_historyvisits (id INTEGER PRIMARY KEY, from_visit INTEGER, "
+    "place_id INTEGER, visit_date INTEGER, visit_type INTEGER, session INTEGER, "
+    "source INTEGER DEFAULT 0 NOT NULL, triggeringPlaceId INTEGER)",
+    "CREATE TABLE moz_anno_attributes (id INTEGER PRIMARY KEY, name VARCHAR(32) UNIQUE NOT NULL)",
+    "CREATE TABLE moz_annos (id INTEGER PRIMARY KEY, place_id INTEGER NOT NULL, "
+    "anno_attribute_id INTEGER, content LONGVARCHAR, flags INTEGER DEFAULT 0, "
+    "expiration INTEGER DEFAULT 0, type INTEGER DEFAULT 0, dateAdded INTEGER DEFAULT 0, "
+    "lastModified INTEGER DEFAULT 0)",
+    "CREATE UNIQUE INDEX moz_places_url_hashindex ON moz_places (url_hash, url)",
+)
+PRTIME_2025 = 1_750_000_000_000_000  # 2025-06-15T15:06:40Z in PRTime microseconds
+DUCK = "https://duckduckgo.com/?q=vpn+free+trial&ia=web"
+MEGA = "https://mega.nz/file/AbCdEf"
+
+
+def add_firefox_visit(
+    connection: sqlite3.Connection, url: str, title: str | None, when: int
+) -> int:
+    """A moz_places row and one visit to it, as Firefox writes them; returns the place id."""
+    place = connection.execute(
+        "INSERT INTO moz_places (url, title, rev_host, visit_count, last_visit_date, guid) "
+        "VALUES (?, ?, 'tset.elpmaxe.', 1, ?, 'guid')",
+        (url, title, when),
+    ).lastrowid
+    connection.execute(
+        "INSERT INTO moz_historyvisits (place_id, visit_date, visit_type) VALUES (?, ?, 1)",
+        (place, when),
+    )
+    assert place is not None
+    return place
+
+
+def firefox_profile(root: Path, folder: Path = FIREFOX_PROFILE) -> Path:
+    """places.sqlite with three visits (one a search, one a download), as Firefox lays it out."""
+    profile = root / folder
+    profile.mkdir(parents=True)
+    with sqlite3.connect(profile / "places.sqlite") as connection:
+        connection.execute("PRAGMA secure_delete = OFF")
+        for statement in PLACES:
+            connection.execute(statement)
+        add_firefox_visit(connection, "https://www.example.org/", "Example", PRTIME_2025)
+        add_firefox_visit(
+            connection, DUCK, "vpn free trial at DuckDuckGo", PRTIME_2025 + 60_000_000
+        )
+        place = add_firefox_visit(connection, MEGA, "MEGA", PRTIME_2025 + 120_000_000)
+        connection.execute(
+            "INSERT INTO moz_anno_attributes (id, name) VALUES (7, 'downloads/destinationFileURI')"
+        )
+        connection.execute(
+            "INSERT INTO moz_annos (place_id, anno_attribute_id, content, dateAdded) "
+            "VALUES (?, 7, 'file:///home/sam/Downloads/archive.7z', ?)",
+            (place, PRTIME_2025 + 130_000_000),
+        )
+    connection.close()
+    return profile
+
+
+# --- Chromium: a real profile made by Debian's chromium, headless, visiting local pages
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+def make_chromium_profile(base: Path) -> Path:
+    """Run the real Debian chromium headless over the local PAGES; returns the tree's root.
+
+    The profile's `Default` folder is ROOT/home/sam/.config/chromium/Default. Raises
+    FileNotFoundError when chromium is absent and RuntimeError when it wrote no History.
+    """
+    if not CHROMIUM.is_file():
+        raise FileNotFoundError(f"{CHROMIUM} is absent (Debian package chromium)")
+    site = base / "site"
+    site.mkdir(parents=True)
+    for name, (title, target) in PAGES.items():
+        refresh = f'<meta http-equiv="refresh" content="0;url=/{target}">' if target else ""
+        site.joinpath(name).write_text(
+            f"<html><head><title>{title}</title>{refresh}</head><body>{title}</body></html>"
+        )
+    user_data = base / "root" / CHROMIUM_USER_DATA
+    user_data.mkdir(parents=True)
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        command = [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={user_data}",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            f"http://127.0.0.1:{server.server_address[1]}/start.html",
+        ]
+        try:
+            subprocess.run(command, capture_output=True, timeout=90, check=True)
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+    if not (user_data / "Default" / "History").is_file():
+        raise RuntimeError("chromium ran but wrote no Default/History")
+    return base / "root"

@@ -7,7 +7,17 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from browser_fixtures import of_kind, run_parsers, shared_artefact
+from browser_fixtures import (
+    DUCK,
+    MEGA,
+    PRTIME_2025,
+    of_kind,
+    run_parsers,
+    shared_artefact,
+)
+from browser_fixtures import FIREFOX_PROFILE as PROFILE
+from browser_fixtures import add_firefox_visit as _visit
+from browser_fixtures import firefox_profile as _firefox_profile
 
 from orderwatch.domain.observations import (
     AccountObservation,
@@ -17,72 +27,12 @@ from orderwatch.domain.observations import (
     SearchTermObservation,
 )
 
-PROFILE = Path("home/sam/.mozilla/firefox/abcd1234.default-release")
 TOR_PROFILE = Path("home/sam/tor-browser/Browser/TorBrowser/Data/Browser/profile.default")
-# The tables as current Firefox creates them (the columns the plugins read, in Firefox's order).
-PLACES = (
-    "CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url LONGVARCHAR, title LONGVARCHAR, "
-    "rev_host LONGVARCHAR, visit_count INTEGER DEFAULT 0, hidden INTEGER DEFAULT 0 NOT NULL, "
-    "typed INTEGER DEFAULT 0 NOT NULL, frecency INTEGER DEFAULT -1 NOT NULL, "
-    "last_visit_date INTEGER, guid TEXT, foreign_count INTEGER DEFAULT 0 NOT NULL, "
-    "url_hash INTEGER DEFAULT 0 NOT NULL, description TEXT, preview_image_url TEXT, "
-    "site_name TEXT, origin_id INTEGER, recalc_frecency INTEGER NOT NULL DEFAULT 0, "
-    "alt_frecency INTEGER, recalc_alt_frecency INTEGER NOT NULL DEFAULT 0)",
-    "CREATE TABLE moz_historyvisits (id INTEGER PRIMARY KEY, from_visit INTEGER, "
-    "place_id INTEGER, visit_date INTEGER, visit_type INTEGER, session INTEGER, "
-    "source INTEGER DEFAULT 0 NOT NULL, triggeringPlaceId INTEGER)",
-    "CREATE TABLE moz_anno_attributes (id INTEGER PRIMARY KEY, name VARCHAR(32) UNIQUE NOT NULL)",
-    "CREATE TABLE moz_annos (id INTEGER PRIMARY KEY, place_id INTEGER NOT NULL, "
-    "anno_attribute_id INTEGER, content LONGVARCHAR, flags INTEGER DEFAULT 0, "
-    "expiration INTEGER DEFAULT 0, type INTEGER DEFAULT 0, dateAdded INTEGER DEFAULT 0, "
-    "lastModified INTEGER DEFAULT 0)",
-    "CREATE UNIQUE INDEX moz_places_url_hashindex ON moz_places (url_hash, url)",
-)
 FORMS = (
     "CREATE TABLE moz_formhistory (id INTEGER PRIMARY KEY, fieldname TEXT NOT NULL, "
     "value TEXT NOT NULL, timesUsed INTEGER, firstUsed INTEGER, lastUsed INTEGER, guid TEXT)",
     "CREATE TABLE moz_deleted_formhistory (id INTEGER PRIMARY KEY, timeDeleted INTEGER, guid TEXT)",
 )
-PRTIME_2025 = 1_750_000_000_000_000  # 2025-06-15T15:06:40Z in PRTime microseconds
-DUCK = "https://duckduckgo.com/?q=vpn+free+trial&ia=web"
-MEGA = "https://mega.nz/file/AbCdEf"
-
-
-def _visit(connection: sqlite3.Connection, url: str, title: str | None, when: int) -> int:
-    place = connection.execute(
-        "INSERT INTO moz_places (url, title, rev_host, visit_count, last_visit_date, guid) "
-        "VALUES (?, ?, 'tset.elpmaxe.', 1, ?, 'guid')",
-        (url, title, when),
-    ).lastrowid
-    connection.execute(
-        "INSERT INTO moz_historyvisits (place_id, visit_date, visit_type) VALUES (?, ?, 1)",
-        (place, when),
-    )
-    assert place is not None
-    return place
-
-
-def _firefox_profile(root: Path, folder: Path = PROFILE) -> Path:
-    """places.sqlite with three visits (one a search, one a download), as Firefox lays it out."""
-    profile = root / folder
-    profile.mkdir(parents=True)
-    with sqlite3.connect(profile / "places.sqlite") as connection:
-        connection.execute("PRAGMA secure_delete = OFF")
-        for statement in PLACES:
-            connection.execute(statement)
-        _visit(connection, "https://www.example.org/", "Example", PRTIME_2025)
-        _visit(connection, DUCK, "vpn free trial at DuckDuckGo", PRTIME_2025 + 60_000_000)
-        place = _visit(connection, MEGA, "MEGA", PRTIME_2025 + 120_000_000)
-        connection.execute(
-            "INSERT INTO moz_anno_attributes (id, name) VALUES (7, 'downloads/destinationFileURI')"
-        )
-        connection.execute(
-            "INSERT INTO moz_annos (place_id, anno_attribute_id, content, dateAdded) "
-            "VALUES (?, 7, 'file:///home/sam/Downloads/archive.7z', ?)",
-            (place, PRTIME_2025 + 130_000_000),
-        )
-    connection.close()
-    return profile
 
 
 def test_plaso_places_has_its_one_visit(shared_data: Path) -> None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import lzma
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from hive_fixtures import HiveBuilder, empty_hive, reg_text
+from hive_fixtures import HiveBuilder, merge_hive
 
 
 @pytest.fixture
@@ -17,21 +16,7 @@ def build_hive() -> HiveBuilder:
     if shutil.which("hivexregedit") is None:
         pytest.skip("hivexregedit is missing (Debian package libwin-hivex-perl)")
 
-    def build(path: Path, file_name: str, keys: dict[str, dict[str, str]]) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        empty_hive(path, file_name)
-        reg = path.with_name(path.name + ".reg")
-        reg.write_text(reg_text(keys), encoding="utf-8")
-        subprocess.run(
-            ["hivexregedit", "--merge", "--encoding", "UTF-16LE", str(path), str(reg)],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-        reg.unlink()
-        return path
-
-    return build
+    return merge_hive
 
 
 def _decompressed(shared_data: Path, relative: str, target: Path) -> Path:

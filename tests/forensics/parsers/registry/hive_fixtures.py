@@ -8,10 +8,28 @@ block, one hbin holding the root key and its security cell); `build_hive` (conft
 from __future__ import annotations
 
 import struct
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 HiveBuilder = Callable[[Path, str, dict[str, dict[str, str]]], Path]
+
+
+def merge_hive(path: Path, file_name: str, keys: dict[str, dict[str, str]]) -> Path:
+    """Build a hive at `path` whose header names it `file_name`, holding `keys` (needs Debian's
+    hivexregedit; the `build_hive` fixture skips when it is missing)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    empty_hive(path, file_name)
+    reg = path.with_name(path.name + ".reg")
+    reg.write_text(reg_text(keys), encoding="utf-8")
+    subprocess.run(
+        ["hivexregedit", "--merge", "--encoding", "UTF-16LE", str(path), str(reg)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    reg.unlink()
+    return path
 
 
 def _cell(body: bytes) -> bytes:
