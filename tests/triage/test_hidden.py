@@ -14,6 +14,7 @@ from orderwatch.triage.hidden import (
     FileFacts,
     detect_hidden_material,
     encrypted_container,
+    encrypted_volume,
     hidden_user_content,
     list_archive,
     signature_mismatch,
@@ -135,3 +136,12 @@ def test_tar_members_are_listed() -> None:
 def test_a_damaged_zip_raises_for_the_caller_to_record() -> None:
     with pytest.raises(zipfile.BadZipFile):
         list_archive(io.BytesIO(b"PK\x03\x04" + bytes(100)), "zip")
+
+
+def test_a_locked_encrypted_volume_from_the_walk_is_an_encrypted_container() -> None:
+    message = "BitLocker-encrypted volume; not walked without its key"
+    found = encrypted_volume("/evidence/disk.E01", "/p2", "volume", message)
+    assert found is not None and found.kind == "encrypted_container"
+    assert (found.path, found.provenance.record) == ("/p2", message)
+    assert encrypted_volume("/e", "/p1", "volume", "no supported file system found") is None
+    assert encrypted_volume("/e", "/p1", "walk", message) is None

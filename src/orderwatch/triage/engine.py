@@ -20,6 +20,7 @@ from orderwatch.domain.errors import InvalidInputError, Problem
 from orderwatch.domain.observations import HashMatchObservation
 from orderwatch.tasks.executor import Executor, TaskFailure, create_executor
 from orderwatch.triage.findings import evaluate_order, load_order, order_summary
+from orderwatch.triage.hidden import encrypted_volume
 from orderwatch.triage.matching import match_results
 from orderwatch.triage.progress import Progress, SilentProgress
 from orderwatch.triage.records import Batch, BatchResult, ErrorRecord, FileResult, FileTask
@@ -190,6 +191,9 @@ def _walk(
         for item in source.walk():
             if isinstance(item, WalkError):
                 facts.errors.append(ErrorRecord(item.path, item.stage, item.message, name))
+                volume = encrypted_volume(name, item.path, item.stage, item.message)
+                if volume is not None:
+                    facts.observations.append(volume)
                 continue
             hash_all = quick_sizes is None or int(item.size or 0) in quick_sizes
             yield FileTask(index, name, item, hash_all)

@@ -5,6 +5,7 @@ They only observe; `domain.rules` decides what an observation means for an order
 
 from __future__ import annotations
 
+import re
 import tarfile
 import zipfile
 from dataclasses import dataclass
@@ -136,6 +137,27 @@ def hidden_user_content(facts: FileFacts) -> FileObservation | None:
         path=facts.path,
         size=facts.size,
         deleted=facts.deleted,
+    )
+
+
+_LOCKED_VOLUME = re.compile(r"^[\w ]+-encrypted volume")  # forensics.sources wording
+
+
+def encrypted_volume(
+    source: str, where: str, stage: str, message: str
+) -> EncryptedContainerObservation | None:
+    """An encrypted volume the source could not open without its key (reported by the walk as a
+    volume error) as an observation: the volume itself is the container."""
+    found = _LOCKED_VOLUME.match(message) if stage == "volume" else None
+    if found is None:
+        return None
+    return EncryptedContainerObservation(
+        id=stable_id(source, DETECTOR, "encrypted_volume", where),
+        time=None,
+        provenance=Provenance(source=source, parser=DETECTOR, path=where, record=message),
+        path=where,
+        size=0,  # not known without opening the volume
+        entropy=0.0,
     )
 
 
