@@ -102,6 +102,7 @@ def build_demo(folder: Path, persons: int, officers: int) -> list[dict[str, str]
     """Build the unit into a scratch folder, then move it into place (a half-built unit is
     never served). Returns the logins, also kept in the folder for the next run."""
     from orderwatch.demo import build_demo_unit
+    from orderwatch.demo.investigations import build_demo_investigations
 
     scratch = folder.with_name(folder.name + ".building")
     shutil.rmtree(scratch, ignore_errors=True)
@@ -111,6 +112,7 @@ def build_demo(folder: Path, persons: int, officers: int) -> list[dict[str, str]
     try:
         database.upgrade()
         unit = build_demo_unit(database, persons=persons, officers=officers)
+        investigations = build_demo_investigations(database)
     finally:
         database.dispose()
     logins = [
@@ -125,6 +127,10 @@ def build_demo(folder: Path, persons: int, officers: int) -> list[dict[str, str]
     print(
         f"orderwatch: built the demo unit in {unit.seconds:.1f} s: {unit.persons} persons, "
         f"{unit.officers} officers in {unit.teams} teams, {unit.overdue} visits overdue"
+    )
+    print(
+        f"orderwatch: filled a year of outcomes: {investigations.investigations} "
+        f"investigations, {investigations.arrests} arrests, {investigations.exhibits} exhibits"
     )
     return logins
 
