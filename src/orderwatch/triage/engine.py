@@ -24,7 +24,13 @@ from orderwatch.triage.hidden import encrypted_volume
 from orderwatch.triage.matching import match_results
 from orderwatch.triage.progress import Progress, SilentProgress
 from orderwatch.triage.records import Batch, BatchResult, ErrorRecord, FileResult, FileTask
-from orderwatch.triage.report import RunFacts, build_report, file_sha256, write_report
+from orderwatch.triage.report import (
+    RunFacts,
+    build_report,
+    file_sha256,
+    unique_observations,
+    write_report,
+)
 from orderwatch.triage.worker import WorkerOptions, init_worker, run_batch
 
 BATCH_BYTES = 16 * 1024 * 1024  # small files are grouped up to this many bytes ...
@@ -83,6 +89,7 @@ def run_triage(options: TriageOptions, progress: Progress | None = None) -> Tria
         )
         facts.sources = [_source_entry(source) for source in opened]
         _examine(opened, options, facts, collection, progress)
+    facts.observations = unique_observations(facts.observations)
     if order is not None:
         facts.findings = evaluate_order(order, facts.observations, facts.started)
     facts.finished = datetime.now(UTC)

@@ -79,6 +79,22 @@ def sorted_observations(observations: list[Observation]) -> list[Observation]:
     )
 
 
+def unique_observations(observations: list[Observation]) -> list[Observation]:
+    """One observation per id. Each file gets its own parser mediator, so a parser that reports
+    something once per source (a program seen through several files of its install folder)
+    repeats its id; the copy with the first provenance path and record is kept, so runs agree."""
+    chosen: dict[str, Observation] = {}
+    for observation in observations:
+        kept = chosen.get(observation.id)
+        if kept is None or _provenance_key(observation) < _provenance_key(kept):
+            chosen[observation.id] = observation
+    return list(chosen.values())
+
+
+def _provenance_key(observation: Observation) -> tuple[str, str]:
+    return (observation.provenance.path or "", observation.provenance.record or "")
+
+
 def sorted_errors(errors: list[ErrorRecord]) -> list[ErrorRecord]:
     return sorted(errors, key=lambda e: (e.source or "", e.path, e.stage, e.message))
 
