@@ -10,13 +10,17 @@ from orderwatch.web.api.agent import router as agent_router
 from orderwatch.web.api.alerts import router as alerts_router
 from orderwatch.web.api.caseload import router as caseload_router
 from orderwatch.web.api.declarations import router as declarations_router
+from orderwatch.web.api.investigations import router as investigations_router
 from orderwatch.web.api.persons import router as persons_router
 from orderwatch.web.api.session import router as session_router
+from orderwatch.web.api.statistics import router as statistics_router
 
 api_router = APIRouter()
 for _router in (session_router, caseload_router, persons_router, declarations_router):
     api_router.include_router(_router)
 for _router in (alerts_router, agent_router):  # live monitoring (the agent: device credentials)
+    api_router.include_router(_router)
+for _router in (investigations_router, statistics_router):  # investigations and statistics
     api_router.include_router(_router)
 
 __all__ = ["api_router"]

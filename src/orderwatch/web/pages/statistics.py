@@ -88,7 +88,7 @@ def read_query(request: Request, user: UserAccount, today: date) -> DashboardQue
     return DashboardQuery(form, comparison if form.ok else None, scope)
 
 
-def _dashboard(
+def dashboard_for(
     user: UserAccount,
     query: DashboardQuery,
     database: DatabaseDep,
@@ -123,7 +123,7 @@ def statistics_page(
 ) -> Response:
     """Every published figure for the period beside the previous one (viewing is audited)."""
     query = read_query(request, user, date.today())
-    dashboard = _dashboard(user, query, database, settings, cadence)
+    dashboard = dashboard_for(user, query, database, settings, cadence)
     context = {
         "title": "Statistics",
         "form": query.form,
@@ -152,7 +152,7 @@ def _export(
     cadence: CadenceDep,
 ) -> Dashboard:
     query = read_query(request, user, date.today())
-    dashboard = _dashboard(user, query, database, settings, cadence, "export")
+    dashboard = dashboard_for(user, query, database, settings, cadence, "export")
     if dashboard is None:
         field, message = next(iter(query.form.errors.items()))
         raise InvalidInputError(field, [Problem(0, message)])
