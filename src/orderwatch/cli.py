@@ -22,7 +22,27 @@ _COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The module that registers each top-level command: `orderwatch triage ...` imports only the
+# triage commands (importing every area's dependencies costs seconds at start-up). Help, and a
+# command not listed here, import every module. tests/test_cli.py keeps this table true.
+_COMMAND_OWNERS: dict[str, str] = {
+    "triage": "orderwatch.triage.commands",
+    "hashset": "orderwatch.forensics.hashsets.commands",
+    "init": "orderwatch.storage.commands",
+    "db": "orderwatch.storage.commands",
+    "user": "orderwatch.storage.commands",
+    "import-orders": "orderwatch.storage.commands",
+    "audit": "orderwatch.storage.commands",
+    "serve": "orderwatch.web.commands",
+    "demo": "orderwatch.web.commands",
+    "agent": "orderwatch.agent.commands",
+    "simulate-agent": "orderwatch.monitor.commands",
+    "monitor": "orderwatch.monitor.commands",
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or (given a known command name) one with just that command's module."""
     parser = argparse.ArgumentParser(
         prog="orderwatch",
         description="Order-compliance monitoring, device triage and image review.",
@@ -30,14 +50,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"orderwatch {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in _COMMAND_MODULES:
+    owner = _COMMAND_OWNERS.get(command or "")
+    for name in (owner,) if owner else _COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
     return parser
 
 
+def _command_name(argv: Sequence[str]) -> str | None:
+    """The first word that is not an option: the sub-command, if any."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_name(words))
+    args = parser.parse_args(words)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
