@@ -7,6 +7,7 @@ rules' own fallback for observations without one (agent app events, visits, down
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import unquote_plus, urlsplit
 
 # Anonymity networks and anonymising proxies (".onion" is a top-level name: any host under it).
@@ -211,14 +212,32 @@ def host_of(url: str) -> str:
 
 
 def domain_in(host: str, domains: tuple[str, ...] | list[str] | frozenset[str]) -> str | None:
-    """The listed domain that `host` is or is under (subdomains included), or None."""
-    for domain in domains:
+    """The listed domain that `host` is or is under (subdomains included), or None; the first
+    listed one when several are. Each list is indexed once, then looked up by host suffix."""
+    index = _domain_index(domains if isinstance(domains, tuple) else tuple(domains))
+    best: tuple[int, str] | None = None
+    suffix = host
+    while True:
+        found = index.get(suffix)
+        if found is not None and (best is None or found[0] < best[0]):
+            best = found
+        dot = suffix.find(".")
+        if dot < 0:
+            return best[1] if best is not None else None
+        suffix = suffix[dot + 1 :]
+
+
+@lru_cache(maxsize=1024)
+def _domain_index(domains: tuple[str, ...]) -> dict[str, tuple[int, str]]:
+    """Normalised domain -> (its place in the list, the domain as listed)."""
+    index: dict[str, tuple[int, str]] = {}
+    for place, domain in enumerate(domains):
         wanted = domain.strip().lower().lstrip(".")
         if wanted.startswith("*."):
             wanted = wanted[2:]
-        if wanted and (host == wanted or host.endswith("." + wanted)):
-            return domain
-    return None
+        if wanted:
+            index.setdefault(wanted, (place, domain))
+    return index
 
 
 def readable_url(url: str) -> str:

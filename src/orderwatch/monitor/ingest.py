@@ -96,12 +96,13 @@ class IngestionService:
         hashsets: HashSetCollection | None = None,
         lexicon: Lexicon | None = None,
         clock: Clock = utc_now,
+        order_max_age: timedelta = timedelta(hours=1),
     ) -> None:
         self.database = database
         self.settings = settings
         self.hashsets = hashsets
         self.clock = clock
-        self.orders = CompiledOrderCache(lexicon=lexicon)
+        self.orders = CompiledOrderCache(lexicon=lexicon, max_age=order_max_age)
         self.window = timedelta(minutes=settings.incident_window_minutes)
         self.heartbeat_threshold = timedelta(minutes=settings.heartbeat_missed_after_minutes)
 

@@ -77,6 +77,8 @@ class TrafficProfile:
 
     prohibited_words: tuple[str, ...] = ("example-banned-word",)
     share_flagged: float = 0.04  # of visits, chats and searches
+    special_chance: float = 1.0  # of each one-off event (USB stick, tamper, new software)
+    heartbeat_minutes: float = 30.0  # the agent's heartbeat interval
 
 
 def synthetic_observations(
@@ -88,16 +90,26 @@ def synthetic_observations(
     prefix: str,
     profile: TrafficProfile | None = None,
 ) -> list[dict[str, Any]]:
-    """`events` observations in the agent's wire format, time-ordered between start and end."""
+    """`events` observations in the agent's wire format, time-ordered between start and end:
+    heartbeats at the profile's interval (at most half of them), the rest random activity."""
     profile = profile or TrafficProfile()
     span = max((end - start).total_seconds(), 1.0)
-    times = sorted(start + timedelta(seconds=rng.random() * span) for _ in range(events))
+    beats = min(int(span // (profile.heartbeat_minutes * 60)), events // 2)
+    timed = [
+        (start + timedelta(seconds=(k + 0.5) * span / beats), "heartbeat") for k in range(beats)
+    ]
+    others = events - beats
     specials = {}
-    if events >= 20:
-        specials = {events // 3: "usb", (2 * events) // 3: "tamper", events // 2: "software"}
+    if others >= 20:
+        specials = {others // 3: "usb", (2 * others) // 3: "tamper", others // 2: "software"}
+        specials = {n: k for n, k in specials.items() if rng.random() < profile.special_chance}
+    for n in range(others):
+        timed.append(
+            (start + timedelta(seconds=rng.random() * span), specials.get(n) or _pick(rng))
+        )
+    timed.sort(key=lambda pair: pair[0])
     out = []
-    for n, when in enumerate(times):
-        kind = specials.get(n) or _pick(rng)
+    for n, (when, kind) in enumerate(timed):
         item = _observation(rng, kind, profile)
         item["id"] = f"{prefix}-{n:06d}"
         item["time"] = format_time(when)
@@ -105,7 +117,7 @@ def synthetic_observations(
     return out
 
 
-_KINDS = (("browser_visit", 34), ("text", 28), ("search_term", 12), ("heartbeat", 20), ("app", 6))
+_KINDS = (("browser_visit", 42), ("text", 34), ("search_term", 16), ("app", 8))
 
 
 def _pick(rng: random.Random) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from orderwatch.domain.access import Actor, Role
@@ -221,6 +221,23 @@ class BulkEnrolment:
     declared_device_id: int | None
     label: str
     credential: str
+
+
+def first_declared_devices(session: Session, actor: Actor) -> list[tuple[int, int, str]]:
+    """(person id, declared device id, label) of every person's first declared device, by
+    person id (command line only: the demo unit and benchmarks enrol these)."""
+    require(actor.system, "listing every person's devices is for the command line")
+    first = (
+        select(DeviceRow.person_id, func.min(DeviceRow.id).label("device_id"))
+        .group_by(DeviceRow.person_id)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(DeviceRow)
+        .join(first, first.c.device_id == DeviceRow.id)
+        .order_by(DeviceRow.person_id)
+    )
+    return [(row.person_id, row.id, device_label(row)) for row in rows]
 
 
 def bulk_enrol_devices(

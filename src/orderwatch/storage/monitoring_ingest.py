@@ -7,13 +7,14 @@ open incidents with one SELECT and bulk INSERT/UPDATEs. The caller's transaction
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, and_, bindparam, func, insert, select, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,7 +38,7 @@ from orderwatch.storage.monitoring_tables import (
     ObservationRow,
     OrderVersionRow,
 )
-from orderwatch.storage.tables import PersonRow, UserRow
+from orderwatch.storage.tables import PersonRow, UserRow, UtcDateTime
 
 # Observations linked as evidence to one incident; later repeats only raise its count.
 EVIDENCE_CAP = 50
@@ -65,29 +66,95 @@ def batch_session(database: Database) -> Iterator[Session]:
         raise ConcurrentBatchError(str(error.orig).splitlines()[0]) from error
 
 
+_VERSIONS = cast(Table, OrderVersionRow.__table__)
+# Built once: constructing statements costs more than running them on the hot path.
+_DEVICE_FOR_BATCH = (
+    select(
+        _DEVICES.c.id,
+        _DEVICES.c.person_id,
+        _DEVICES.c.label,
+        _DEVICES.c.revoked_at,
+        _DEVICES.c.last_heartbeat_at,
+        func.coalesce(_VERSIONS.c.version, 0),
+        _BATCHES.c.body_sha256,
+        _BATCHES.c.result,
+    )
+    .select_from(
+        _DEVICES.outerjoin(_VERSIONS, _VERSIONS.c.person_id == _DEVICES.c.person_id).outerjoin(
+            _BATCHES,
+            and_(
+                _BATCHES.c.device_id == _DEVICES.c.id,
+                _BATCHES.c.batch_id == bindparam("batch_id"),
+            ),
+        )
+    )
+    .where(_DEVICES.c.credential_sha256 == bindparam("digest"))
+)
+_STORED_BATCH = select(_BATCHES.c.body_sha256, _BATCHES.c.result).where(
+    _BATCHES.c.device_id == bindparam("device_id"), _BATCHES.c.batch_id == bindparam("batch_id")
+)
+# SQLite: one multi-row INSERT. PostgreSQL: the rows as one JSON document unpacked by the
+# server, so the statement text is constant (prepared once) and no parameter needs escaping.
+_INSERT_OBSERVATIONS = (
+    sqlite.insert(_OBSERVATIONS)
+    .on_conflict_do_nothing(index_elements=["device_id", "client_id"])
+    .returning(_OBSERVATIONS.c.client_id, _OBSERVATIONS.c.id)
+)
+_INSERT_OBSERVATIONS_PG = text(
+    "INSERT INTO monitor_observations "
+    "(person_id, device_id, client_id, kind, observed_at, received_at, payload) "
+    "SELECT :person_id, :device_id, r->>'c', r->>'k', CAST(r->>'t' AS timestamptz), "
+    ":received_at, r->'p' FROM json_array_elements(CAST(:rows AS json)) AS r "
+    "ON CONFLICT (device_id, client_id) DO NOTHING "
+    "RETURNING client_id, id"
+)
+_OPEN_ALERTS = (
+    select(
+        _ALERTS.c.id,
+        _ALERTS.c.key,
+        _ALERTS.c.severity,
+        _ALERTS.c.occurrences,
+        _ALERTS.c.first_seen,
+        _ALERTS.c.last_seen,
+    )
+    .where(
+        _ALERTS.c.person_id == bindparam("person_id"),
+        _ALERTS.c.key.in_(bindparam("keys", expanding=True)),
+        _ALERTS.c.state.in_(_OPEN),
+        _ALERTS.c.opened_at >= bindparam("since"),
+    )
+    .order_by(_ALERTS.c.id)
+)
+_UPDATE_ALERTS = (
+    update(_ALERTS)
+    .where(_ALERTS.c.id == bindparam("b_id"))
+    .values(
+        occurrences=_ALERTS.c.occurrences + bindparam("b_count"),
+        severity=bindparam("b_severity"),
+        severity_rank=bindparam("b_rank"),
+        first_seen=bindparam("b_first"),
+        last_seen=bindparam("b_last"),
+        updated_at=bindparam("b_now"),
+    )
+)
+_INSERT_ALERTS = insert(_ALERTS).returning(_ALERTS.c.key, _ALERTS.c.id)
+_OFFICER_OF = (
+    select(PersonRow.reference, UserRow.id, UserRow.email)
+    .join(UserRow, UserRow.id == PersonRow.officer_id)
+    .where(PersonRow.id == bindparam("person_id"))
+)
+
+
 def device_for_batch(
     session: Session, credential_sha256: str, batch_id: str
 ) -> DeviceContext | None:
     """The device holding this credential, its person's order version, and the answer given to
     an earlier batch with this id (None when the credential is unknown)."""
-    found = session.execute(
-        select(
-            MonitoredDeviceRow.id,
-            MonitoredDeviceRow.person_id,
-            MonitoredDeviceRow.label,
-            MonitoredDeviceRow.revoked_at,
-            MonitoredDeviceRow.last_heartbeat_at,
-            func.coalesce(OrderVersionRow.version, 0),
-            BatchRow.body_sha256,
-            BatchRow.result,
-        )
-        .outerjoin(OrderVersionRow, OrderVersionRow.person_id == MonitoredDeviceRow.person_id)
-        .outerjoin(
-            BatchRow,
-            and_(BatchRow.device_id == MonitoredDeviceRow.id, BatchRow.batch_id == batch_id),
-        )
-        .where(MonitoredDeviceRow.credential_sha256 == credential_sha256)
-    ).first()
+    found = (
+        session.connection()
+        .execute(_DEVICE_FOR_BATCH, {"digest": credential_sha256, "batch_id": batch_id})
+        .first()
+    )
     if found is None:
         return None
     replay = StoredBatch(found[6], found[7]) if found[6] is not None else None
@@ -104,18 +171,12 @@ def device_for_batch(
 
 def stored_batch(session: Session, device_id: int, batch_id: str) -> StoredBatch | None:
     """The answer recorded for a batch (after losing a race with its concurrent twin)."""
-    found = session.execute(
-        select(BatchRow.body_sha256, BatchRow.result).where(
-            BatchRow.device_id == device_id, BatchRow.batch_id == batch_id
-        )
-    ).first()
+    found = (
+        session.connection()
+        .execute(_STORED_BATCH, {"device_id": device_id, "batch_id": batch_id})
+        .first()
+    )
     return StoredBatch(found[0], found[1]) if found is not None else None
-
-
-def _insert(session: Session, table: Any) -> Any:
-    """INSERT with ON CONFLICT support for the session's engine."""
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def store_observations(
@@ -128,24 +189,34 @@ def store_observations(
     of those inserted now (ids already stored are left out)."""
     if not observations:
         return {}
-    rows = [
-        {
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        rows = [
+            {"c": o.client_id, "k": o.kind, "t": o.observed_at.isoformat(), "p": o.payload}
+            for o in observations
+        ]
+        params = {
             "person_id": device.person_id,
             "device_id": device.device_id,
-            "client_id": o.client_id,
-            "kind": o.kind,
-            "observed_at": o.observed_at,
             "received_at": received_at,
-            "payload": o.payload,
+            "rows": json.dumps(rows, separators=(",", ":")),
         }
-        for o in observations
-    ]
-    statement = (
-        _insert(session, _OBSERVATIONS)
-        .on_conflict_do_nothing(index_elements=["device_id", "client_id"])
-        .returning(_OBSERVATIONS.c.client_id, _OBSERVATIONS.c.id)
-    )
-    result = session.execute(statement, rows)
+        result = connection.execute(_INSERT_OBSERVATIONS_PG, params)
+    else:
+        person_id, device_id = device.person_id, device.device_id
+        rows = [
+            {
+                "person_id": person_id,
+                "device_id": device_id,
+                "client_id": o.client_id,
+                "kind": o.kind,
+                "observed_at": o.observed_at,
+                "received_at": received_at,
+                "payload": o.payload,
+            }
+            for o in observations
+        ]
+        result = connection.execute(_INSERT_OBSERVATIONS, rows)
     return {client_id: row_id for client_id, row_id in result}
 
 
@@ -162,23 +233,13 @@ def fold_incidents(
     if not incidents:
         return []
     existing: dict[str, Any] = {}
-    for found in session.execute(
-        select(
-            AlertRow.id,
-            AlertRow.key,
-            AlertRow.severity,
-            AlertRow.occurrences,
-            AlertRow.first_seen,
-            AlertRow.last_seen,
-        )
-        .where(
-            AlertRow.person_id == person_id,
-            AlertRow.key.in_(sorted({i.key for i in incidents})),
-            AlertRow.state.in_(_OPEN),
-            AlertRow.opened_at >= now - window,
-        )
-        .order_by(AlertRow.id)
-    ):
+    connection = session.connection()
+    params = {
+        "person_id": person_id,
+        "keys": sorted({i.key for i in incidents}),
+        "since": now - window,
+    }
+    for found in connection.execute(_OPEN_ALERTS, params):
         existing[found.key] = found  # the newest open one wins
     folded: list[FoldedAlert] = []
     updates: list[dict[str, Any]] = []
@@ -205,23 +266,10 @@ def fold_incidents(
         links += _links(row.id, incident.evidence[:room])
         folded.append(FoldedAlert(row.id, False, incident.condition, severity, before))
     if updates:
-        session.execute(
-            update(_ALERTS)
-            .where(_ALERTS.c.id == bindparam("b_id"))
-            .values(
-                occurrences=_ALERTS.c.occurrences + bindparam("b_count"),
-                severity=bindparam("b_severity"),
-                severity_rank=bindparam("b_rank"),
-                first_seen=bindparam("b_first"),
-                last_seen=bindparam("b_last"),
-                updated_at=bindparam("b_now"),
-            ),
-            updates,
-        )
+        connection.execute(_UPDATE_ALERTS, updates)
     if fresh:
-        created = session.execute(
-            insert(_ALERTS).returning(_ALERTS.c.key, _ALERTS.c.id),
-            [_new_alert(person_id, device_id, i, now) for i in fresh],
+        created = connection.execute(
+            _INSERT_ALERTS, [_new_alert(person_id, device_id, i, now) for i in fresh]
         )
         ids: dict[str, int] = {key: alert_id for key, alert_id in created}
         for incident in fresh:
@@ -229,7 +277,7 @@ def fold_incidents(
             links += _links(alert_id, incident.evidence[:EVIDENCE_CAP])
             folded.append(FoldedAlert(alert_id, True, incident.condition, incident.severity, None))
     if links:
-        session.execute(insert(_LINKS), links)
+        connection.execute(insert(_LINKS), links)
     return folded
 
 
@@ -281,11 +329,7 @@ def notify_officer(
     wanted = [a for a in alerts if needs_notice(a)]
     if not wanted:
         return 0
-    found = session.execute(
-        select(PersonRow.reference, UserRow.id, UserRow.email)
-        .join(UserRow, UserRow.id == PersonRow.officer_id)
-        .where(PersonRow.id == person_id)
-    ).first()
+    found = session.connection().execute(_OFFICER_OF, {"person_id": person_id}).first()
     if found is None:
         return 0
     reference, officer_id, email = found
@@ -307,6 +351,19 @@ def notify_officer(
     return len(wanted) if status == "pending" else 0
 
 
+_INSERT_BATCH = insert(_BATCHES)
+_TOUCH_DEVICE = (
+    update(_DEVICES)
+    .where(_DEVICES.c.id == bindparam("device_id"))
+    .values(
+        last_batch_at=bindparam("now"),
+        last_heartbeat_at=func.coalesce(
+            bindparam("heartbeat", type_=UtcDateTime), _DEVICES.c.last_heartbeat_at
+        ),
+    )
+)
+
+
 def record_batch(
     session: Session,
     device: DeviceContext,
@@ -317,21 +374,18 @@ def record_batch(
     last_heartbeat: datetime | None,
 ) -> None:
     """Remember the answer for replays, and when the device last reported."""
-    session.execute(
-        insert(_BATCHES),
-        [
-            {
-                "device_id": device.device_id,
-                "batch_id": batch_id,
-                "body_sha256": body_sha256,
-                "received_at": now,
-                "result": result,
-            }
-        ],
+    connection = session.connection()
+    connection.execute(
+        _INSERT_BATCH,
+        {
+            "device_id": device.device_id,
+            "batch_id": batch_id,
+            "body_sha256": body_sha256,
+            "received_at": now,
+            "result": result,
+        },
     )
-    values: dict[str, Any] = {"last_batch_at": now}
-    if last_heartbeat is not None and (
-        device.last_heartbeat_at is None or last_heartbeat > device.last_heartbeat_at
-    ):
-        values["last_heartbeat_at"] = last_heartbeat
-    session.execute(update(_DEVICES).where(_DEVICES.c.id == device.device_id).values(**values))
+    if last_heartbeat is not None and device.last_heartbeat_at is not None:
+        last_heartbeat = max(last_heartbeat, device.last_heartbeat_at)
+    params = {"device_id": device.device_id, "now": now, "heartbeat": last_heartbeat}
+    connection.execute(_TOUCH_DEVICE, params)

@@ -103,6 +103,7 @@ def build_demo(folder: Path, persons: int, officers: int) -> list[dict[str, str]
     never served). Returns the logins, also kept in the folder for the next run."""
     from orderwatch.demo import build_demo_unit
     from orderwatch.demo.investigations import build_demo_investigations
+    from orderwatch.monitor.demo import seed_demo_monitoring
 
     scratch = folder.with_name(folder.name + ".building")
     shutil.rmtree(scratch, ignore_errors=True)
@@ -113,6 +114,7 @@ def build_demo(folder: Path, persons: int, officers: int) -> list[dict[str, str]
         database.upgrade()
         unit = build_demo_unit(database, persons=persons, officers=officers)
         investigations = build_demo_investigations(database)
+        monitoring = seed_demo_monitoring(database, get_settings())
     finally:
         database.dispose()
     logins = [
@@ -127,6 +129,11 @@ def build_demo(folder: Path, persons: int, officers: int) -> list[dict[str, str]
     print(
         f"orderwatch: built the demo unit in {unit.seconds:.1f} s: {unit.persons} persons, "
         f"{unit.officers} officers in {unit.teams} teams, {unit.overdue} visits overdue"
+    )
+    print(
+        f"orderwatch: seeded a day of live monitoring in {monitoring.seconds:.1f} s: "
+        f"{monitoring.devices} devices, {monitoring.observations:,} observations, "
+        f"{monitoring.alerts} alerts in the officers' queues"
     )
     print(
         f"orderwatch: filled a year of outcomes: {investigations.investigations} "
