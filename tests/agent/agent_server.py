@@ -246,14 +246,16 @@ def _toml(value: Any) -> str:
 
 
 class AgentProcess:
-    """`orderwatch agent run` in the background, its output kept in a log file."""
+    """`orderwatch-agent run` (the lean entry point a service runs) in the background, its
+    output kept in a log file."""
 
     def __init__(self, data_dir: Path, *args: str) -> None:
         self.data_dir = data_dir
         self.log_path = data_dir.parent / f"{data_dir.name}-agent.log"
+        command = [sys.executable, "-m", "orderwatch.agent", "run", *args, "--data-dir"]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                agent_command(data_dir, "run", *args), stdout=log, stderr=subprocess.STDOUT
+                [*command, str(data_dir)], stdout=log, stderr=subprocess.STDOUT
             )
 
     def log(self) -> str:

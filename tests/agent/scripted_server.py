@@ -25,6 +25,7 @@ class Scripted:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     batches: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)  # GET /api/v1/agent/config answers this
 
     def store(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Like the real server: a replayed batch id gets its first answer, nothing stored."""
@@ -51,6 +52,18 @@ def _handler(script: Scripted) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: object) -> None:
             pass
 
+        def do_GET(self) -> None:
+            script.requests.append({"path": self.path, "auth": self.headers.get("Authorization")})
+            self._answer(200, script.config)
+
+        def _answer(self, status: int, data: Any) -> None:
+            raw = json.dumps(data).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
@@ -68,12 +81,7 @@ def _handler(script: Scripted) -> type[BaseHTTPRequestHandler]:
             if answer is None:
                 answer = script.store(body)
             status, data = answer
-            raw = json.dumps(data).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
+            self._answer(status, data)
 
     return Handler
 

@@ -15,6 +15,7 @@ from orderwatch import __version__
 from orderwatch.agent.client import ServerClient
 from orderwatch.agent.config import (
     ENROLMENT_FILE,
+    PROCESS_NAME,
     Enrolment,
     default_agent_dir,
     load_config,
@@ -26,19 +27,24 @@ from orderwatch.agent.status import describe_status, live_backlog, read_status
 from orderwatch.domain.errors import OrderwatchError
 from orderwatch.domain.observations import format_time
 
+ABOUT = (
+    "Runs on a monitored device under a court order: collects what the order's conditions need "
+    "and sends it to the unit's monitoring server. It announces itself (log, status file, process "
+    "name orderwatch-agent) and reads no keystrokes, passwords or cookies."
+)
+
 
 def register(subparsers: Any) -> None:
     """Add `agent` and its actions to the orderwatch command."""
     parser = subparsers.add_parser(
-        "agent",
-        help="the overt monitoring agent for a managed person's device",
-        description="Runs on a monitored device under a court order: collects what the order's "
-        "conditions need and sends it to the unit's monitoring server. It announces itself "
-        "(log, status file, process name orderwatch-agent) and reads no keystrokes, passwords "
-        "or cookies.",
+        "agent", help="the overt monitoring agent for a managed person's device", description=ABOUT
     )
     actions = parser.add_subparsers(dest="agent_action", metavar="ACTION", required=True)
+    add_actions(actions)
 
+
+def add_actions(actions: Any) -> None:
+    """enrol, run, status: under `orderwatch agent`, or at the top of `orderwatch-agent`."""
     enrol = actions.add_parser("enrol", help="exchange an officer's one-time code for this device")
     enrol.add_argument("--server", required=True, help="the monitoring server's URL")
     enrol.add_argument("--code", required=True, help="the one-time enrolment code")
@@ -110,10 +116,11 @@ def _enrol(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from orderwatch.agent.service import AgentService
+    from orderwatch.agent.service import AgentService, set_process_name
 
     data_dir: Path = args.data_dir or default_agent_dir()
     os.umask(0o077)
+    set_process_name(PROCESS_NAME)  # plainly named in ps/top: no disguise
     agent_log = logging.getLogger("orderwatch.agent")
     agent_log.setLevel(logging.INFO)  # the start announcement is always shown
     if not logging.getLogger().handlers:

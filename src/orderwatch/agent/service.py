@@ -135,8 +135,7 @@ class AgentService:
     # --- life cycle -----------------------------------------------------------------------
 
     def start(self) -> None:
-        """Name the process, say what is collected, and record the start (tamper checks)."""
-        set_process_name(PROCESS_NAME)
+        """Say what is collected and for whom, and record the start (tamper checks)."""
         log.info(
             "%s %s started (pid %d) for monitored device %d enrolled with %s; order conditions: "
             "%s; data dir %s",

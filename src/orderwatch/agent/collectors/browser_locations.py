@@ -1,7 +1,7 @@
 """Where browsers keep their profiles, and which history databases the triage plugins read.
 
-Every profile of every Chromium-family browser (Chrome, Chromium, Edge, Brave, Vivaldi, Opera)
-and Firefox-family browser is found under the user's home; the file names come from the
+Every profile of every Chromium-family browser (Chrome, Chromium, Edge, Brave, Vivaldi, Opera),
+Firefox-family browser and Safari is found under the user's home; the file names come from the
 plugins' own FILE_NAMES, so a plugin added to the registry is picked up here too.
 """
 
@@ -42,6 +42,7 @@ PROFILE_ROOTS: tuple[str, ...] = (
     "Library/Application Support/Chromium",
     "Library/Application Support/Microsoft Edge",
     "Library/Application Support/Firefox/Profiles",
+    "Library/Safari",
 )
 
 
