@@ -191,7 +191,7 @@ def store_observations(
         return {}
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        rows = [
+        document = [
             {"c": o.client_id, "k": o.kind, "t": o.observed_at.isoformat(), "p": o.payload}
             for o in observations
         ]
@@ -199,7 +199,7 @@ def store_observations(
             "person_id": device.person_id,
             "device_id": device.device_id,
             "received_at": received_at,
-            "rows": json.dumps(rows, separators=(",", ":")),
+            "rows": json.dumps(document, separators=(",", ":")),
         }
         result = connection.execute(_INSERT_OBSERVATIONS_PG, params)
     else:
