@@ -24,7 +24,14 @@ class Provenance:
     original_time: str | None = None  # the timestamp exactly as stored
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # Spelt out: dataclasses.asdict deep-copies every string (a triage writes 100,000s).
+        return {
+            "source": self.source,
+            "parser": self.parser,
+            "path": self.path,
+            "record": self.record,
+            "original_time": self.original_time,
+        }
 
 
 @dataclass(kw_only=True, slots=True)
@@ -43,13 +50,24 @@ class Observation:
     def to_dict(self) -> dict[str, Any]:
         """The JSON form used in report.json and agent batches."""
         out: dict[str, Any] = {"id": self.id, "kind": self.KIND, "time": format_time(self.time)}
-        for f in dataclasses.fields(self):
-            if f.name in ("id", "time", "provenance"):
-                continue
-            value = getattr(self, f.name)
-            out[f.name] = format_time(value) if isinstance(value, datetime) else value
+        for name in _own_fields(type(self)):
+            value = getattr(self, name)
+            out[name] = format_time(value) if isinstance(value, datetime) else value
         out["provenance"] = self.provenance.to_dict()
         return out
+
+
+_OWN_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _own_fields(cls: type) -> tuple[str, ...]:
+    """A kind's fields beyond id, time and provenance, in order (looked up once per class)."""
+    names = _OWN_FIELDS.get(cls)
+    if names is None:
+        common = ("id", "time", "provenance")
+        names = tuple(f.name for f in dataclasses.fields(cls) if f.name not in common)
+        _OWN_FIELDS[cls] = names
+    return names
 
 
 @dataclass(kw_only=True, slots=True)
