@@ -257,7 +257,6 @@ class AgentService:
     def _write_status(self, state: str) -> None:
         backlog = self.spool.backlog()
         last = self.spool.get_state("last_upload")
-        report = self.last_upload
         status = {
             "agent": PROCESS_NAME,
             "version": __version__,
@@ -275,7 +274,7 @@ class AgentService:
                 for c in self.collectors
             },
             "last_upload": None if last is None else _json(last),
-            "upload_error": self.uploader.refused or (report.error if report else None),
+            "upload_error": self.uploader.refused or self.uploader.last_error,
             "backlog": {
                 "observations": backlog.rows,
                 "bytes": backlog.bytes,

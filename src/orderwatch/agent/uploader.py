@@ -62,6 +62,7 @@ class Uploader:
         self.monotonic = monotonic
         self.next_attempt = 0.0
         self.refused: str | None = None  # 401/403 from the server, until an upload succeeds
+        self.last_error: str | None = None  # the last failure, until an upload succeeds
 
     def due(self) -> bool:
         return self.monotonic() >= self.next_attempt
@@ -92,7 +93,7 @@ class Uploader:
         if status == 200:
             self.spool.acknowledge(batch.batch_id)
             self.backoff.succeeded()
-            self.refused = None
+            self.refused = self.last_error = None
             report.batches += 1
             report.sent += len(batch.ids)
             report.stored += int(answer.data.get("stored", 0) or 0)
@@ -144,7 +145,7 @@ class Uploader:
     def _failed(self, report: UploadReport, message: str) -> None:
         wait = self.backoff.failed()
         self.next_attempt = self.monotonic() + wait
-        report.error = message
+        self.last_error = report.error = message
         report.waiting_seconds = wait
         log.warning("upload failed (%s); next attempt in %.0f s", message, wait)
 

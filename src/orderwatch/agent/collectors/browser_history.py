@@ -48,6 +48,7 @@ NAME = "agent_history_watch"
 LISTED = 20  # vanished visits named in one observation's detail
 EXPIRY_SLACK = timedelta(days=1)  # a visit this close to the browser's expiry may just expire
 MAX_DETAIL = 8000
+_RETRY = "retrying: "
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS browser_databases (path TEXT PRIMARY KEY, plugin TEXT NOT NULL,
@@ -88,7 +89,7 @@ class BrowserHistoryCollector(Collector):
             if previous is not None and previous[1] == current:
                 continue
             try:
-                report.spooled += self._scan(context, report, database, current, previous is None)
+                report.spooled += self._scan(context, report, database, current)
             except (OSError, sqlite3.Error, ValueError) as error:
                 message = f"{database.path}: {type(error).__name__}: {error}"
                 report.errors.append(message)
@@ -107,7 +108,6 @@ class BrowserHistoryCollector(Collector):
         report: CollectorReport,
         database: HistoryDatabase,
         print_: list[list[int]],
-        first: bool,
     ) -> int:
         visits = database.plugin.VISITS
         assert visits is not None
@@ -116,6 +116,7 @@ class BrowserHistoryCollector(Collector):
         seen = dict(
             connection.execute("SELECT row_id, stored FROM browser_rows WHERE path = ?", (key,))
         )
+        first = not seen  # a full read: the plugin's own deletion indicators too
         with tempfile.TemporaryDirectory(prefix="orderwatch-agent-") as folder:
             copy = copy_database(database.path, Path(folder))
             settled = settle(copy)
@@ -213,9 +214,17 @@ class BrowserHistoryCollector(Collector):
         print_: list[list[int]],
         error: str,
     ) -> int:
-        """Remember the failure (no retry until the file changes) and say so once."""
+        """A first failure is retried at the next scan (a copy taken while the browser wrote
+        can be torn); a second is remembered (no retry until the file changes) and said once."""
+        key = str(database.path)
         with context.spool.transaction() as writer:
-            self._remember(writer, str(database.path), database.plugin, print_, error)
+            row = writer.connection.execute(
+                "SELECT error FROM browser_databases WHERE path = ?", (key,)
+            ).fetchone()
+            if row is None or not str(row[0] or "").startswith(_RETRY):
+                self._remember(writer, key, database.plugin, None, _RETRY + error)
+                return 0
+            self._remember(writer, key, database.plugin, print_, error)
             if context.plan.wants("app_event"):
                 profile = identify_profile(live_path(database.path), database.plugin.FAMILY)
                 observation = AppEventObservation(
@@ -251,7 +260,7 @@ class BrowserHistoryCollector(Collector):
         writer: SpoolWriter,
         path: str,
         plugin: type[BrowserDatabasePlugin],
-        print_: list[list[int]],
+        print_: list[list[int]] | None,
         error: str | None,
     ) -> None:
         writer.connection.execute(
