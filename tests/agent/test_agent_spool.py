@@ -74,6 +74,20 @@ def test_observations_are_stored_once_in_the_wire_form(tmp_path: Path) -> None:
     spool.close()
 
 
+def test_overlong_text_is_cut_to_fit_the_api_and_says_so(tmp_path: Path) -> None:
+    long = visit(1)
+    long.url = "data:image/png;base64," + "A" * 20_000
+    spool = Spool(tmp_path / "spool.sqlite3", source=SOURCE)
+    spool.add([long])
+    batch = spool.claim_batch(1, 1_000_000)
+    assert batch is not None
+    url = json.loads(batch.bodies[0])["url"]
+    assert url.startswith("data:image/png;base64,AAAA")
+    assert url.endswith("... [12,022 more characters]")
+    assert len(url) < 8192
+    spool.close()
+
+
 def test_a_claimed_batch_is_sent_again_with_its_id_after_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "spool.sqlite3"
     spool = Spool(path, source=SOURCE)

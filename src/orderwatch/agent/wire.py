@@ -21,6 +21,9 @@ _NOT_SENT: dict[str, frozenset[str]] = {
     "usb_device": frozenset({"revision", "friendly_name", "vid", "pid"}),
 }
 _PROVENANCE = ("parser", "path", "record", "original_time")
+# Longer text (a data: URL, a page title) is cut to fit the API's 8 KiB fields; the spool keeps
+# the observation as sent, and the cut says how much is missing.
+MAX_TEXT = 8000
 _FIELDS: dict[type[Observation], tuple[str, ...]] = {}
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
@@ -43,7 +46,11 @@ def wire_form(observation: Observation) -> dict[str, Any]:
         value = getattr(observation, name)
         if value is None:
             continue
-        out[name] = format_time(value) if isinstance(value, datetime) else value
+        if isinstance(value, datetime):
+            value = format_time(value)
+        elif isinstance(value, str) and len(value) > MAX_TEXT:
+            value = value[:MAX_TEXT] + f"... [{len(value) - MAX_TEXT:,} more characters]"
+        out[name] = value
     provenance = observation.provenance
     out["provenance"] = {
         name: getattr(provenance, name)
