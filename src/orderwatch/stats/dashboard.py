@@ -4,7 +4,7 @@ with the previous period beside it (absolute and per-cent change), per officer a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -129,21 +129,44 @@ HEADLINE = (
 TRENDS = ("breaches", "arrests", "devices_seized", "alerts_raised")
 
 
+SeriesIndex = dict[str, dict[int, list[tuple[Key, list[int]]]]]
+
+
+def index_series(raw: RawStatistics) -> SeriesIndex:
+    """The raw series by metric, then officer: breakdown lines read only their own officers."""
+    index: SeriesIndex = {}
+    for metric, series in raw.series.items():
+        by_officer = index.setdefault(metric, {})
+        for (officer, key), counts in series.items():
+            by_officer.setdefault(officer, []).append((key, counts))
+    return index
+
+
 class _Totals:
     """Sums of the raw series for a set of officers (None: everyone counted)."""
 
-    def __init__(self, raw: RawStatistics, officers: set[int] | None) -> None:
+    def __init__(
+        self, raw: RawStatistics, officers: set[int] | None, index: SeriesIndex | None = None
+    ) -> None:
         self.raw = raw
         self.officers = officers
         self.current = [b.current for b in raw.buckets]
+        self.index = index if index is not None else index_series(raw)
 
     def _wanted(self, officer: int) -> bool:
         return self.officers is None or officer in self.officers
 
+    def _entries(self, metric: str) -> Iterator[tuple[Key, list[int]]]:
+        """(key, counts) of the metric for the wanted officers only (no scan of the others)."""
+        by_officer = self.index.get(metric, {})
+        wanted = by_officer.keys() if self.officers is None else self.officers
+        for officer in wanted:
+            yield from by_officer.get(officer, ())
+
     def buckets(self, metric: str, keep: Callable[[Key], bool] = lambda _: True) -> list[int]:
         out = [0] * len(self.raw.buckets)
-        for (officer, key), counts in self.raw.series.get(metric, {}).items():
-            if self._wanted(officer) and keep(key):
+        for key, counts in self._entries(metric):
+            if keep(key):
                 out = [a + b for a, b in zip(out, counts, strict=True)]
         return out
 
@@ -164,8 +187,8 @@ class _Totals:
     ) -> dict[str, Change]:
         """The figure split by one part of its key (e.g. offence type), previous and current."""
         split: dict[str, list[int]] = {}
-        for (officer, key), counts in self.raw.series.get(metric, {}).items():
-            if self._wanted(officer) and keep(key):
+        for key, counts in self._entries(metric):
+            if keep(key):
                 into = split.setdefault(key[index], [0] * len(counts))
                 split[key[index]] = [a + b for a, b in zip(into, counts, strict=True)]
         return {value: self.fold(counts) for value, counts in sorted(split.items())}
@@ -339,7 +362,8 @@ def build_dashboard(
             audit_action=audit_action,
         )
     everyone = None if scope.kind is ScopeKind.UNIT else set(scope.officers)
-    totals = _Totals(raw, everyone)
+    index = index_series(raw)
+    totals = _Totals(raw, everyone, index)
     groups = _groups(totals)
     by_key = {f.key: f for g in groups for f in g.figures}
     offences = totals.keyed("offences", 0)
@@ -378,8 +402,8 @@ def build_dashboard(
             for r in ChargeResult
             if r is not ChargeResult.PENDING
         ),
-        officer_rows=_officer_rows(raw, scope),
-        team_rows=_team_rows(raw, scope),
+        officer_rows=_officer_rows(raw, scope, index),
+        team_rows=_team_rows(raw, scope, index),
         trends=trends,
     )
 
@@ -388,24 +412,28 @@ def _ranked(table: dict[str, Change]) -> list[tuple[str, Change]]:
     return sorted(table.items(), key=lambda item: (-item[1].current, -item[1].previous, item[0]))
 
 
-def _officer_rows(raw: RawStatistics, scope: StatisticsScope) -> tuple[BreakdownRow, ...]:
+def _officer_rows(
+    raw: RawStatistics, scope: StatisticsScope, index: SeriesIndex
+) -> tuple[BreakdownRow, ...]:
     if scope.kind is ScopeKind.OWN:
         return ()
     rows = []
     for officer_id in sorted(scope.officer_lines, key=lambda o: scope.officers[o].full_name):
         info: OfficerInfo = scope.officers[officer_id]
-        rows.append(BreakdownRow(info.full_name, _breakdown(_Totals(raw, {officer_id}))))
+        rows.append(BreakdownRow(info.full_name, _breakdown(_Totals(raw, {officer_id}, index))))
     return tuple(rows)
 
 
-def _team_rows(raw: RawStatistics, scope: StatisticsScope) -> tuple[BreakdownRow, ...]:
+def _team_rows(
+    raw: RawStatistics, scope: StatisticsScope, index: SeriesIndex
+) -> tuple[BreakdownRow, ...]:
     if not scope.team_lines:
         return ()
     teams: dict[str, set[int]] = {}
     for info in scope.officers.values():
         teams.setdefault(info.team_name or "No team", set()).add(info.id)
     return tuple(
-        BreakdownRow(name, _breakdown(_Totals(raw, members)))
+        BreakdownRow(name, _breakdown(_Totals(raw, members, index)))
         for name, members in sorted(teams.items())
     )
 

@@ -412,14 +412,16 @@ def _overdue(
             VisitRow.done_on.is_(None), VisitRow.done_on > end
         )
         aggregates.append(func.min(case((still_open, VisitRow.due_on))))
-    visits = (
-        select(
-            VisitRow.person_id.label("person_id"),
-            *[a.label(f"a{i}") for i, a in enumerate(aggregates)],
+    visits_query = select(
+        VisitRow.person_id.label("person_id"),
+        *[a.label(f"a{i}") for i, a in enumerate(aggregates)],
+    ).group_by(VisitRow.person_id)
+    if scope.kind is not ScopeKind.UNIT:
+        in_scope = select(PersonRow.id).where(
+            PersonRow.officer_id.in_(list(scope.officers) or [-1])
         )
-        .group_by(VisitRow.person_id)
-        .subquery()
-    )
+        visits_query = visits_query.where(VisitRow.person_id.in_(in_scope))
+    visits = visits_query.subquery()
     query = (
         select(
             PersonRow.officer_id,
@@ -431,6 +433,7 @@ def _overdue(
         .outerjoin(visits, visits.c.person_id == PersonRow.id)
         .where(PersonRow.managed_since <= comparison.current.end)
     )
+    risks, managements = {r.value: r for r in RiskLevel}, {m.value: m for m in ManagementLevel}
     for officer, risk, management, since, *marks in session.execute(
         _scoped(query, scope, PersonRow.officer_id)
     ):
@@ -440,7 +443,7 @@ def _overdue(
                 continue
             last, booked = _as_date(marks[2 * index]), _as_date(marks[2 * index + 1])
             due = effective_visit_due(
-                RiskLevel(risk), ManagementLevel(management), last, since, booked, cadence
+                risks[risk], managements[management], last, since, booked, cadence
             )
             if days_overdue(due, end) > 0:
                 counts[index] += 1

@@ -89,7 +89,7 @@ def list_all(
     user: CaseworkUser, database: DatabaseDep, open_only: bool = False
 ) -> list[InvestigationSummaryOut]:
     """Investigations in the caller's reach, newest first."""
-    with database.session() as session:
+    with database.read_session() as session:
         rows = list_investigations(session, user.actor, open_only=open_only)
     return [InvestigationSummaryOut.model_validate(r) for r in rows]
 

@@ -122,7 +122,7 @@ def investigations_page(
     request: Request, user: CaseworkUser, database: DatabaseDep, show: str = "open"
 ) -> Response:
     """Investigations in reach, newest first (open ones unless asked for all)."""
-    with database.session() as session:
+    with database.read_session() as session:
         rows = list_investigations(session, user.actor, open_only=show != "all")
     context = {
         "title": "Investigations",
