@@ -40,6 +40,7 @@ def test_repeats_within_the_window_fold_into_one_incident(module_unit: MonitorUn
     with unit.database.session() as session:
         file = get_alert(session, SYSTEM, rows[0][0])
     assert [e.client_id for e in file.evidence] == [first["id"], again["id"], third["id"]]
+    assert [e.observed_at for e in file.evidence] == [later - timedelta(hours=5), later, later]
     assert (file.alert.first_seen, file.alert.last_seen) == (
         unit.clock.now - timedelta(hours=5),
         later,

@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, func, insert, select, text, update
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -93,21 +92,28 @@ _DEVICE_FOR_BATCH = (
 _STORED_BATCH = select(_BATCHES.c.body_sha256, _BATCHES.c.result).where(
     _BATCHES.c.device_id == bindparam("device_id"), _BATCHES.c.batch_id == bindparam("batch_id")
 )
-# SQLite: one multi-row INSERT. PostgreSQL: the rows as one JSON document unpacked by the
-# server, so the statement text is constant (prepared once) and no parameter needs escaping.
-_INSERT_OBSERVATIONS = (
-    sqlite.insert(_OBSERVATIONS)
-    .on_conflict_do_nothing(index_elements=["device_id", "client_id"])
-    .returning(_OBSERVATIONS.c.client_id, _OBSERVATIONS.c.id)
-)
-_INSERT_OBSERVATIONS_PG = text(
-    "INSERT INTO monitor_observations "
-    "(person_id, device_id, client_id, kind, observed_at, received_at, payload) "
-    "SELECT :person_id, :device_id, r->>'c', r->>'k', CAST(r->>'t' AS timestamptz), "
-    ":received_at, r->'p' FROM json_array_elements(CAST(:rows AS json)) AS r "
-    "ON CONFLICT (device_id, client_id) DO NOTHING "
-    "RETURNING client_id, id"
-)
+# The rows go in as one JSON document unpacked by the database (PostgreSQL json_array_elements,
+# SQLite json_each): the statement text is constant, so it is parsed and prepared once, and no
+# parameter needs escaping. Rows whose (device, client id) is stored already are skipped.
+_INSERT_OBSERVATIONS = {
+    "postgresql": text(
+        "INSERT INTO monitor_observations "
+        "(person_id, device_id, client_id, kind, observed_at, received_at, payload) "
+        "SELECT :person_id, :device_id, r->>'c', r->>'k', CAST(r->>'t' AS timestamptz), "
+        ":received_at, r->'p' FROM json_array_elements(CAST(:rows AS json)) AS r "
+        "ON CONFLICT (device_id, client_id) DO NOTHING "
+        "RETURNING client_id, id"
+    ).bindparams(bindparam("received_at", type_=UtcDateTime)),
+    "sqlite": text(
+        "INSERT INTO monitor_observations "
+        "(person_id, device_id, client_id, kind, observed_at, received_at, payload) "
+        "SELECT :person_id, :device_id, json_extract(value, '$.c'), json_extract(value, '$.k'), "
+        "json_extract(value, '$.t'), :received_at, json_extract(value, '$.p') "
+        "FROM json_each(:rows) WHERE true "  # WHERE: SQLite's INSERT ... SELECT ... ON CONFLICT
+        "ON CONFLICT (device_id, client_id) DO NOTHING "
+        "RETURNING client_id, id"
+    ).bindparams(bindparam("received_at", type_=UtcDateTime)),
+}
 _OPEN_ALERTS = (
     select(
         _ALERTS.c.id,
@@ -190,34 +196,26 @@ def store_observations(
     if not observations:
         return {}
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        document = [
-            {"c": o.client_id, "k": o.kind, "t": o.observed_at.isoformat(), "p": o.payload}
-            for o in observations
-        ]
-        params = {
-            "person_id": device.person_id,
-            "device_id": device.device_id,
-            "received_at": received_at,
-            "rows": json.dumps(document, separators=(",", ":")),
-        }
-        result = connection.execute(_INSERT_OBSERVATIONS_PG, params)
-    else:
-        person_id, device_id = device.person_id, device.device_id
-        rows = [
-            {
-                "person_id": person_id,
-                "device_id": device_id,
-                "client_id": o.client_id,
-                "kind": o.kind,
-                "observed_at": o.observed_at,
-                "received_at": received_at,
-                "payload": o.payload,
-            }
-            for o in observations
-        ]
-        result = connection.execute(_INSERT_OBSERVATIONS, rows)
+    dialect = connection.dialect.name
+    # SQLite keeps UTC datetimes naive, in SQLAlchemy's text form; PostgreSQL reads ISO 8601.
+    when = _sqlite_time if dialect == "sqlite" else datetime.isoformat
+    document = [
+        {"c": o.client_id, "k": o.kind, "t": when(o.observed_at), "p": o.payload}
+        for o in observations
+    ]
+    params = {
+        "person_id": device.person_id,
+        "device_id": device.device_id,
+        "received_at": received_at,
+        "rows": json.dumps(document, separators=(",", ":")),
+    }
+    result = connection.execute(_INSERT_OBSERVATIONS[dialect], params)
     return {client_id: row_id for client_id, row_id in result}
+
+
+def _sqlite_time(value: datetime) -> str:
+    """2025-03-10 09:00:00.000000: how SQLAlchemy stores a UtcDateTime in SQLite."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def fold_incidents(
