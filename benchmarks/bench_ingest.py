@@ -108,7 +108,7 @@ def make_batches(
     run = uuid.uuid4().hex[:8]
     out = []
     for number in range(count):
-        person, credential = devices[number % len(devices)]
+        _, credential = devices[number % len(devices)]
         start = end - timedelta(minutes=60)
         items = synthetic_observations(
             rng, size, start, end, prefix=f"{run}-{number}", profile=profile
@@ -294,16 +294,16 @@ def run_engine(engine: str, args: argparse.Namespace) -> None:
                 started = time.perf_counter()
                 for _ in range(args.workers):  # each worker process has its own cache
                     warm(base, devices, args.clients)
-                print(
-                    f"  {engine}: every order compiled (warm-up) in {time.perf_counter() - started:.1f} s"
-                )
+                warmed = time.perf_counter() - started
+                print(f"  {engine}: every order compiled (warm-up) in {warmed:.1f} s")
                 wall, latencies = post_all(base, work, args.clients)
             observations = sum(n for _, _, n in work)
             print(
                 f"  {engine:<10} orderwatch API  {observations / wall:8,.0f} observations/s   "
                 f"batch latency p50 {percentile(latencies, 0.5) * 1e3:6.1f} ms  "
                 f"p95 {percentile(latencies, 0.95) * 1e3:6.1f} ms  "
-                f"({observations:,} in {wall:.1f} s, {args.clients} clients, {args.workers} worker(s))"
+                f"({observations:,} in {wall:.1f} s, {args.clients} clients, "
+                f"{args.workers} worker(s))"
             )
             raw = raw_insert_rate(url, work[: min(len(work), 200)])
             print(
