@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from orderwatch.domain.access import Actor, PersonReach, Role, can_edit_person
+from orderwatch.domain.access import Actor, Role, can_edit_person
 from orderwatch.domain.conditions import ConditionType
 from orderwatch.domain.errors import NotFoundError, PermissionDeniedError
 from orderwatch.domain.rules_findings import Severity
@@ -319,13 +319,6 @@ def person_monitoring(session: Session, actor: Actor, person_id: int) -> PersonM
         sum(by_severity.values()),
         by_severity,
     )
-
-
-def reach_of_alert_person(session: Session, alert_id: int) -> PersonReach | None:
-    """Who may reach an alert's person (for pages deciding what to offer)."""
-    row = session.get(AlertRow, alert_id)
-    person = session.get(PersonRow, row.person_id) if row is not None else None
-    return person_reach(session, person) if person is not None else None
 
 
 register_open_alert_counter(count_open_alerts)
