@@ -150,7 +150,7 @@ class _Totals:
     ) -> None:
         self.raw = raw
         self.officers = officers
-        self.current = [b.current for b in raw.buckets]
+        self.current = [False, True]  # the series hold [previous, current]
         self.index = index if index is not None else index_series(raw)
 
     def _wanted(self, officer: int) -> bool:
@@ -164,7 +164,7 @@ class _Totals:
             yield from by_officer.get(officer, ())
 
     def buckets(self, metric: str, keep: Callable[[Key], bool] = lambda _: True) -> list[int]:
-        out = [0] * len(self.raw.buckets)
+        out = [0, 0]
         for key, counts in self._entries(metric):
             if keep(key):
                 out = [a + b for a, b in zip(out, counts, strict=True)]
@@ -204,7 +204,7 @@ class _Totals:
         before = median([d for c, d in days if not c])
         return Change(now or 0, before or 0)
 
-    def breaches_per_bucket(self) -> list[int]:
+    def breaches_by_period(self) -> list[int]:
         alerts = self.buckets("alert_decisions", lambda k: k[0] in BREACH_STATES)
         offences = self.buckets("breach_offences")
         return [a + b for a, b in zip(alerts, offences, strict=True)]
@@ -212,7 +212,7 @@ class _Totals:
 
 def _breakdown(totals: _Totals) -> dict[str, Change]:
     return {
-        "breaches": totals.fold(totals.breaches_per_bucket()),
+        "breaches": totals.fold(totals.breaches_by_period()),
         "arrests": totals.change("arrests"),
         "charges": totals.change("charges"),
         "offences_cyber": totals.change("offences", lambda k: k[1] == "yes"),
@@ -228,7 +228,7 @@ def _groups(totals: _Totals) -> tuple[FigureGroup, ...]:
     def f(key: str, label: str, change: Change, unit: str = "", note: str | None = None) -> Figure:
         return Figure(key, label, change, unit, note)
 
-    breaches = totals.fold(totals.breaches_per_bucket())
+    breaches = totals.fold(totals.breaches_by_period())
     from_alerts = totals.change("alert_decisions", lambda k: k[0] in BREACH_STATES)
     offences = totals.change("offences")
     return (
@@ -370,12 +370,7 @@ def build_dashboard(
     decisions = totals.keyed("alert_decisions", 0)
     outcomes = totals.keyed("investigation_outcomes", 0)
     results = totals.keyed("charge_results", 0)
-    trends = {
-        "breaches": tuple(totals.breaches_per_bucket()),
-        "arrests": tuple(totals.buckets("arrests")),
-        "devices_seized": tuple(totals.buckets("exhibits_seized")),
-        "alerts_raised": tuple(totals.buckets("alerts_raised")),
-    }
+    trends = {key: tuple(raw.trends[key]) for key in TRENDS}
     return Dashboard(
         comparison=comparison,
         scope=scope,

@@ -1,6 +1,6 @@
-"""The unit's outcome figures, counted in the database: one grouped query per source, each
-split by officer and by chart bucket (weeks/months of both periods), so a dashboard for a year
-of a large force is a dozen queries.
+"""The unit's outcome figures, counted in the database: one grouped query per source, split by
+officer and period (the current one and the one before), and five more for the trend charts
+(scope totals per week/month of both periods), so a dashboard is two dozen small queries.
 
 Figures follow the officer they belong to: investigation records, exhibits and their outcomes
 follow the investigating officer; alerts, visits and overdue visits follow the person's
@@ -19,13 +19,7 @@ from sqlalchemy import ColumnElement, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from orderwatch.domain.access import Actor, Role
-from orderwatch.domain.caseload import (
-    ManagementLevel,
-    RiskLevel,
-    VisitCadence,
-    days_overdue,
-    effective_visit_due,
-)
+from orderwatch.domain.caseload import ManagementLevel, RiskLevel, VisitCadence, next_visit_due
 from orderwatch.domain.errors import PermissionDeniedError
 from orderwatch.domain.investigations import invalid
 from orderwatch.domain.statistics import Bucket, Comparison, utc_boundaries
@@ -83,7 +77,8 @@ class RawStatistics:
 
     scope: StatisticsScope
     buckets: list[Bucket]
-    series: dict[str, Series] = field(default_factory=dict)
+    series: dict[str, Series] = field(default_factory=dict)  # [previous, current] per key
+    trends: dict[str, list[int]] = field(default_factory=dict)  # scope total per bucket
     exam_days: list[tuple[int, bool, int]] = field(default_factory=list)  # officer, current, days
     backlog: dict[int, list[int]] = field(default_factory=dict)  # officer -> [prev end, cur end]
     overdue: dict[int, list[int]] = field(default_factory=dict)
@@ -98,7 +93,7 @@ def _officers(session: Session, team_id: int | None = None) -> dict[int, Officer
     )
     if team_id is not None:
         query = query.where(UserRow.team_id == team_id)
-    return {r[0]: OfficerInfo(*r) for r in session.execute(query)}
+    return {r[0]: OfficerInfo(*r) for r in session.connection().execute(query)}
 
 
 def statistics_scope(
@@ -165,10 +160,12 @@ def _counted(
     keys: Sequence[Any] = (),
     value: Any = None,
     base: Any = None,
+    by_officer: bool = True,
 ) -> Series:
-    """One grouped query: (officer, keys..., bucket) -> count (or sum of `value`)."""
+    """One grouped query: (officer, keys..., interval) -> count (or sum of `value`); without
+    `by_officer` every officer in scope is folded into officer 0."""
     columns = [
-        officer_col.label("officer"),
+        (officer_col if by_officer else literal(0)).label("officer"),
         *[k.label(f"k{i}") for i, k in enumerate(keys)],
         _bucket_case(when_col, intervals).label("bucket"),
         (value if value is not None else literal(1)).label("value"),
@@ -186,7 +183,7 @@ def _counted(
     )
     series: Series = {}
     size = len(intervals)
-    for row in session.execute(grouped):
+    for row in session.connection().execute(grouped):
         officer, *key, bucket, total = row
         if bucket < 0 or officer is None:
             continue
@@ -207,11 +204,12 @@ def collect_statistics(
     audit_action: str = "view",
 ) -> RawStatistics:
     """Every figure of the dashboard for the scope (audited: a view, or an export)."""
-    days = [(b.start, b.end_exclusive) for b in buckets]
+    periods = (comparison.previous, comparison.current)
+    days = [(p.start, p.end_exclusive) for p in periods]
     moments = list(
         zip(
-            utc_boundaries([b.start for b in buckets], zone),
-            utc_boundaries([b.end_exclusive for b in buckets], zone),
+            utc_boundaries([p.start for p in periods], zone),
+            utc_boundaries([p.end_exclusive for p in periods], zone),
             strict=True,
         )
     )
@@ -243,7 +241,7 @@ def collect_statistics(
         joins=via_inv(OffenceRow),
         keys=[OffenceRow.offence_type, OffenceRow.cyber],
     )
-    breach_alert = or_(AlertRow.id.is_(None), AlertRow.state.not_in(BREACH_STATES))
+    breach_alert = _not_through_breach_alert()
     s["breach_offences"] = _counted(
         session,
         scope,
@@ -324,6 +322,7 @@ def collect_statistics(
         joins=[(PersonRow, PersonRow.id == VisitRow.person_id)],
         keys=[late],
     )
+    _trends(session, scope, raw, buckets, zone)
     _examination_times(session, scope, raw, comparison)
     _backlog(session, scope, raw, comparison)
     _overdue(session, scope, raw, comparison, cadence or VisitCadence())
@@ -335,6 +334,74 @@ def collect_statistics(
     }
     record_audit(session, actor, audit_action, "statistics", None, detail)
     return raw
+
+
+def _trends(
+    session: Session, scope: StatisticsScope, raw: RawStatistics, buckets: list[Bucket], zone: str
+) -> None:
+    """Scope totals per chart bucket for the trend charts (no officer or key split)."""
+    days = [(b.start, b.end_exclusive) for b in buckets]
+    moments = list(
+        zip(
+            utc_boundaries([b.start for b in buckets], zone),
+            utc_boundaries([b.end_exclusive for b in buckets], zone),
+            strict=True,
+        )
+    )
+    inv = InvestigationRow.officer_id
+
+    def total(series: Series) -> list[int]:
+        return series.get((0, ()), [0] * len(buckets))
+
+    def via(table: Any) -> list[tuple[Any, Any]]:
+        return [(InvestigationRow, InvestigationRow.id == table.investigation_id)]
+
+    by_person = [(PersonRow, PersonRow.id == AlertRow.person_id)]
+    common: dict[str, Any] = {"by_officer": False}
+    alerts = _counted(
+        session,
+        scope,
+        PersonRow.officer_id,
+        AlertRow.state_changed_at,
+        moments,
+        joins=by_person,
+        where=[AlertRow.state.in_(BREACH_STATES)],
+        **common,
+    )
+    offences = _counted(
+        session,
+        scope,
+        inv,
+        OffenceRow.identified_on,
+        days,
+        joins=via(OffenceRow),
+        where=[OffenceRow.breach.is_(True), _not_through_breach_alert()],
+        base=OffenceRow.__table__.outerjoin(AlertRow, AlertRow.id == OffenceRow.alert_id),
+        **common,
+    )
+    raw.trends["breaches"] = [a + b for a, b in zip(total(alerts), total(offences), strict=True)]
+    raw.trends["arrests"] = total(
+        _counted(session, scope, inv, ArrestRow.arrested_on, days, joins=via(ArrestRow), **common)
+    )
+    raw.trends["devices_seized"] = total(
+        _counted(session, scope, inv, ExhibitRow.seized_on, days, joins=via(ExhibitRow), **common)
+    )
+    raw.trends["alerts_raised"] = total(
+        _counted(
+            session,
+            scope,
+            PersonRow.officer_id,
+            AlertRow.opened_at,
+            moments,
+            joins=by_person,
+            **common,
+        )
+    )
+
+
+def _not_through_breach_alert() -> ColumnElement[bool]:
+    """A breach offence counts unless the alert it came from already counts as a breach."""
+    return or_(AlertRow.id.is_(None), AlertRow.state.not_in(BREACH_STATES))
 
 
 def _scoped(query: Any, scope: StatisticsScope, officer_col: Any) -> Any:
@@ -355,13 +422,12 @@ def _examination_times(
             ExhibitRow.first_exam_on < comparison.current.end_exclusive,
         )
     )
-    for officer, seized, examined in session.execute(
+    for officer, seized, examined in session.connection().execute(
         _scoped(query, scope, InvestigationRow.officer_id)
     ):
-        if comparison.current.contains(examined):
-            raw.exam_days.append((officer, True, (examined - seized).days))
-        elif comparison.previous.contains(examined):
-            raw.exam_days.append((officer, False, (examined - seized).days))
+        current = examined >= comparison.current.start  # the query keeps only the two periods
+        if current or examined <= comparison.previous.end:
+            raw.exam_days.append((officer, current, (examined - seized).days))
 
 
 def _backlog(
@@ -390,7 +456,7 @@ def _backlog(
         )
         .group_by(InvestigationRow.officer_id)
     )
-    for officer, previous, current in session.execute(
+    for officer, previous, current in session.connection().execute(
         _scoped(query, scope, InvestigationRow.officer_id)
     ):
         raw.backlog[officer] = [int(previous or 0), int(current or 0)]
@@ -433,19 +499,28 @@ def _overdue(
         .outerjoin(visits, visits.c.person_id == PersonRow.id)
         .where(PersonRow.managed_since <= comparison.current.end)
     )
-    risks, managements = {r.value: r for r in RiskLevel}, {m.value: m for m in ManagementLevel}
-    for officer, risk, management, since, *marks in session.execute(
+    # The routine interval per (risk, management), taken from the domain rule once (None for
+    # reactive management); per person the due date is then effective_visit_due's: the earlier
+    # of last visit (or start) + interval and the earliest visit booked but not made.
+    origin = date(2000, 1, 1)
+    intervals = {}
+    for risk in RiskLevel:
+        for management in ManagementLevel:
+            routine = next_visit_due(risk, management, None, origin, cadence)
+            intervals[(risk.value, management.value)] = routine - origin if routine else None
+    for officer, risk_value, management_value, since, *marks in session.connection().execute(
         _scoped(query, scope, PersonRow.officer_id)
     ):
         counts = raw.overdue.setdefault(officer, [0, 0])
+        interval = intervals[(risk_value, management_value)]
         for index, end in enumerate(ends):
             if since > end:
                 continue
             last, booked = _as_date(marks[2 * index]), _as_date(marks[2 * index + 1])
-            due = effective_visit_due(
-                risks[risk], managements[management], last, since, booked, cadence
-            )
-            if days_overdue(due, end) > 0:
+            due = (last or since) + interval if interval is not None else None
+            if booked is not None and (due is None or booked < due):
+                due = booked
+            if due is not None and end > due:
                 counts[index] += 1
 
 
