@@ -1,8 +1,10 @@
-"""Every kind's JSON form lists each of its fields once, in declaration order, times in UTC."""
+"""Every kind's JSON form lists each of its fields once, in declaration order, times in UTC; and
+every kind survives pickling (how triage workers hand observations to the parent)."""
 
 from __future__ import annotations
 
 import dataclasses
+import pickle
 import typing
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -61,3 +63,11 @@ def test_every_kind_gives_every_field_once_in_order() -> None:
             "record": "row 7",
             "original_time": "13350000000000000",
         }
+
+
+def test_every_kind_survives_pickling() -> None:
+    for cls in OBSERVATION_TYPES.values():
+        observation = _sample(cls)
+        back = pickle.loads(pickle.dumps(observation, protocol=pickle.HIGHEST_PROTOCOL))
+        assert back == observation and back.to_dict() == observation.to_dict()
+        assert hash(back.provenance) == hash(observation.provenance)  # frozen: still hashable

@@ -33,6 +33,18 @@ class Provenance:
             "original_time": self.original_time,
         }
 
+    # Triage workers pickle every observation to the parent. The state dataclasses give frozen
+    # slotted classes looks the fields up on each call: half the pickling time of a history.
+    def __getstate__(self) -> tuple[str | None, ...]:
+        return (self.source, self.parser, self.path, self.record, self.original_time)
+
+    def __setstate__(self, state: tuple[str | None, ...]) -> None:
+        for name, value in zip(_PROVENANCE_FIELDS, state, strict=True):
+            object.__setattr__(self, name, value)
+
+
+_PROVENANCE_FIELDS = ("source", "parser", "path", "record", "original_time")
+
 
 @dataclass(kw_only=True, slots=True)
 class Observation:
