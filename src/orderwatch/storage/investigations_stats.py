@@ -15,14 +15,14 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, or_, select
+from sqlalchemy import Boolean, ColumnElement, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from orderwatch.domain.access import Actor, Role
 from orderwatch.domain.caseload import ManagementLevel, RiskLevel, VisitCadence, next_visit_due
 from orderwatch.domain.errors import PermissionDeniedError
 from orderwatch.domain.investigations import invalid
-from orderwatch.domain.statistics import Bucket, Comparison, utc_boundaries
+from orderwatch.domain.statistics import Bucket, Comparison, Period, utc_boundaries
 from orderwatch.monitor.alert_states import CLOSED_STATES, OUTCOME_KINDS
 from orderwatch.storage.audit import record_audit
 from orderwatch.storage.exhibits_tables import ExhibitRow
@@ -148,8 +148,17 @@ def _bucket_case(column: Any, intervals: Sequence[tuple[Any, Any]]) -> ColumnEle
     return case(*whens, else_=-1)
 
 
-def _counted(
-    session: Session,
+@dataclass(frozen=True)
+class _Branch:
+    """One source's rows for the combined query: (metric, officer, k0, k1, interval, value)."""
+
+    metric: str
+    keys: int
+    query: Any
+
+
+def _branch(
+    metric: str,
     scope: StatisticsScope,
     officer_col: Any,
     when_col: Any,
@@ -161,35 +170,49 @@ def _counted(
     value: Any = None,
     base: Any = None,
     by_officer: bool = True,
-) -> Series:
-    """One grouped query: (officer, keys..., interval) -> count (or sum of `value`); without
-    `by_officer` every officer in scope is folded into officer 0."""
+) -> _Branch:
+    """The rows of one source, each with the interval it falls in; without `by_officer` every
+    officer in scope is folded into officer 0. Keys are text (booleans as yes/no)."""
+    texts = [_text(k) for k in keys] + [literal("")] * (2 - len(keys))
     columns = [
+        literal(metric).label("metric"),
         (officer_col if by_officer else literal(0)).label("officer"),
-        *[k.label(f"k{i}") for i, k in enumerate(keys)],
+        texts[0].label("k0"),
+        texts[1].label("k1"),
         _bucket_case(when_col, intervals).label("bucket"),
         (value if value is not None else literal(1)).label("value"),
     ]
-    inner = select(*columns).select_from(base if base is not None else when_col.table)
+    query = select(*columns).select_from(base if base is not None else when_col.table)
     for target, on in joins:
-        inner = inner.join(target, on)
-    inner = inner.where(when_col >= intervals[0][0], when_col < intervals[-1][1], *where)
+        query = query.join(target, on)
+    query = query.where(when_col >= intervals[0][0], when_col < intervals[-1][1], *where)
     if scope.kind is not ScopeKind.UNIT:
-        inner = inner.where(officer_col.in_(list(scope.officers) or [-1]))
-    sub = inner.subquery()
-    key_cols = [sub.c[f"k{i}"] for i in range(len(keys))]
-    grouped = select(sub.c.officer, *key_cols, sub.c.bucket, func.sum(sub.c.value)).group_by(
-        sub.c.officer, *key_cols, sub.c.bucket
-    )
-    series: Series = {}
-    size = len(intervals)
-    for row in session.connection().execute(grouped):
-        officer, *key, bucket, total = row
+        query = query.where(officer_col.in_(list(scope.officers) or [-1]))
+    return _Branch(metric, len(keys), query)
+
+
+def _text(key: Any) -> Any:
+    if isinstance(key.type, Boolean):
+        return case((key, "yes"), else_="no")
+    return func.coalesce(key, "")
+
+
+def _counted(session: Session, branches: Sequence[_Branch], size: int) -> dict[str, Series]:
+    """All branches in one statement (UNION ALL), grouped: metric -> (officer, keys) -> counts
+    per interval."""
+    rows = union_all(*[b.query for b in branches]).subquery()
+    grouped = select(
+        rows.c.metric, rows.c.officer, rows.c.k0, rows.c.k1, rows.c.bucket, func.sum(rows.c.value)
+    ).group_by(rows.c.metric, rows.c.officer, rows.c.k0, rows.c.k1, rows.c.bucket)
+    width = {b.metric: b.keys for b in branches}
+    found: dict[str, Series] = {b.metric: {} for b in branches}
+    for metric, officer, k0, k1, bucket, total in session.connection().execute(grouped):
         if bucket < 0 or officer is None:
             continue
-        counts = series.setdefault((int(officer), tuple(_key(k) for k in key)), [0] * size)
+        key = (k0, k1)[: width[metric]]
+        counts = found[metric].setdefault((int(officer), key), [0] * size)
         counts[bucket] += int(total or 0)
-    return series
+    return found
 
 
 def collect_statistics(
@@ -206,122 +229,46 @@ def collect_statistics(
     """Every figure of the dashboard for the scope (audited: a view, or an export)."""
     periods = (comparison.previous, comparison.current)
     days = [(p.start, p.end_exclusive) for p in periods]
-    moments = list(
-        zip(
-            utc_boundaries([p.start for p in periods], zone),
-            utc_boundaries([p.end_exclusive for p in periods], zone),
-            strict=True,
-        )
-    )
+    moments = _moments(periods, zone)
     raw = RawStatistics(scope, buckets)
-    inv_officer = InvestigationRow.officer_id
-    via_inv = lambda table: [(InvestigationRow, InvestigationRow.id == table.investigation_id)]  # noqa: E731
-    s = raw.series
-    s["referrals"] = _counted(
-        session,
-        scope,
-        inv_officer,
-        ReferralRow.received_on,
-        days,
-        joins=via_inv(ReferralRow),
-        keys=[ReferralRow.online],
-    )
-    s["warrants_executed"] = _counted(
-        session, scope, inv_officer, WarrantRow.executed_on, days, joins=via_inv(WarrantRow)
-    )
-    s["arrests"] = _counted(
-        session, scope, inv_officer, ArrestRow.arrested_on, days, joins=via_inv(ArrestRow)
-    )
-    s["offences"] = _counted(
-        session,
-        scope,
-        inv_officer,
-        OffenceRow.identified_on,
-        days,
-        joins=via_inv(OffenceRow),
-        keys=[OffenceRow.offence_type, OffenceRow.cyber],
-    )
-    breach_alert = _not_through_breach_alert()
-    s["breach_offences"] = _counted(
-        session,
-        scope,
-        inv_officer,
-        OffenceRow.identified_on,
-        days,
-        joins=via_inv(OffenceRow),
-        where=[OffenceRow.breach.is_(True), breach_alert],
-        keys=[func.coalesce(OffenceRow.breach_condition, OffenceRow.offence_type)],
-        base=OffenceRow.__table__.outerjoin(AlertRow, AlertRow.id == OffenceRow.alert_id),
-    )
-    s["charges"] = _counted(
-        session, scope, inv_officer, ChargeRow.charged_on, days, joins=via_inv(ChargeRow)
-    )
-    s["charge_results"] = _counted(
-        session,
-        scope,
-        inv_officer,
-        ChargeRow.result_on,
-        days,
-        joins=via_inv(ChargeRow),
-        keys=[ChargeRow.result],
-    )
-    s["children_safeguarded"] = _counted(
-        session,
-        scope,
-        inv_officer,
-        SafeguardingRow.recorded_on,
-        days,
-        joins=via_inv(SafeguardingRow),
-        value=SafeguardingRow.children,
-    )
-    s["investigations_opened"] = _counted(
-        session, scope, inv_officer, InvestigationRow.opened_on, days
-    )
-    s["investigation_outcomes"] = _counted(
-        session,
-        scope,
-        inv_officer,
-        InvestigationRow.outcome_on,
-        days,
-        keys=[InvestigationRow.outcome],
-    )
-    s["exhibits_seized"] = _counted(
-        session,
-        scope,
-        inv_officer,
-        ExhibitRow.seized_on,
-        days,
-        joins=via_inv(ExhibitRow),
-        keys=[or_(ExhibitRow.hidden, ExhibitRow.undeclared)],
-    )
-    s["exhibits_examined"] = _counted(
-        session, scope, inv_officer, ExhibitRow.first_exam_on, days, joins=via_inv(ExhibitRow)
-    )
+    inv = InvestigationRow.officer_id
+
+    def via(table: Any) -> list[tuple[Any, Any]]:
+        return [(InvestigationRow, InvestigationRow.id == table.investigation_id)]
+
     by_person = [(PersonRow, PersonRow.id == AlertRow.person_id)]
-    s["alerts_raised"] = _counted(
-        session, scope, PersonRow.officer_id, AlertRow.opened_at, moments, joins=by_person
-    )
     closed = [c.value for c in CLOSED_STATES]
-    s["alert_decisions"] = _counted(
-        session,
-        scope,
-        PersonRow.officer_id,
-        AlertRow.state_changed_at,
-        moments,
-        joins=by_person,
-        where=[AlertRow.state.in_(closed)],
-        keys=[AlertRow.state, AlertRow.condition],
-    )
     late = case((VisitRow.done_on > VisitRow.due_on, "late"), else_="on time")
-    s["visits_done"] = _counted(
-        session,
-        scope,
-        PersonRow.officer_id,
-        VisitRow.done_on,
-        days,
-        joins=[(PersonRow, PersonRow.id == VisitRow.person_id)],
-        keys=[late],
-    )
+    branches = [
+        _branch("referrals", scope, inv, ReferralRow.received_on, days,
+                joins=via(ReferralRow), keys=[ReferralRow.online]),
+        _branch("warrants_executed", scope, inv, WarrantRow.executed_on, days,
+                joins=via(WarrantRow)),
+        _branch("arrests", scope, inv, ArrestRow.arrested_on, days, joins=via(ArrestRow)),
+        _branch("offences", scope, inv, OffenceRow.identified_on, days,
+                joins=via(OffenceRow), keys=[OffenceRow.offence_type, OffenceRow.cyber]),
+        _breach_offences(scope, days),
+        _branch("charges", scope, inv, ChargeRow.charged_on, days, joins=via(ChargeRow)),
+        _branch("charge_results", scope, inv, ChargeRow.result_on, days,
+                joins=via(ChargeRow), keys=[ChargeRow.result]),
+        _branch("children_safeguarded", scope, inv, SafeguardingRow.recorded_on, days,
+                joins=via(SafeguardingRow), value=SafeguardingRow.children),
+        _branch("investigations_opened", scope, inv, InvestigationRow.opened_on, days),
+        _branch("investigation_outcomes", scope, inv, InvestigationRow.outcome_on, days,
+                keys=[InvestigationRow.outcome]),
+        _branch("exhibits_seized", scope, inv, ExhibitRow.seized_on, days,
+                joins=via(ExhibitRow), keys=[or_(ExhibitRow.hidden, ExhibitRow.undeclared)]),
+        _branch("exhibits_examined", scope, inv, ExhibitRow.first_exam_on, days,
+                joins=via(ExhibitRow)),
+        _branch("alerts_raised", scope, PersonRow.officer_id, AlertRow.opened_at, moments,
+                joins=by_person),
+        _branch("alert_decisions", scope, PersonRow.officer_id, AlertRow.state_changed_at,
+                moments, joins=by_person, where=[AlertRow.state.in_(closed)],
+                keys=[AlertRow.state, AlertRow.condition]),
+        _branch("visits_done", scope, PersonRow.officer_id, VisitRow.done_on, days,
+                joins=[(PersonRow, PersonRow.id == VisitRow.person_id)], keys=[late]),
+    ]  # fmt: skip
+    raw.series.update(_counted(session, branches, len(days)))
     _trends(session, scope, raw, buckets, zone)
     _examination_times(session, scope, raw, comparison)
     _backlog(session, scope, raw, comparison)
@@ -336,67 +283,72 @@ def collect_statistics(
     return raw
 
 
+def _moments(spans: Sequence[Period | Bucket], zone: str) -> list[tuple[datetime, datetime]]:
+    """Local-day intervals as UTC instants (for timestamp columns)."""
+    starts = utc_boundaries([s.start for s in spans], zone)
+    ends = utc_boundaries([s.end_exclusive for s in spans], zone)
+    return list(zip(starts, ends, strict=True))
+
+
+def _breach_offences(
+    scope: StatisticsScope, intervals: Sequence[tuple[Any, Any]], **options: Any
+) -> _Branch:
+    """Breach offences, unless found through an alert that already counts as a breach; keyed
+    by the condition breached (else the offence type)."""
+    return _branch(
+        "breach_offences",
+        scope,
+        InvestigationRow.officer_id,
+        OffenceRow.identified_on,
+        intervals,
+        joins=[(InvestigationRow, InvestigationRow.id == OffenceRow.investigation_id)],
+        where=[OffenceRow.breach.is_(True), _not_through_breach_alert()],
+        keys=[func.coalesce(OffenceRow.breach_condition, OffenceRow.offence_type)],
+        base=OffenceRow.__table__.outerjoin(AlertRow, AlertRow.id == OffenceRow.alert_id),
+        **options,
+    )
+
+
 def _trends(
     session: Session, scope: StatisticsScope, raw: RawStatistics, buckets: list[Bucket], zone: str
 ) -> None:
     """Scope totals per chart bucket for the trend charts (no officer or key split)."""
     days = [(b.start, b.end_exclusive) for b in buckets]
-    moments = list(
-        zip(
-            utc_boundaries([b.start for b in buckets], zone),
-            utc_boundaries([b.end_exclusive for b in buckets], zone),
-            strict=True,
-        )
-    )
+    moments = _moments(buckets, zone)
     inv = InvestigationRow.officer_id
-
-    def total(series: Series) -> list[int]:
-        return series.get((0, ()), [0] * len(buckets))
 
     def via(table: Any) -> list[tuple[Any, Any]]:
         return [(InvestigationRow, InvestigationRow.id == table.investigation_id)]
 
     by_person = [(PersonRow, PersonRow.id == AlertRow.person_id)]
-    common: dict[str, Any] = {"by_officer": False}
-    alerts = _counted(
+    whole: dict[str, Any] = {"by_officer": False}
+    found = _counted(
         session,
-        scope,
-        PersonRow.officer_id,
-        AlertRow.state_changed_at,
-        moments,
-        joins=by_person,
-        where=[AlertRow.state.in_(BREACH_STATES)],
-        **common,
-    )
-    offences = _counted(
-        session,
-        scope,
-        inv,
-        OffenceRow.identified_on,
-        days,
-        joins=via(OffenceRow),
-        where=[OffenceRow.breach.is_(True), _not_through_breach_alert()],
-        base=OffenceRow.__table__.outerjoin(AlertRow, AlertRow.id == OffenceRow.alert_id),
-        **common,
-    )
-    raw.trends["breaches"] = [a + b for a, b in zip(total(alerts), total(offences), strict=True)]
-    raw.trends["arrests"] = total(
-        _counted(session, scope, inv, ArrestRow.arrested_on, days, joins=via(ArrestRow), **common)
-    )
-    raw.trends["devices_seized"] = total(
-        _counted(session, scope, inv, ExhibitRow.seized_on, days, joins=via(ExhibitRow), **common)
-    )
-    raw.trends["alerts_raised"] = total(
-        _counted(
-            session,
-            scope,
-            PersonRow.officer_id,
-            AlertRow.opened_at,
-            moments,
-            joins=by_person,
-            **common,
-        )
-    )
+        [
+            _branch("breach_alerts", scope, PersonRow.officer_id, AlertRow.state_changed_at,
+                    moments, joins=by_person, where=[AlertRow.state.in_(BREACH_STATES)], **whole),
+            _breach_offences(scope, days, **whole),
+            _branch("arrests", scope, inv, ArrestRow.arrested_on, days, joins=via(ArrestRow),
+                    **whole),
+            _branch("devices_seized", scope, inv, ExhibitRow.seized_on, days,
+                    joins=via(ExhibitRow), **whole),
+            _branch("alerts_raised", scope, PersonRow.officer_id, AlertRow.opened_at, moments,
+                    joins=by_person, **whole),
+        ],
+        len(buckets),
+    )  # fmt: skip
+
+    def total(metric: str) -> list[int]:
+        out = [0] * len(buckets)
+        for counts in found[metric].values():  # one officer (0); keys, if any, summed
+            out = [a + b for a, b in zip(out, counts, strict=True)]
+        return out
+
+    raw.trends["breaches"] = [
+        a + b for a, b in zip(total("breach_alerts"), total("breach_offences"), strict=True)
+    ]
+    for metric in ("arrests", "devices_seized", "alerts_raised"):
+        raw.trends[metric] = total(metric)
 
 
 def _not_through_breach_alert() -> ColumnElement[bool]:
@@ -529,10 +481,3 @@ def _as_date(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value if not isinstance(value, datetime) else value.date()
     return date.fromisoformat(str(value)[:10])
-
-
-def _key(value: Any) -> str:
-    """Group keys as text the same on every engine (booleans as yes/no)."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return "" if value is None else str(value)
