@@ -122,8 +122,8 @@ def test_the_agent_learns_what_to_collect_and_a_revoked_one_learns_nothing(
     assert kinds_to_collect(config.conditions) == sorted(
         {
             "account", "app_event", "browser_visit", "download", "encrypted_container",
-            "heartbeat", "history_deletion", "image", "installed_software", "search_term",
-            "tamper", "text", "usb_device",
+            "hash_match", "heartbeat", "history_deletion", "image", "installed_software",
+            "search_term", "tamper", "text", "usb_device",
         }
     )  # fmt: skip
     with unit.database.session() as session:

@@ -47,7 +47,7 @@ def device(unit: Unit) -> tuple[int, str]:
         {
             "type": "prohibited_words",
             "label": "Prohibited words",
-            "collect": ["text", "search_term", "browser_visit"],
+            "collect": ["text", "search_term", "browser_visit", "download"],
         },
     ]
     assert enrolled["max_batch_observations"] == 1000

@@ -9,17 +9,25 @@ from typing import Any
 from orderwatch.domain.conditions import CONDITION_LABELS, Condition, ConditionType
 
 C = ConditionType
+# Every observation kind whose checks (domain/rules_checks.py) can evidence each condition; the
+# server skips the rules for kinds none of a person's conditions needs (a test keeps this true).
 COLLECT: dict[ConditionType, tuple[str, ...]] = {
     C.DECLARE_DEVICES: ("usb_device",),
-    C.RETAIN_HISTORY: ("browser_visit", "history_deletion", "app_event"),
+    C.RETAIN_HISTORY: ("browser_visit", "history_deletion", "app_event", "installed_software"),
     C.NO_ENCRYPTION_OR_WIPING: ("installed_software", "encrypted_container", "app_event"),
-    C.NO_ANONYMISATION: ("installed_software", "browser_visit", "app_event"),
+    C.NO_ANONYMISATION: ("installed_software", "browser_visit", "download", "app_event"),
     C.DECLARE_ACCOUNTS: ("account",),
-    C.DECLARE_CLOUD_STORAGE: ("installed_software", "browser_visit", "account"),
-    C.NO_INDECENT_IMAGES: ("image",),
-    C.NO_ADULT_PORNOGRAPHY: ("browser_visit", "image"),
+    C.DECLARE_CLOUD_STORAGE: (
+        "installed_software",
+        "browser_visit",
+        "download",
+        "account",
+        "app_event",
+    ),
+    C.NO_INDECENT_IMAGES: ("image", "hash_match"),
+    C.NO_ADULT_PORNOGRAPHY: ("browser_visit", "download", "image"),
     C.NO_CONTACT_WITH_CHILDREN: ("text", "search_term"),
-    C.PROHIBITED_WORDS: ("text", "search_term", "browser_visit"),
+    C.PROHIBITED_WORDS: ("text", "search_term", "browser_visit", "download"),
     C.PROHIBITED_APPS_OR_SITES: ("installed_software", "browser_visit", "download", "app_event"),
     C.KEEP_MONITORING: ("heartbeat", "tamper"),
     C.INSPECTION_ON_REQUEST: (),

@@ -205,6 +205,8 @@ class IngestionService:
                 if item.time is not None:
                     heartbeats.append((as_utc(item.time), item.id))
                 continue
+            if item.kind not in order.kinds:
+                continue  # none of the person's conditions can be evidenced by this kind
             observation = to_domain(item, source)
             findings += order.compiled.evaluate(observation)
             if isinstance(observation, ImageObservation) and self.hashsets is not None:

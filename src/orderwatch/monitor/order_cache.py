@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from orderwatch.domain.conditions import ConditionType
 from orderwatch.domain.lexicons import Lexicon
 from orderwatch.domain.rules import CompiledOrder, compile_order
+from orderwatch.monitor.agent_conditions import kinds_to_collect
 from orderwatch.storage.monitoring_records import MonitoringOrder
 
 
@@ -25,6 +26,7 @@ class CachedOrder:
     compiled_at: datetime
     compiled: CompiledOrder
     conditions: frozenset[ConditionType]
+    kinds: frozenset[str]  # observation kinds any of the conditions can be evidenced by
 
 
 class CompiledOrderCache:
@@ -58,7 +60,13 @@ class CompiledOrderCache:
         compiled = compile_order(
             order.conditions, order.declarations, lexicon=self._lexicon, now=now
         )
-        entry = CachedOrder(version, now, compiled, frozenset(c.type for c in order.conditions))
+        entry = CachedOrder(
+            version,
+            now,
+            compiled,
+            frozenset(c.type for c in order.conditions),
+            frozenset(kinds_to_collect(order.conditions)),
+        )
         with self._lock:
             self.compilations += 1
             self._entries[person_id] = entry
