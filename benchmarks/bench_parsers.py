@@ -1,0 +1,338 @@
+"""Artefact parsing overhead: part 1's triage of the 2 GiB corpus plus browser profiles and hives,
+with the artefact parsers on and off in the same run (issue 4: no more than 10% added).
+
+The corpus is bench_triage's (cached in /tmp/orderwatch-bench-triage). The artefacts (cached in
+/tmp/orderwatch-bench-parsers) are made with the tests' builders: a real headless-Chromium profile
+grown to 100,000 visits (5,000 then deleted, so recovery has free pages to read) and a second one
+of 10,000, a Firefox places.sqlite of 50,000 visits, SYSTEM and SOFTWARE hives (hivexregedit),
+setupapi.dev.log and Thunderbird prefs.js. Both are triaged as two sources of one run by the same
+engine call, once with `WorkerOptions(parsers=False)`; on and off alternate over the repeats. Then
+each parser is timed alone on each artefact (one process) to say which cost most, and so is what
+the observations cost afterwards (pickling to the parent, report.json, report.html).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import pickle
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+TESTS = HERE.parent / "tests"
+ROOT = Path(os.environ.get("ORDERWATCH_BENCH_PARSERS_DIR", "/tmp/orderwatch-bench-parsers"))
+WEBKIT_2024 = 13_350_000_000_000_000  # 2024-01-16 in WebKit microseconds
+PRTIME_2024 = 1_705_000_000_000_000  # 2024-01-11 in PRTime microseconds
+CHROME_USER_DATA = "Users/sam/AppData/Local/Google/Chrome/User Data"
+FIREFOX_PROFILE = "Users/sam/AppData/Roaming/Mozilla/Firefox/Profiles/k3x9.default-release"
+USBSTOR = r"ControlSet001\Enum\USBSTOR"
+UNINSTALL = r"Microsoft\Windows\CurrentVersion\Uninstall"
+SEARCHES = (
+    "https://www.google.com/search?q={}",
+    "https://www.bing.com/search?q={}",
+    "https://duckduckgo.com/?q={}",
+    "https://www.youtube.com/results?search_query={}",
+)
+WORDS = ("garden", "weather", "train", "recipe", "football", "news", "holiday", "music", "cars")
+
+
+def _bench_triage() -> ModuleType:
+    """benchmarks/bench_triage.py (its corpus generator and cache are reused, not copied)."""
+    spec = importlib.util.spec_from_file_location("bench_triage", HERE / "bench_triage.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _test_builders() -> tuple[ModuleType, ModuleType]:
+    """The browser and hive fixture builders of tests/ (the artefacts are made as the tests
+    make theirs)."""
+    if str(TESTS) not in sys.path:
+        sys.path.insert(0, str(TESTS))
+    import forensics.parsers.browsers.browser_fixtures as browsers
+    import forensics.parsers.registry.hive_fixtures as hives
+
+    return browsers, hives
+
+
+# --------------------------------------------------------------------------- artefacts
+
+
+def _page(rng: random.Random, number: int) -> tuple[str, str]:
+    if number % 10 == 0:  # one visit in ten is a search on a known engine
+        term = "+".join(rng.sample(WORDS, 2))
+        url = SEARCHES[number % len(SEARCHES)].format(term) + f"&sid={number}"
+        return url, f"{term} - search"
+    host = f"site{rng.randrange(2000)}.example.test"
+    return f"https://{host}/page/{number}?ref={rng.randrange(10**6)}", f"Page {number} of {host}"
+
+
+def _grow_chromium(history: Path, visits: int, deleted: int, seed: int) -> None:
+    """Add `visits` (one url row each) to a real Chromium History, then delete `deleted` of them
+    with secure_delete off (their bytes stay in free pages for recovery to read)."""
+    rng = random.Random(seed)
+    with sqlite3.connect(history) as connection:
+        start = connection.execute("SELECT COALESCE(MAX(id), 0) FROM urls").fetchone()[0] + 1
+        urls, rows = [], []
+        for n in range(visits):
+            url, title = _page(rng, n)
+            when = WEBKIT_2024 + n * 30_000_000
+            urls.append((start + n, url, title, 1, 0, when, 0))
+            rows.append((start + n, when, 805306368 if n % 7 else 805306369))
+        connection.executemany("INSERT INTO urls VALUES (?, ?, ?, ?, ?, ?, ?)", urls)
+        connection.executemany(
+            "INSERT INTO visits (url, visit_time, transition) VALUES (?, ?, ?)", rows
+        )
+    with sqlite3.connect(history) as connection:
+        connection.execute("PRAGMA secure_delete = OFF")
+        gone = [(start + n,) for n in rng.sample(range(visits), deleted)]
+        connection.executemany("DELETE FROM visits WHERE url = ?", gone)
+        connection.executemany("DELETE FROM urls WHERE id = ?", gone)
+    connection.close()
+
+
+def _firefox(browsers: ModuleType, root: Path, visits: int) -> None:
+    profile = browsers.firefox_profile(root, Path(FIREFOX_PROFILE))
+    rng = random.Random(11)
+    with sqlite3.connect(profile / "places.sqlite") as connection:
+        for n in range(visits):
+            url, title = _page(rng, n)
+            browsers.add_firefox_visit(connection, url, title, PRTIME_2024 + n * 30_000_000)
+    connection.close()
+
+
+def _hives(hives: ModuleType, root: Path) -> None:
+    system: dict[str, dict[str, str]] = {"Select": {"Current": "dword:00000001"}}
+    for n in range(40):
+        device = rf"Disk&Ven_Vendor{n % 7}&Prod_Stick{n}&Rev_1.00"
+        system[rf"{USBSTOR}\{device}\SER{n:012d}&0"] = {"FriendlyName": hives.reg_sz(f"Stick {n}")}
+    hives.merge_hive(root / "Windows/System32/config/SYSTEM", "SYSTEM", system)
+    software: dict[str, dict[str, str]] = {}
+    names = ["VeraCrypt", "Tor Browser", "Dropbox", "CCleaner", "AnyDesk"]
+    names += [f"Example Application {n}" for n in range(395)]
+    for n, name in enumerate(names):
+        software[rf"{UNINSTALL}\{{{n:08d}-app}}"] = {
+            "DisplayName": hives.reg_sz(name),
+            "DisplayVersion": hives.reg_sz(f"{n % 9}.{n % 5}.1"),
+            "Publisher": hives.reg_sz("Example Publisher"),
+        }
+    hives.merge_hive(
+        root / "Windows/System32/config/SOFTWARE", "emRoot\\System32\\Config\\SOFTWARE", software
+    )
+
+
+def _logs(root: Path) -> None:
+    sections = []
+    for n in range(40):
+        device = rf"USBSTOR\Disk&Ven_Vendor{n % 7}&Prod_Stick{n}&Rev_1.00\SER{n:012d}&0"
+        sections.append(
+            f">>>  [Device Install (Hardware initiated) - {device}]\r\n"
+            f">>>  Section start 2024/03/{1 + n % 28:02d} 10:00:01.250\r\n"
+            + "     dvi: driver install line\r\n" * 200
+            + "<<<  Section end 2024/03/17 10:00:09.000\r\n<<<  [Exit status: SUCCESS]\r\n"
+        )
+    log = root / "Windows/INF/setupapi.dev.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_bytes(("[Device Install Log]\r\n" + "".join(sections)).encode("cp1252"))
+    prefs = root / "Users/sam/AppData/Roaming/Thunderbird/Profiles/a1.default/prefs.js"
+    prefs.parent.mkdir(parents=True)
+    prefs.write_text(
+        'user_pref("mail.identity.id1.useremail", "sam@example.org");\n'
+        'user_pref("mail.server.server1.userName", "sam.alias");\n'
+    )
+
+
+def build_artefacts() -> Path:
+    """The folder of browser profiles, hives and logs (built once; rebuilt when params change)."""
+    params = {"chrome": [100_000, 5_000, 10_000], "firefox": 50_000, "version": 1}
+    base = ROOT / "artefacts"
+    marker = ROOT / "artefacts.json"
+    if marker.is_file() and json.loads(marker.read_text()).get("params") == params:
+        return base
+    shutil.rmtree(ROOT, ignore_errors=True)
+    ROOT.mkdir(parents=True)
+    print(f"generating browser profiles and hives in {base} ...", flush=True)
+    browsers, hives = _test_builders()
+    made = browsers.make_chromium_profile(ROOT / "chromium") / browsers.CHROMIUM_USER_DATA
+    user_data = base / CHROME_USER_DATA
+    for name, visits, deleted in (("Default", 100_000, 5_000), ("Profile 1", 10_000, 0)):
+        (user_data / name).mkdir(parents=True)
+        for file_name in browsers.PROFILE_FILES:
+            if (made / "Default" / file_name).is_file():
+                shutil.copy2(made / "Default" / file_name, user_data / name / file_name)
+        _grow_chromium(user_data / name / "History", visits, deleted, seed=len(name))
+    shutil.copy2(made / "Local State", user_data / "Local State")
+    _firefox(browsers, base, 50_000)
+    _hives(hives, base)
+    _logs(base)
+    marker.write_text(json.dumps({"params": params}))
+    return base
+
+
+# --------------------------------------------------------------------------- timing
+
+_RUN = """
+import json, sys
+from pathlib import Path
+from orderwatch.triage.engine import TriageOptions, run_triage
+from orderwatch.triage.worker import WorkerOptions
+*sources, out, workers, parsers = sys.argv[1:]
+options = TriageOptions(sources=[Path(s) for s in sources], out=Path(out), workers=int(workers),
+                        worker_options=WorkerOptions(parsers=parsers == "on"))
+summary = run_triage(options).report["summary"]
+print(json.dumps({"seconds": summary["seconds"], "files": summary["files"],
+                  "observations": summary["observations"], "errors": summary["errors"]}))
+"""
+
+
+def triage_run(sources: list[Path], out: Path, workers: int, parsers: bool) -> dict[str, float]:
+    """The triage engine in a fresh process (as bench_triage's parsers-off run): its summary."""
+    shutil.rmtree(out, ignore_errors=True)
+    argv = [*map(str, sources), str(out), str(workers), "on" if parsers else "off"]
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN, *argv], capture_output=True, text=True, check=True
+    )
+    return dict(json.loads(done.stdout))
+
+
+def parser_costs(artefacts: Path) -> tuple[list[tuple[str, float, int, int, int]], list[Any]]:
+    """Each parser alone on each artefact it claims, one process: (name, seconds, files,
+    observations, errors) most expensive first, and every observation made."""
+    import orderwatch.forensics.parsers  # noqa: F401  (registers every parser)
+    from orderwatch.forensics.parsers.interface import LocalArtefact, ParserMediator
+    from orderwatch.forensics.parsers.manager import registry
+
+    totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0, 0, 0])
+    made: list[Any] = []
+    for path in sorted(p for p in artefacts.rglob("*") if p.is_file()):
+        artefact = LocalArtefact(path, artefacts)
+        for parser in registry.parsers_for(artefact.path):
+            mediator = ParserMediator(source=str(artefacts))
+            started = time.perf_counter()
+            parser.parse(artefact, mediator)
+            row = totals[parser.NAME]
+            row[0] += time.perf_counter() - started
+            row[1] += 1
+            row[2] += len(mediator.observations)
+            row[3] += len(mediator.errors)
+            made.extend(mediator.observations)
+    rows = [(name, r[0], int(r[1]), int(r[2]), int(r[3])) for name, r in totals.items()]
+    return sorted(rows, key=lambda row: -row[1]), made
+
+
+def downstream_costs(observations: list[Any], out: Path) -> dict[str, float]:
+    """What the observations cost after parsing, one process: the trip from a worker to the
+    parent (pickle both ways), report.json (sort, to_dict, write) and report.html."""
+    from datetime import UTC, datetime
+
+    from orderwatch.triage.html import render_html
+    from orderwatch.triage.report import RunFacts, build_report, write_report
+
+    costs: dict[str, float] = {}
+    started = time.perf_counter()
+    pickle.loads(pickle.dumps(observations, protocol=pickle.HIGHEST_PROTOCOL))
+    costs["pickle to the parent and back"] = time.perf_counter() - started
+    facts = RunFacts(started=datetime.now(UTC), command_line=[], workers=1, quick=False)
+    facts.observations = observations
+    facts.finished = datetime.now(UTC)
+    started = time.perf_counter()
+    report = build_report(facts)
+    costs["build_report (sort, to_dict)"] = time.perf_counter() - started
+    started = time.perf_counter()
+    write_report(out / "report.json", report)
+    costs["write_report (report.json)"] = time.perf_counter() - started
+    started = time.perf_counter()
+    render_html(report)
+    costs["render_html (report.html)"] = time.perf_counter() - started
+    return costs
+
+
+def dispatch_cost(folder: Path) -> tuple[float, int, int]:
+    """registry.parsers_for on every corpus path (what parsing costs a file no parser wants):
+    (seconds, paths, paths claimed)."""
+    from orderwatch.forensics.parsers.manager import registry
+
+    paths = ["/" + p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
+    started = time.perf_counter()
+    claimed = sum(1 for path in paths if registry.parsers_for(path))
+    return time.perf_counter() - started, len(paths), claimed
+
+
+def _load() -> str:
+    return "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="bench_parsers")
+    parser.add_argument("--small", action="store_true", help="bench_triage's ~220 MB corpus")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--repeats", type=int, default=3, help="runs each with parsers on/off")
+    args = parser.parse_args(argv)
+    bench_triage = _bench_triage()
+    folder, _image, files, total = bench_triage.build_corpus(args.small)
+    artefacts = build_artefacts()
+    artefact_files = [p for p in artefacts.rglob("*") if p.is_file()]
+    artefact_bytes = sum(p.stat().st_size for p in artefact_files)
+    print(
+        f"corpus: {files} files, {total / 1e6:.0f} MB; artefacts: {len(artefact_files)} files, "
+        f"{artefact_bytes / 1e6:.0f} MB; {args.workers} workers; warm page cache"
+    )
+    print(f"load average at start: {_load()}", flush=True)
+    bench_triage.warm([folder, artefacts])
+    results: dict[bool, list[dict[str, float]]] = {True: [], False: []}
+    with tempfile.TemporaryDirectory(prefix="orderwatch-bench-parsers-") as tmp:
+        sources = [folder, artefacts]
+        for repeat in range(args.repeats):
+            for parsers in (False, True) if repeat % 2 == 0 else (True, False):
+                result = triage_run(sources, Path(tmp) / "out", args.workers, parsers)
+                results[parsers].append(result)
+                print(
+                    f"  run {repeat + 1} parsers {'on ' if parsers else 'off'}: "
+                    f"{result['seconds']:6.2f} s, {result['observations']:.0f} observations, "
+                    f"{result['errors']:.0f} errors (load {_load()})",
+                    flush=True,
+                )
+        alone = {
+            parsers: triage_run([artefacts], Path(tmp) / "alone", args.workers, parsers)
+            for parsers in (False, True)
+        }
+    on = [r["seconds"] for r in results[True]]
+    off = [r["seconds"] for r in results[False]]
+    for label, pick in (("best", min), ("median", statistics.median)):
+        a, b = pick(off), pick(on)
+        print(f"  {label:<6} parsers off {a:6.2f} s, on {b:6.2f} s: overhead {(b - a) / a:+.1%}")
+    print(
+        f"  artefacts alone: parsers off {alone[False]['seconds']:.2f} s, on "
+        f"{alone[True]['seconds']:.2f} s ({alone[True]['observations']:.0f} observations)"
+    )
+    print("  each parser alone on the artefacts (one process):")
+    costs, observations = parser_costs(artefacts)
+    for name, seconds, count, made, errors in costs:
+        print(
+            f"    {name:<28} {seconds:7.3f} s  {count:3d} files {made:7d} observations"
+            f"  {errors} errors"
+        )
+    print(f"  after parsing, for those {len(observations)} observations (one process):")
+    with tempfile.TemporaryDirectory(prefix="orderwatch-bench-parsers-") as tmp:
+        for name, seconds in downstream_costs(observations, Path(tmp)).items():
+            print(f"    {name:<40} {seconds:7.3f} s")
+    seconds, paths, claimed = dispatch_cost(folder)
+    print(
+        f"  dispatch (parsers_for) on {paths} corpus paths: {seconds:.3f} s, "
+        f"{seconds / paths * 1e6:.1f} us a path, {claimed} claimed"
+    )
+    print(f"load average at end: {_load()}")
