@@ -118,8 +118,29 @@ def make_batches(
     return out
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children so far (Linux /proc)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for task in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{task}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(c) for c in found] + [g for c in found for g in _children(int(c))]
+
+
 @contextmanager
-def server(url: str, data_dir: Path, workers: int) -> Iterator[str]:
+def server(url: str, data_dir: Path, workers: int) -> Iterator[tuple[str, int]]:
     """`uvicorn` serving the orderwatch app on a free port (stopped afterwards)."""
     port = _free_port()
     env = {
@@ -158,7 +179,7 @@ def server(url: str, data_dir: Path, workers: int) -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("server did not start: " + (data_dir / "server.log").read_text())
             time.sleep(0.2)
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -290,13 +311,15 @@ def run_engine(engine: str, args: argparse.Namespace) -> None:
                 f"  {engine}: {len(devices)} persons enrolled, {len(work)} batches of "
                 f"{args.batch_size} prepared in {time.perf_counter() - started:.1f} s"
             )
-            with server(url, folder, args.workers) as base:
+            with server(url, folder, args.workers) as (base, pid):
                 started = time.perf_counter()
                 for _ in range(args.workers):  # each worker process has its own cache
                     warm(base, devices, args.clients)
                 warmed = time.perf_counter() - started
                 print(f"  {engine}: every order compiled (warm-up) in {warmed:.1f} s")
+                cpu_before = cpu_seconds(pid)
                 wall, latencies = post_all(base, work, args.clients)
+                cpu = cpu_seconds(pid) - cpu_before
             observations = sum(n for _, _, n in work)
             print(
                 f"  {engine:<10} orderwatch API  {observations / wall:8,.0f} observations/s   "
@@ -304,6 +327,10 @@ def run_engine(engine: str, args: argparse.Namespace) -> None:
                 f"p95 {percentile(latencies, 0.95) * 1e3:6.1f} ms  "
                 f"({observations:,} in {wall:.1f} s, {args.clients} clients, "
                 f"{args.workers} worker(s))"
+            )
+            print(
+                f"  {engine:<10} server CPU     {cpu / observations * 1e6:8.0f} us per observation "
+                f"({observations / cpu:,.0f} observations/s per core of the server process)"
             )
             raw = raw_insert_rate(url, work[: min(len(work), 200)])
             print(
