@@ -15,6 +15,7 @@ one-page PDF (WeasyPrint) for comparison.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import tempfile
@@ -146,6 +147,8 @@ def _measure(client: TestClient, timer: ServerTimer, path: str, n: int) -> tuple
 def _run(label: str, database: Database, settings: Settings, args: argparse.Namespace) -> None:
     _build(database, args, label)
     client, timer = _client(database, settings, "sup.north")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"{label}: load average before measuring {load} (the machine is shared)", flush=True)
     cases = (
         ("dashboard, team (25 officers)", "/statistics", args.requests),
         ("dashboard, whole unit (4 teams)", "/statistics?scope=unit", args.requests),
