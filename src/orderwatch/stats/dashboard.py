@@ -4,7 +4,6 @@ with the previous period beside it (absolute and per-cent change), per officer a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -22,22 +21,17 @@ from orderwatch.domain.statistics import (
     Change,
     Comparison,
     chart_buckets,
-    median,
 )
-from orderwatch.monitor.alert_states import CLOSED_STATES, OUTCOME_KINDS, AlertState
+from orderwatch.monitor.alert_states import CLOSED_STATES, AlertState
+from orderwatch.stats.totals import BREACH_STATES, SeriesIndex, Totals, index_series
 from orderwatch.storage import Database
-from orderwatch.storage.investigations_stats import (
-    Key,
+from orderwatch.storage.investigations_stats import RawStatistics, Series, collect_statistics
+from orderwatch.storage.investigations_stats_scope import (
     OfficerInfo,
-    RawStatistics,
     ScopeKind,
-    Series,
     StatisticsScope,
-    collect_statistics,
     statistics_scope,
 )
-
-BREACH_STATES = frozenset(s.value for s in OUTCOME_KINDS)
 
 
 @dataclass(frozen=True)
@@ -129,88 +123,7 @@ HEADLINE = (
 TRENDS = ("breaches", "arrests", "devices_seized", "alerts_raised")
 
 
-SeriesIndex = dict[str, dict[int, list[tuple[Key, list[int]]]]]
-
-
-def index_series(raw: RawStatistics) -> SeriesIndex:
-    """The raw series by metric, then officer: breakdown lines read only their own officers."""
-    index: SeriesIndex = {}
-    for metric, series in raw.series.items():
-        by_officer = index.setdefault(metric, {})
-        for (officer, key), counts in series.items():
-            by_officer.setdefault(officer, []).append((key, counts))
-    return index
-
-
-class _Totals:
-    """Sums of the raw series for a set of officers (None: everyone counted)."""
-
-    def __init__(
-        self, raw: RawStatistics, officers: set[int] | None, index: SeriesIndex | None = None
-    ) -> None:
-        self.raw = raw
-        self.officers = officers
-        self.current = [False, True]  # the series hold [previous, current]
-        self.index = index if index is not None else index_series(raw)
-
-    def _wanted(self, officer: int) -> bool:
-        return self.officers is None or officer in self.officers
-
-    def _entries(self, metric: str) -> Iterator[tuple[Key, list[int]]]:
-        """(key, counts) of the metric for the wanted officers only (no scan of the others)."""
-        by_officer = self.index.get(metric, {})
-        wanted = by_officer.keys() if self.officers is None else self.officers
-        for officer in wanted:
-            yield from by_officer.get(officer, ())
-
-    def buckets(self, metric: str, keep: Callable[[Key], bool] = lambda _: True) -> list[int]:
-        out = [0, 0]
-        for key, counts in self._entries(metric):
-            if keep(key):
-                out = [a + b for a, b in zip(out, counts, strict=True)]
-        return out
-
-    def change(self, metric: str, keep: Callable[[Key], bool] = lambda _: True) -> Change:
-        return self.fold(self.buckets(metric, keep))
-
-    def fold(self, per_bucket: Iterable[int]) -> Change:
-        previous = current = 0
-        for is_current, value in zip(self.current, per_bucket, strict=True):
-            if is_current:
-                current += value
-            else:
-                previous += value
-        return Change(current, previous)
-
-    def keyed(
-        self, metric: str, index: int, keep: Callable[[Key], bool] = lambda _: True
-    ) -> dict[str, Change]:
-        """The figure split by one part of its key (e.g. offence type), previous and current."""
-        split: dict[str, list[int]] = {}
-        for key, counts in self._entries(metric):
-            if keep(key):
-                into = split.setdefault(key[index], [0] * len(counts))
-                split[key[index]] = [a + b for a, b in zip(into, counts, strict=True)]
-        return {value: self.fold(counts) for value, counts in sorted(split.items())}
-
-    def snapshot(self, table: dict[int, list[int]]) -> Change:
-        previous = sum(v[0] for o, v in table.items() if self._wanted(o))
-        current = sum(v[1] for o, v in table.items() if self._wanted(o))
-        return Change(current, previous)
-
-    def exam_median(self) -> Change:
-        days = [(c, d) for o, c, d in self.raw.exam_days if self._wanted(o)]
-        now = median([d for c, d in days if c])
-        before = median([d for c, d in days if not c])
-        return Change(now or 0, before or 0)
-
-    def breaches_by_period(self) -> list[int]:
-        alerts = self.buckets("alert_decisions", lambda k: k[0] in BREACH_STATES)
-        offences = self.buckets("breach_offences")
-        return [a + b for a, b in zip(alerts, offences, strict=True)]
-
-
-def _breakdown(totals: _Totals) -> dict[str, Change]:
+def _breakdown(totals: Totals) -> dict[str, Change]:
     return {
         "breaches": totals.fold(totals.breaches_by_period()),
         "arrests": totals.change("arrests"),
@@ -224,7 +137,7 @@ def _breakdown(totals: _Totals) -> dict[str, Change]:
     }
 
 
-def _groups(totals: _Totals) -> tuple[FigureGroup, ...]:
+def _groups(totals: Totals) -> tuple[FigureGroup, ...]:
     def f(key: str, label: str, change: Change, unit: str = "", note: str | None = None) -> Figure:
         return Figure(key, label, change, unit, note)
 
@@ -320,7 +233,7 @@ def _condition_label(key: str, types: OffenceTypes) -> str:
         return types.label(key)
 
 
-def _by_condition(totals: _Totals, types: OffenceTypes) -> tuple[Figure, ...]:
+def _by_condition(totals: Totals, types: OffenceTypes) -> tuple[Figure, ...]:
     merged: dict[str, Change] = {}
     alert_side = totals.keyed("alert_decisions", 1, lambda k: k[0] in BREACH_STATES)
     for key, change in [*alert_side.items(), *totals.keyed("breach_offences", 0).items()]:
@@ -363,7 +276,7 @@ def build_dashboard(
         )
     everyone = None if scope.kind is ScopeKind.UNIT else set(scope.officers)
     index = index_series(raw)
-    totals = _Totals(raw, everyone, index)
+    totals = Totals(raw, everyone, index)
     groups = _groups(totals)
     by_key = {f.key: f for g in groups for f in g.figures}
     offences = totals.keyed("offences", 0)
@@ -415,7 +328,7 @@ def _officer_rows(
     rows = []
     for officer_id in sorted(scope.officer_lines, key=lambda o: scope.officers[o].full_name):
         info: OfficerInfo = scope.officers[officer_id]
-        rows.append(BreakdownRow(info.full_name, _breakdown(_Totals(raw, {officer_id}, index))))
+        rows.append(BreakdownRow(info.full_name, _breakdown(Totals(raw, {officer_id}, index))))
     return tuple(rows)
 
 
@@ -428,7 +341,7 @@ def _team_rows(
     for info in scope.officers.values():
         teams.setdefault(info.team_name or "No team", set()).add(info.id)
     return tuple(
-        BreakdownRow(name, _breakdown(_Totals(raw, members, index)))
+        BreakdownRow(name, _breakdown(Totals(raw, members, index)))
         for name, members in sorted(teams.items())
     )
 
