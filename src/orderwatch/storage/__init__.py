@@ -152,4 +152,4 @@ __all__ = [
 
 # Live monitoring: importing it puts its tables in the metadata (Alembic, schema checks) and
 # registers its open-alert counter with the caseload listings.
-from orderwatch.storage import monitoring_alerts as _monitoring_alerts  # noqa: E402, F401
+from orderwatch.storage import monitoring_alerts as _monitoring_alerts  # noqa: F401
