@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from orderwatch.domain.access import Actor, Role
@@ -223,21 +223,22 @@ class BulkEnrolment:
     credential: str
 
 
+AGENT_DEVICE_KINDS = ("laptop", "desktop", "computer", "phone", "tablet")
+
+
 def first_declared_devices(session: Session, actor: Actor) -> list[tuple[int, int, str]]:
-    """(person id, declared device id, label) of every person's first declared device, by
-    person id (command line only: the demo unit and benchmarks enrol these)."""
+    """(person id, declared device id, label) per person with a device: the first computer,
+    phone or tablet (where an agent runs), else the first device; by person id. Command line
+    only (the demo unit and benchmarks enrol these)."""
     require(actor.system, "listing every person's devices is for the command line")
-    first = (
-        select(DeviceRow.person_id, func.min(DeviceRow.id).label("device_id"))
-        .group_by(DeviceRow.person_id)
-        .subquery()
-    )
-    rows = session.scalars(
-        select(DeviceRow)
-        .join(first, first.c.device_id == DeviceRow.id)
-        .order_by(DeviceRow.person_id)
-    )
-    return [(row.person_id, row.id, device_label(row)) for row in rows]
+    chosen: dict[int, DeviceRow] = {}
+    for row in session.scalars(select(DeviceRow).order_by(DeviceRow.person_id, DeviceRow.id)):
+        current = chosen.get(row.person_id)
+        if current is None or (
+            current.kind not in AGENT_DEVICE_KINDS and row.kind in AGENT_DEVICE_KINDS
+        ):
+            chosen[row.person_id] = row
+    return [(person, row.id, device_label(row)) for person, row in sorted(chosen.items())]
 
 
 def bulk_enrol_devices(
