@@ -294,5 +294,26 @@ def observation_from_dict(data: dict[str, Any]) -> Observation:
 
 def stable_id(*parts: object) -> str:
     """A reproducible observation id from what identifies it (source, parser, record ...)."""
-    digest = hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8", "surrogatepass"))
+    digest = hashlib.sha1("\x1f".join(map(str, parts)).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:20]
+
+
+class StableIds:
+    """`stable_id` for many records of one artefact: the shared leading parts (source, parser,
+    path) are hashed once and the hash state copied per record; the ids are the same."""
+
+    __slots__ = ("_head", "_parts")
+
+    def __init__(self, *parts: object) -> None:
+        self._parts = parts
+        self._head = hashlib.sha1(("\x1f".join(map(str, parts)) + "\x1f").encode(*_ENCODING))
+
+    def __call__(self, *record: object) -> str:
+        if not record:
+            return stable_id(*self._parts)
+        digest = self._head.copy()
+        digest.update("\x1f".join(map(str, record)).encode(*_ENCODING))
+        return digest.hexdigest()[:20]
+
+
+_ENCODING = ("utf-8", "surrogatepass")

@@ -24,7 +24,7 @@ class TimeFormat(StrEnum):
 
 def to_datetime(value: object, time_format: TimeFormat) -> datetime | None:
     """The UTC time a stored value means; None for NULL, 0, text that is no number, or nonsense."""
-    number = _number(value)
+    number = value if type(value) is int else _number(value)  # most stored times are ints
     if number is None:
         return None
     if number == 0:

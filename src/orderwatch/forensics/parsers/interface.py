@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, ClassVar
 
-from orderwatch.domain.observations import Observation, Provenance, stable_id
+from orderwatch.domain.observations import Observation, Provenance, StableIds
 
 
 def file_name_key(path: str) -> str:
@@ -103,6 +103,9 @@ class ParserMediator:
     on_observation: Callable[[Observation], None] | None = None
     observations: list[Observation] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
+    _ids: dict[tuple[str, str], StableIds] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def produce(self, observation: Observation) -> None:
         if self.on_observation is not None:
@@ -126,7 +129,10 @@ class ParserMediator:
 
     def observation_id(self, parser: str, path: str, *record: object) -> str:
         """Reproducible: the same artefact parsed twice gives the same ids."""
-        return stable_id(self.source, parser, path, *record)
+        ids = self._ids.get((parser, path))
+        if ids is None:
+            ids = self._ids[(parser, path)] = StableIds(self.source, parser, path)
+        return ids(*record)
 
 
 class ArtefactParser(ABC):

@@ -88,23 +88,24 @@ def extract_search(
     """The engine and term a result-page URL shows, or None when it is no known search."""
     if len(url) > _LONGEST_URL:
         return None
-    if engines is SEARCH_ENGINES:
-        return _extract_cached(url)  # histories repeat URLs: each is looked at once
-    return _extract(url, engines)
-
-
-@functools.lru_cache(maxsize=65536)
-def _extract_cached(url: str) -> SearchHit | None:
-    return _extract(url, SEARCH_ENGINES)
-
-
-def _extract(url: str, engines: tuple[SearchEngine, ...]) -> SearchHit | None:
     found = _HOST.match(url)
     if found is None:
         return None
-    candidates = _index(engines).candidates(found.group(1).lower().rstrip("."))
+    # Most visits are to no search engine: rejected by their host alone (looked up once).
+    candidates = _index(engines).candidates(found.group(1))
     if not candidates:
         return None
+    if engines is SEARCH_ENGINES:
+        return _extract_cached(url, found.group(1))  # histories repeat URLs: each read once
+    return _extract(url, candidates)
+
+
+@functools.lru_cache(maxsize=16384)
+def _extract_cached(url: str, host: str) -> SearchHit | None:
+    return _extract(url, _index(SEARCH_ENGINES).candidates(host))
+
+
+def _extract(url: str, candidates: tuple[SearchEngine, ...]) -> SearchHit | None:
     try:
         parts = urlsplit(url.strip())
     except ValueError:
@@ -130,8 +131,18 @@ class _EngineIndex:
                     self.names.setdefault(domain[:-2], []).append((position, engine))
                 else:
                     self.domains.setdefault(domain, []).append((position, engine))
+        self.by_host: dict[str, tuple[SearchEngine, ...]] = {}
 
-    def candidates(self, host: str) -> list[SearchEngine]:
+    def candidates(self, host: str) -> tuple[SearchEngine, ...]:
+        """Engines answering on `host` (as written in the URL), remembered per host."""
+        found = self.by_host.get(host)
+        if found is None:
+            if len(self.by_host) >= 65536:
+                self.by_host.clear()
+            found = self.by_host[host] = self._candidates(host.lower().rstrip("."))
+        return found
+
+    def _candidates(self, host: str) -> tuple[SearchEngine, ...]:
         """Engines answering on `host`, in table order: the domain or any parent of it, or a
         name label followed by a country TLD (google.co.uk, yandex.ru)."""
         labels = host.split(".")
@@ -144,7 +155,7 @@ class _EngineIndex:
             ):
                 found += self.names[labels[index]]
         found.sort(key=lambda item: item[0])
-        return [engine for _, engine in found]
+        return tuple(engine for _, engine in found)
 
 
 _INDEXES: dict[int, tuple[tuple[SearchEngine, ...], _EngineIndex]] = {}
