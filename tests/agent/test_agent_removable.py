@@ -59,7 +59,7 @@ def test_each_connection_is_one_usb_device_observation(tmp_path: Path) -> None:
     assert first["serial"] == "0019E06B"
     assert first["first_seen"] == first["last_seen"] == "2026-06-01T12:01:00Z"
     assert first["provenance"]["path"] == "/dev/sdb"
-    assert "vid" not in first  # the batch API does not take it yet (kept in the record)
+    assert (first["vid"], first["pid"]) == ("0781", "5567")
     assert "usb storage connected 0781:5567" in first["provenance"]["record"]
 
     remove_disk(root, "sdb")

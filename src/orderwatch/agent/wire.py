@@ -1,10 +1,8 @@
 """The JSON an observation travels as: `Observation.to_dict()` shaped for the batch API.
 
 The server names the source itself (the enrolled device), so `provenance.source` is left out, and
-so are fields without a value (the API's defaults stand for them). Fields the server's batch
-schema does not know yet (a USB device's vid/pid, revision, friendly name) are left out too: the
-API refuses unknown fields, and one refused field would hold back the whole batch. The fields are
-walked directly (not through `dataclasses.asdict`): a first scan serialises 100,000 visits.
+so are fields without a value (the API's defaults stand for them). The fields are walked directly
+(not through `dataclasses.asdict`): a first scan serialises 100,000 visits.
 """
 
 from __future__ import annotations
@@ -16,10 +14,6 @@ from typing import Any
 
 from orderwatch.domain.observations import Observation, format_time
 
-# Fields a kind carries in the domain but the batch API does not take.
-_NOT_SENT: dict[str, frozenset[str]] = {
-    "usb_device": frozenset({"revision", "friendly_name", "vid", "pid"}),
-}
 _PROVENANCE = ("parser", "path", "record", "original_time")
 # Longer text (a data: URL, a page title) is cut to fit the API's 8 KiB fields; the spool keeps
 # the observation as sent, and the cut says how much is missing.
@@ -31,7 +25,7 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 def _fields(cls: type[Observation]) -> tuple[str, ...]:
     names = _FIELDS.get(cls)
     if names is None:
-        skipped = _NOT_SENT.get(cls.KIND, frozenset()) | {"id", "time", "provenance"}
+        skipped = {"id", "time", "provenance"}
         names = tuple(f.name for f in dataclasses.fields(cls) if f.name not in skipped)
         _FIELDS[cls] = names
     return names

@@ -34,6 +34,9 @@ class ProvenanceIn(BaseModel):
     """Where on the device the agent found it; the source is always the enrolled device."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
+    # Observation.to_dict() names a source; it is accepted and ignored: the server records the
+    # enrolled device as the source, whatever the agent says.
+    source: Short | None = None
     parser: Short = "agent"
     path: Long | None = None
     record: Short | None = None
@@ -93,6 +96,10 @@ class UsbDeviceIn(_ObservationIn):
     serial: Short | None = None
     first_seen: datetime | None = None
     last_seen: datetime | None = None
+    revision: Short | None = None
+    friendly_name: Short | None = None
+    vid: Short | None = None
+    pid: Short | None = None
 
 
 class AccountIn(_ObservationIn):

@@ -244,7 +244,7 @@ def to_domain(item: Any, source: str) -> Observation:
     """The domain observation for a validated batch item (the device is its source)."""
     values = dict(item.__dict__)
     values.pop("kind")
-    given = values.pop("provenance")
+    given = values.pop("provenance")  # its `source` is ignored: the device is the source
     for name in ("time", "first_seen", "last_seen"):
         if values.get(name) is not None:
             values[name] = as_utc(values[name])
