@@ -3,6 +3,7 @@ with who/when, the breach's outcome record, audit rows, and the caseload's open-
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -182,3 +183,33 @@ def test_open_alert_counts_on_the_caseload_and_person_page(
         )
         entries = list_caseload(session, unit["ofc.b1"])
     assert [e.open_alerts for e in entries] == [open_now - 1]
+
+
+def test_two_officers_deciding_at_once_record_one_decision(module_unit: MonitorUnit) -> None:
+    unit = module_unit
+    unit.send("a1", [obs("account", service="Kik", identifier="race.case")])
+    alert_id = next(r.id for r in unit.alert_rows("a1") if "race.case" in r.key)
+    with unit.database.session() as session:
+        change_alert_state(session, unit["ofc.a1"], alert_id, AlertState.UNDER_REVIEW)
+    outcomes: list[str] = []
+
+    def decide(who: str, state: AlertState) -> None:
+        try:
+            with unit.database.session() as session:
+                change_alert_state(session, unit[who], alert_id, state)
+            outcomes.append(f"{who}: {state.value}")
+        except InvalidInputError:
+            outcomes.append(f"{who}: refused")
+
+    threads = [
+        threading.Thread(target=decide, args=("ofc.a1", AlertState.BREACH_RECORDED)),
+        threading.Thread(target=decide, args=("sup.a", AlertState.REFERRED_FOR_ARREST)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(o.endswith("refused") for o in outcomes) == [False, True]
+    with unit.database.session() as session:
+        file = get_alert(session, SYSTEM, alert_id)
+    assert len(file.events) == 2 and file.outcome is not None

@@ -144,8 +144,9 @@ def list_alerts(
 
 
 def _alert_row(session: Session, actor: Actor, alert_id: int, *, for_edit: bool) -> AlertRow:
-    """The alert if the actor reaches its person (NotFoundError otherwise, like a missing one)."""
-    row = session.get(AlertRow, alert_id)
+    """The alert if the actor reaches its person (NotFoundError otherwise, like a missing one);
+    locked for the transaction when it is to be changed (two officers at once)."""
+    row = session.get(AlertRow, alert_id, with_for_update=for_edit)
     if row is None or not can_work_alerts(actor):
         raise NotFoundError(f"no alert {alert_id}")
     try:
