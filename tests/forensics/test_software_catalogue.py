@@ -165,3 +165,18 @@ def test_bad_override_files_name_every_problem(tmp_path: Path) -> None:
         load_catalogue(broken)
     with pytest.raises(InvalidInputError, match="cannot read"):
         load_catalogue(tmp_path / "missing.yaml")
+
+
+def test_the_setting_names_the_override_for_every_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orderwatch.settings import reset_settings
+
+    override = tmp_path / "unit.yaml"
+    override.write_text("software:\n  - {name: UnitTool, category: wiping, names: [unittool]}\n")
+    monkeypatch.setenv("ORDERWATCH_SOFTWARE_CATALOGUE", str(override))
+    reset_settings()
+    monkeypatch.setattr(software_catalogue, "_default", None)  # as in a fresh worker process
+    found = match_software("UnitTool 3")
+    assert found is not None and found.category == "wiping"
+    assert match_software("VeraCrypt") is not None

@@ -267,7 +267,11 @@ def default_catalogue() -> SoftwareCatalogue:
         return catalogue
     with _default_lock:
         if _default is None:
-            _default = load_catalogue()
+            # ORDERWATCH_SOFTWARE_CATALOGUE (settings) names a unit's override file; worker
+            # processes inherit the environment, so triage workers and the agent agree.
+            from orderwatch.settings import get_settings
+
+            _default = load_catalogue(get_settings().software_catalogue)
         return _default
 
 

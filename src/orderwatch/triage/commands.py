@@ -71,10 +71,12 @@ def command_line(args: argparse.Namespace) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Run the triage; print where the report went and the headline figures."""
+    from orderwatch.forensics.software_catalogue import default_catalogue
     from orderwatch.settings import get_settings
     from orderwatch.triage.engine import TriageOptions, run_triage
     from orderwatch.triage.progress import progress_for
 
+    default_catalogue()  # a bad ORDERWATCH_SOFTWARE_CATALOGUE file stops here, in one line
     options = TriageOptions(
         sources=list(args.sources),
         out=args.out,
