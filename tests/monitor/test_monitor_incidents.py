@@ -4,6 +4,7 @@ test uses its own key (device serial, account name) and moves the shared clock o
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 
 from monitor_unit import FULL_ORDER, SYSTEM, MonitorUnit, batch_body, obs, order_record
@@ -194,3 +195,26 @@ def test_silent_agents_get_one_alert_per_window(module_unit: MonitorUnit) -> Non
     assert len(rows) == 1
     assert rows[0].title == "Monitoring agent on laptop Dell Latitude (SER-b1) silent for 2 h"
     assert first.alerts_created >= 1 and again.alerts_created == 0
+
+
+def test_two_devices_of_one_person_at_once_fold_into_one_incident(
+    module_unit: MonitorUnit,
+) -> None:
+    unit = module_unit
+    _, second = unit.enrol_another("a1")
+    bodies = [
+        (credential, batch_body([obs("account", service="Kik", identifier="both.devices",
+                                     at=unit.clock.now)]))
+        for credential in (unit.credentials["a1"], second)
+        for _ in range(3)
+    ]  # fmt: skip
+
+    def send(credential: str, body: bytes) -> None:
+        unit.service.ingest(credential, body)
+
+    threads = [threading.Thread(target=send, args=pair) for pair in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [count for _, _, count, _ in _rows(unit, "a1", "both.devices")] == [6]

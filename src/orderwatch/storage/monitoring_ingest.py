@@ -131,6 +131,7 @@ _OPEN_ALERTS = (
     )
     .order_by(_ALERTS.c.id)
 )
+_LOCK_PERSON = text("SELECT pg_advisory_xact_lock(7001, :person_id)")  # 7001: "monitoring"
 _UPDATE_ALERTS = (
     update(_ALERTS)
     .where(_ALERTS.c.id == bindparam("b_id"))
@@ -232,6 +233,10 @@ def fold_incidents(
         return []
     existing: dict[str, Any] = {}
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # One folder per person at a time: two devices' batches must not both open the same
+        # incident. (SQLite: the transaction already holds the only write lock.)
+        connection.execute(_LOCK_PERSON, {"person_id": person_id})
     params = {
         "person_id": person_id,
         "keys": sorted({i.key for i in incidents}),
