@@ -1,9 +1,10 @@
-"""Re-take docs/screenshots/caseload.png: the demo unit's caseload page in Debian's chromium.
+"""Re-take docs/screenshots/*.png: the demo unit's pages in Debian's chromium.
 
     .venv/bin/python docs/screenshots/take_screenshots.py
 
 Builds the demo unit in a temporary data dir, serves it with `orderwatch demo`, logs in as
-officer01 and photographs "My caseload" at 1280x800 (saved with a 128-colour palette).
+officer01 and photographs "My caseload" and the alert queue, then sup.north and the statistics
+dashboard, at 1280x800 (saved with a 128-colour palette).
 """
 
 from __future__ import annotations
@@ -65,22 +66,30 @@ def main() -> None:
                     raise SystemExit("orderwatch demo did not start")
                 time.sleep(0.5)
             logins = json.loads((Path(data_dir) / "demo" / "demo-logins.json").read_text())
-            officer = next(x for x in logins if x["username"] == "officer01")
+            shots = {
+                "officer01": [("/caseload", "caseload.png"), ("/alerts", "alerts.png")],
+                "sup.north": [("/statistics", "statistics.png")],
+            }
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-                page = browser.new_page(viewport={"width": 1280, "height": 800})
-                page.goto(base + "/login")
-                page.fill("#f-username", officer["username"])
-                page.fill("#f-password", officer["password"])
-                page.click("button:has-text('Log in')")
-                page.wait_for_url(base + "/caseload")
-                page.screenshot(path=str(HERE / "caseload.png"))
+                for username, pages in shots.items():
+                    login = next(x for x in logins if x["username"] == username)
+                    page = browser.new_page(viewport={"width": 1280, "height": 800})
+                    page.goto(base + "/login")
+                    page.fill("#f-username", login["username"])
+                    page.fill("#f-password", login["password"])
+                    page.click("button:has-text('Log in')")
+                    page.wait_for_load_state()
+                    for path, name in pages:
+                        page.goto(base + path)
+                        page.screenshot(path=str(HERE / name))
+                        _shrink(HERE / name)
+                    page.close()
                 browser.close()
-            _shrink(HERE / "caseload.png")
         finally:
             server.terminate()
             server.wait(timeout=30)
-    print(f"wrote {HERE / 'caseload.png'}")
+    print(f"wrote screenshots in {HERE}")
 
 
 if __name__ == "__main__":
