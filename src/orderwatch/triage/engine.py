@@ -11,14 +11,16 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from orderwatch.domain.errors import InvalidInputError, Problem
 from orderwatch.domain.observations import HashMatchObservation
+from orderwatch.domain.orderfile import OrderDocument
 from orderwatch.tasks.executor import Executor, TaskFailure, create_executor
+from orderwatch.triage.encoded import unique_encoded
 from orderwatch.triage.findings import evaluate_order, load_order, order_summary
 from orderwatch.triage.hidden import encrypted_volume
 from orderwatch.triage.matching import match_results
@@ -88,8 +90,9 @@ def run_triage(options: TriageOptions, progress: Progress | None = None) -> Tria
             order=order_summary(order, options.order) if order and options.order else None,
         )
         facts.sources = [_source_entry(source) for source in opened]
-        _examine(opened, options, facts, collection, progress)
+        _examine(opened, options, facts, collection, progress, _rule_kinds(order))
     facts.observations = unique_observations(facts.observations)
+    facts.encoded = unique_encoded(facts.encoded)
     if order is not None:
         facts.findings = evaluate_order(order, facts.observations, facts.started)
     facts.finished = datetime.now(UTC)
@@ -110,8 +113,11 @@ def _examine(
     facts: RunFacts,
     collection: Any,
     progress: Progress,
+    rule_kinds: frozenset[str],
 ) -> None:
     """Walk, schedule and run every file; stream inventory.jsonl; fold results into `facts`."""
+    # Objects travel back only for the kinds the order's rules read; the rest only encoded.
+    worker_options = replace(options.worker_options, rule_kinds=rule_kinds)
     quick_sizes = collection.sizes() if options.quick and collection is not None else None
     facts.quick_sizes = len(quick_sizes) if quick_sizes is not None else None
     tasks = list(_walk(opened, options, facts, quick_sizes))
@@ -119,7 +125,7 @@ def _examine(
     batches = iter(plan_batches(tasks, _verifications(opened, facts)))
     del tasks  # the batches hold the records now; each is dropped once its batch is done
     executor = options.executor_factory(
-        options.workers, init_worker, (options.worker_options,), ("orderwatch.triage.worker",)
+        options.workers, init_worker, (worker_options,), ("orderwatch.triage.worker",)
     )
     facts.workers = executor.workers
     options.out.mkdir(parents=True, exist_ok=True)
@@ -131,6 +137,15 @@ def _examine(
     finally:
         executor.close()
         progress.stop()
+
+
+def _rule_kinds(order: OrderDocument | None) -> frozenset[str]:
+    """The observation kinds some condition of the order can be evidenced by (none: no order)."""
+    from orderwatch.monitor.agent_conditions import kinds_to_collect
+
+    if order is None or order.order is None:
+        return frozenset()
+    return frozenset(kinds_to_collect(order.order.conditions))
 
 
 def _check_out_dir(options: TriageOptions) -> None:
@@ -200,7 +215,7 @@ def _walk(
                 facts.errors.append(ErrorRecord(item.path, item.stage, item.message, name))
                 volume = encrypted_volume(name, item.path, item.stage, item.message)
                 if volume is not None:
-                    facts.observations.append(volume)
+                    facts.add_observation(volume)
                 continue
             hash_all = quick_sizes is None or int(item.size or 0) in quick_sizes
             yield FileTask(index, name, item, hash_all)
@@ -289,9 +304,11 @@ def _collect_file(result: FileResult, matched: list[HashMatchObservation], facts
     facts.files_hashed += int(entry["hashed"])
     facts.errors.extend(result.errors)
     facts.observations.extend(result.observations)
+    facts.encoded.extend(result.encoded)
     if matched:
         facts.hash_matches += 1
-        facts.observations.extend(matched)
+        for match in matched:
+            facts.add_observation(match)
         for category in {m.category or "uncategorised" for m in matched}:
             facts.category_counts[category] = facts.category_counts.get(category, 0) + 1
     archive = entry.get("archive")

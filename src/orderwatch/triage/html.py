@@ -6,12 +6,14 @@ No image is ever embedded or linked (officer welfare): files are shown by path, 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from orderwatch.domain.conditions import CONDITION_LABELS, ConditionType
+from orderwatch.triage.encoded import ObservationLines
 
 _SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 _STANDARD_KEYS = {"id", "kind", "time", "provenance"}
@@ -81,20 +83,41 @@ def group_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
 def timeline_rows(report: dict[str, Any], limit: int) -> list[dict[str, Any]]:
     """The observations the timeline shows, in report order: all of them up to `limit`; beyond,
     every one a finding cites and every match or hidden-material item, then the earliest others."""
-    observations: list[dict[str, Any]] = report["observations"]
+    observations = report["observations"]
     if len(observations) <= limit:
-        return observations
+        return list(observations)
     cited = {oid for finding in report["findings"] for oid in finding["observations"]}
-    keep = {
-        o["id"]
-        for o in observations
-        if o["id"] in cited or o["provenance"]["parser"] in ("hash_set", "hidden_material")
-    }
-    for observation in observations:
+    keys = _keys(observations)  # (id, parser) of each, in order
+    keep = {oid for oid, parser in keys if oid in cited or parser in _ALWAYS_SHOWN}
+    for oid, _ in keys:
         if len(keep) >= limit:
             break
-        keep.add(observation["id"])
+        keep.add(oid)
+    if isinstance(observations, ObservationLines):
+        return observations.select(lambda e: e[0] in keep)
     return [o for o in observations if o["id"] in keep]
+
+
+_ALWAYS_SHOWN = ("hash_set", "hidden_material")
+
+
+def _keys(observations: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
+    if isinstance(observations, ObservationLines):  # read without decoding each line
+        return [(e[0], e[3]) for e in observations.encoded]
+    return [(o["id"], o["provenance"]["parser"]) for o in observations]
+
+
+def _selected(
+    observations: Sequence[dict[str, Any]], kinds: tuple[str, ...], parser_kinds: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Observations of `kinds`, and of the kinds in `parser_kinds` made by the parser named."""
+    if isinstance(observations, ObservationLines):
+        return observations.select(lambda e: e[2] in kinds or parser_kinds.get(e[2], "\0") == e[3])
+    return [
+        o
+        for o in observations
+        if o["kind"] in kinds or parser_kinds.get(o["kind"], "\0") == o["provenance"]["parser"]
+    ]
 
 
 def render_html(
@@ -103,20 +126,22 @@ def render_html(
     timeline_limit: int = TIMELINE_LIMIT,
 ) -> str:
     """The whole HTML document (self-contained: inline CSS, no script, no outside resource)."""
-    observations = {o["id"]: o for o in report["observations"]}
-    matches = [o for o in report["observations"] if o["kind"] == "hash_match"]
-    hidden = [
-        o
-        for o in report["observations"]
-        if o["kind"] in ("encrypted_container", "signature_mismatch")
-        or (o["kind"] == "file" and o["provenance"]["parser"] == "hidden_material")
-    ]
+    everything = report["observations"]
+    cited = {oid for finding in report["findings"] for oid in finding["observations"]}
+    if isinstance(everything, ObservationLines):  # only those the page names are decoded
+        observations = {o["id"]: o for o in everything.select(lambda e: e[0] in cited)}
+    else:
+        observations = {o["id"]: o for o in everything}
+    matches = _selected(everything, ("hash_match",), {})
+    hidden = _selected(
+        everything, ("encrypted_container", "signature_mismatch"), {"file": "hidden_material"}
+    )
     match_categories = Counter(m.get("category") or "uncategorised" for m in matches)
     timeline = timeline_rows(report, limit=timeline_limit)
     template = _environment().get_template("report.html")
     return template.render(
         timeline=timeline,
-        timeline_omitted=len(report["observations"]) - len(timeline),
+        timeline_omitted=len(everything) - len(timeline),
         report=report,
         summary=report["summary"],
         provenance=report.get("provenance", {}),

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from orderwatch.domain.observations import Observation, format_time
+from orderwatch.triage.encoded import EncodedObservation
 
 MACB = ("mtime", "atime", "ctime", "btime")
 
@@ -57,11 +58,15 @@ class Batch:
 
 @dataclass(slots=True)
 class FileResult:
-    """What a worker found about one file; the parent adds hash-set matches and writes it out."""
+    """What a worker found about one file; the parent adds hash-set matches and writes it out.
+
+    A worker sends every observation encoded (`encoded`); `observations` keeps the objects of
+    the kinds the order's rules read (all of them when the options name no kinds)."""
 
     source_index: int
     inventory: dict[str, Any]
     observations: list[Observation] = field(default_factory=list)
+    encoded: list[EncodedObservation] = field(default_factory=list)
     errors: list[ErrorRecord] = field(default_factory=list)
     bytes_hashed: int = 0
     pdq: bytes | None = None

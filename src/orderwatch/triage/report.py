@@ -20,6 +20,12 @@ from typing import Any
 
 from orderwatch import __version__
 from orderwatch.domain.observations import Observation, format_time
+from orderwatch.triage.encoded import (
+    EncodedObservation,
+    ObservationLines,
+    encode_observation,
+    sorted_encoded,
+)
 from orderwatch.triage.records import ErrorRecord
 
 TOOL_NAME = "orderwatch"
@@ -43,11 +49,17 @@ class RunFacts:
     files_hashed: int = 0
     bytes_hashed: int = 0
     hash_matches: int = 0
-    observations: list[Observation] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)  # objects for the rules
+    encoded: list[EncodedObservation] = field(default_factory=list)  # every one, for the report
     findings: list[Any] = field(default_factory=list)
     errors: list[ErrorRecord] = field(default_factory=list)
     category_counts: dict[str, int] = field(default_factory=dict)
     archives: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_observation(self, observation: Observation) -> None:
+        """One observation made in the parent (hash match, encrypted volume): object and line."""
+        self.observations.append(observation)
+        self.encoded.append(encode_observation(observation))
 
     @property
     def seconds(self) -> float:
@@ -101,8 +113,8 @@ def sorted_errors(errors: list[ErrorRecord]) -> list[ErrorRecord]:
 
 
 def build_report(facts: RunFacts) -> dict[str, Any]:
-    """The report.json document."""
-    observations = sorted_observations(facts.observations)
+    """The report.json document; its observations stay encoded (`ObservationLines`)."""
+    observations = ObservationLines(sorted_encoded(facts.encoded))
     errors = sorted_errors(facts.errors)
     return {
         "tool": {"name": TOOL_NAME, "version": __version__},
@@ -122,7 +134,7 @@ def build_report(facts: RunFacts) -> dict[str, Any]:
             "match_categories": dict(sorted(facts.category_counts.items())),
         },
         "findings": [f.to_dict() for f in facts.findings],
-        "observations": [o.to_dict() for o in observations],
+        "observations": observations,
         "errors": [e.to_dict() for e in errors],
         "mode": "quick" if facts.quick else "full",
         "order": facts.order,
@@ -146,14 +158,18 @@ def build_report(facts: RunFacts) -> dict[str, Any]:
 def write_report(path: Path, report: dict[str, Any]) -> None:
     """Write report.json (UTF-8, indented, keys in contract order), one observation a line.
 
-    Observations are encoded one by one by json's C encoder: the indenting encoder is pure
-    Python and took seconds for the 100,000s of visits a browser history gives.
+    Observations are one compact line each (the workers' encoding, or json's C encoder here):
+    the indenting encoder is pure Python and took seconds for a large browser history.
     """
     marker = f"observations-{uuid.uuid4().hex}"
     head = json.dumps({**report, "observations": marker}, indent=2, ensure_ascii=False)
-    compact = json.JSONEncoder(ensure_ascii=False).encode
-    items = ",\n".join("    " + compact(o) for o in report["observations"])
-    observations = f"[\n{items}\n  ]" if items else "[]"
+    observations = report["observations"]
+    if isinstance(observations, ObservationLines):  # encoded by the workers: written as is
+        lines: Any = observations.lines()
+    else:
+        lines = map(json.JSONEncoder(ensure_ascii=False).encode, observations)
+    items = ",\n".join("    " + line for line in lines)
+    block = f"[\n{items}\n  ]" if items else "[]"
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write(head.replace(json.dumps(marker), observations, 1))
+        handle.write(head.replace(json.dumps(marker), block, 1))
         handle.write("\n")

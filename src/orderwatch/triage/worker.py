@@ -21,6 +21,7 @@ from orderwatch.forensics.hashing import (
     read_head,
 )
 from orderwatch.forensics.parsers.interface import ParserMediator
+from orderwatch.triage.encoded import encode_observation
 from orderwatch.triage.hidden import FileFacts, detect_hidden_material, list_archive
 from orderwatch.triage.records import (
     Batch,
@@ -44,6 +45,9 @@ class WorkerOptions:
     archives: bool = True
     entropy_sample: int | None = ENTROPY_SAMPLE
     max_image_bytes: int = MAX_IMAGE_BYTES
+    # Kinds whose objects the parent needs (the order's rules); the rest travel only encoded.
+    # None keeps every object (callers of examine_file that read them).
+    rule_kinds: frozenset[str] | None = None
 
 
 @dataclass
@@ -142,7 +146,17 @@ def examine_file(state: _WorkerState, task: FileTask) -> FileResult:
         _add_pdq(task, digest.content, entry, result)
     if options.parsers:
         _run_parsers(state, task, result)
+    if result.observations:
+        _encode(options, result)
     return result
+
+
+def _encode(options: WorkerOptions, result: FileResult) -> None:
+    """Every observation as report.json's line; objects kept only for the rules' kinds."""
+    result.encoded = [encode_observation(o) for o in result.observations]
+    kinds = options.rule_kinds
+    if kinds is not None:
+        result.observations = [o for o in result.observations if o.KIND in kinds]
 
 
 def _wants_pdq(options: WorkerOptions, detected: FileType | None, size: int) -> bool:

@@ -1,0 +1,82 @@
+"""Observations as triage workers send them: report.json's line, already encoded, and the few
+fields the parent sorts, de-duplicates and filters on.
+
+Pickling observation objects to the parent, then building and encoding a dict of each, cost more
+than parsing a large history; a worker encodes each observation once and the parent only moves
+strings. Objects still travel for the kinds the order's rules read (`WorkerOptions.rule_kinds`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, overload
+
+from orderwatch.domain.observations import Observation, format_time
+
+# (id, time text or None, kind, provenance parser, provenance path, provenance record, JSON)
+EncodedObservation = tuple[str, str | None, str, str, str, str, str]
+
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def encode_observation(observation: Observation) -> EncodedObservation:
+    """One observation as report.json holds it (compact JSON), with its sort and filter keys."""
+    provenance = observation.provenance
+    return (
+        observation.id,
+        format_time(observation.time),
+        observation.KIND,
+        provenance.parser,
+        provenance.path or "",
+        provenance.record or "",
+        _encode(observation.to_dict()),
+    )
+
+
+def unique_encoded(encoded: Iterable[EncodedObservation]) -> list[EncodedObservation]:
+    """One per id, the copy with the first provenance path and record (as unique_observations)."""
+    chosen: dict[str, EncodedObservation] = {}
+    for item in encoded:
+        kept = chosen.get(item[0])
+        if kept is None or (item[4], item[5]) < (kept[4], kept[5]):
+            chosen[item[0]] = item
+    return list(chosen.values())
+
+
+def sorted_encoded(encoded: Iterable[EncodedObservation]) -> list[EncodedObservation]:
+    """Timeline order, as sorted_observations: dated first by time, then undated; kind, id."""
+    return sorted(encoded, key=lambda e: (e[1] is None, e[1] or "", e[2], e[0]))
+
+
+class ObservationLines(Sequence[dict[str, Any]]):
+    """report.json's observations, kept encoded: read as dicts (decoded on access), written as
+    the lines they are, filtered on id, kind and parser without decoding."""
+
+    def __init__(self, encoded: list[EncodedObservation]) -> None:
+        self.encoded = encoded
+
+    def __len__(self) -> int:
+        return len(self.encoded)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [json.loads(e[-1]) for e in self.encoded[index]]
+        return dict(json.loads(self.encoded[index][-1]))
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for item in self.encoded:
+            yield json.loads(item[-1])
+
+    def lines(self) -> Iterator[str]:
+        return (item[-1] for item in self.encoded)
+
+    def select(self, keep: Callable[[EncodedObservation], bool]) -> list[dict[str, Any]]:
+        """The observations (decoded, in order) whose encoded keys `keep` accepts."""
+        return [json.loads(item[-1]) for item in self.encoded if keep(item)]
