@@ -92,7 +92,8 @@ def extract_search(
     if found is None:
         return None
     # Most visits are to no search engine: rejected by their host alone (looked up once).
-    candidates = _index(engines).candidates(found.group(1))
+    index = _DEFAULT_INDEX if engines is SEARCH_ENGINES else _index(engines)
+    candidates = index.candidates(found.group(1))
     if not candidates:
         return None
     if engines is SEARCH_ENGINES:
@@ -102,7 +103,7 @@ def extract_search(
 
 @functools.lru_cache(maxsize=16384)
 def _extract_cached(url: str, host: str) -> SearchHit | None:
-    return _extract(url, _index(SEARCH_ENGINES).candidates(host))
+    return _extract(url, _DEFAULT_INDEX.candidates(host))
 
 
 def _extract(url: str, candidates: tuple[SearchEngine, ...]) -> SearchHit | None:
@@ -158,6 +159,7 @@ class _EngineIndex:
         return tuple(engine for _, engine in found)
 
 
+_DEFAULT_INDEX = _EngineIndex(SEARCH_ENGINES)
 _INDEXES: dict[int, tuple[tuple[SearchEngine, ...], _EngineIndex]] = {}
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from orderwatch.domain.errors import OrderwatchError
-from orderwatch.domain.observations import Provenance
+from orderwatch.domain.observations import Provenance, StableIds
 from orderwatch.forensics.parsers.browser_profiles import BrowserProfile
 from orderwatch.forensics.parsers.interface import Artefact, ArtefactParser, ParserMediator
 from orderwatch.forensics.parsers.sqlite_recovery import RecordShape, affinity
@@ -132,16 +132,28 @@ class SQLiteContext:
     files: DatabaseFiles
     profile: BrowserProfile | None = None
     problems: list[str] = field(default_factory=list)
+    _ids: StableIds | None = field(default=None, init=False, repr=False)
 
     @property
     def path(self) -> str:
         return self.artefact.path
 
     def provenance(self, record: object, original_time: object = None) -> Provenance:
-        return self.mediator.provenance(self.parser, self.path, record, original_time)
+        """As the mediator's, built directly (once or twice per row of a large history)."""
+        return Provenance(
+            self.mediator.source,
+            self.parser,
+            self.artefact.path,
+            None if record is None else str(record),
+            None if original_time is None else str(original_time),
+        )
 
     def observation_id(self, *record: object) -> str:
-        return self.mediator.observation_id(self.parser, self.path, *record)
+        """The mediator's id for this parser and path, its shared parts hashed once."""
+        ids = self._ids
+        if ids is None:
+            ids = self._ids = StableIds(self.mediator.source, self.parser, self.artefact.path)
+        return ids(*record)
 
     def rows(self, sql: str, parameters: tuple[object, ...] = ()) -> list[sqlite3.Row]:
         """All rows of a statement; a failure becomes a problem and gives no rows. Text that is
