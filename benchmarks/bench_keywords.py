@@ -11,6 +11,7 @@ alternation (on a small sample, extrapolated).
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import time
@@ -19,284 +20,27 @@ from collections.abc import Callable
 from orderwatch.domain import textmatch
 from orderwatch.domain.textmatch import KeywordMatcher
 
-COMMON = [
-    "the",
-    "a",
-    "to",
-    "and",
-    "of",
-    "in",
-    "is",
-    "you",
-    "that",
-    "it",
-    "for",
-    "on",
-    "was",
-    "with",
-    "he",
-    "as",
-    "i",
-    "his",
-    "they",
-    "be",
-    "at",
-    "one",
-    "have",
-    "this",
-    "from",
-    "or",
-    "had",
-    "by",
-    "hot",
-    "word",
-    "but",
-    "what",
-    "some",
-    "we",
-    "can",
-    "out",
-    "other",
-    "were",
-    "all",
-    "there",
-    "when",
-    "up",
-    "use",
-    "your",
-    "how",
-    "said",
-    "an",
-    "each",
-    "she",
-    "which",
-    "do",
-    "their",
-    "time",
-    "if",
-    "will",
-    "way",
-    "about",
-    "many",
-    "then",
-    "them",
-    "write",
-    "would",
-    "like",
-    "so",
-    "these",
-    "her",
-    "long",
-    "make",
-    "thing",
-    "see",
-    "him",
-    "two",
-    "has",
-    "look",
-    "more",
-    "day",
-    "could",
-    "go",
-    "come",
-    "did",
-    "number",
-    "sound",
-    "no",
-    "most",
-    "people",
-    "my",
-    "over",
-    "know",
-    "water",
-    "than",
-    "call",
-    "first",
-    "who",
-    "may",
-    "down",
-    "side",
-    "been",
-    "now",
-    "find",
-    "any",
-    "new",
-    "work",
-    "part",
-    "take",
-    "get",
-    "place",
-    "made",
-    "live",
-    "where",
-    "after",
-    "back",
-    "little",
-    "only",
-    "round",
-    "man",
-    "year",
-    "came",
-    "show",
-    "every",
-    "good",
-    "me",
-    "give",
-    "our",
-    "under",
-    "name",
-    "very",
-    "through",
-    "just",
-    "form",
-    "sentence",
-    "great",
-    "think",
-    "say",
-    "help",
-    "low",
-    "line",
-    "differ",
-    "turn",
-    "cause",
-    "much",
-    "mean",
-    "before",
-    "move",
-    "right",
-    "boy",
-    "old",
-    "too",
-    "same",
-    "tell",
-    "does",
-    "set",
-    "three",
-    "want",
-    "air",
-    "well",
-    "also",
-    "play",
-    "small",
-    "end",
-    "put",
-    "home",
-    "read",
-    "hand",
-    "port",
-    "large",
-    "spell",
-    "add",
-    "even",
-    "land",
-    "here",
-    "must",
-    "big",
-    "high",
-    "such",
-    "follow",
-    "act",
-    "why",
-    "ask",
-    "men",
-    "change",
-    "went",
-    "light",
-    "kind",
-    "off",
-    "need",
-    "house",
-    "picture",
-    "try",
-    "us",
-    "again",
-    "animal",
-    "point",
-    "mother",
-    "world",
-    "near",
-    "build",
-    "self",
-    "earth",
-    "father",
-    "head",
-    "stand",
-    "own",
-    "page",
-    "should",
-    "country",
-    "found",
-    "answer",
-    "school",
-    "grow",
-    "study",
-    "still",
-    "learn",
-    "plant",
-    "cover",
-    "food",
-    "sun",
-    "four",
-    "between",
-    "state",
-    "keep",
-    "eye",
-    "never",
-    "last",
-    "let",
-    "thought",
-    "city",
-    "tree",
-    "cross",
-    "farm",
-    "hard",
-    "start",
-    "might",
-    "story",
-    "saw",
-    "far",
-    "sea",
-    "draw",
-    "left",
-    "late",
-    "run",
-    "while",
-    "press",
-    "close",
-    "night",
-    "real",
-    "life",
-    "few",
-    "north",
-    "open",
-    "seem",
-    "together",
-    "next",
-    "white",
-    "children",
-]
-SYLLABLES = [
-    "ka",
-    "lo",
-    "mi",
-    "ne",
-    "ru",
-    "ta",
-    "vi",
-    "so",
-    "pe",
-    "du",
-    "fa",
-    "gri",
-    "ston",
-    "mar",
-    "bel",
-    "ten",
-    "dor",
-    "wick",
-    "lan",
-    "ser",
-]
+# Everyday words, most frequent first.
+COMMON_TEXT = """
+    the a to and of in is you that it for on was with he as i his they be at one have this
+    from or had by hot word but what some we can out other were all there when up use your
+    how said an each she which do their time if will way about many then them write would
+    like so these her long make thing see him two has look more day could go come did number
+    sound no most people my over know water than call first who may down side been now find
+    any new work part take get place made live where after back little only round man year
+    came show every good me give our under name very through just form sentence great think
+    say help low line differ turn cause much mean before move right boy old too same tell
+    does set three want air well also play small end put home read hand port large spell add
+    even land here must big high such follow act why ask men change went light kind off need
+    house picture try us again animal point mother world near build self earth father head
+    stand own page should country found answer school grow study still learn plant cover
+    food sun four between state keep eye never last let thought city tree cross farm hard
+    start might story saw far sea draw left late run while press close night real life few
+    north open seem together next white children
+"""
+COMMON = COMMON_TEXT.split()
+SYLLABLES_TEXT = "ka lo mi ne ru ta vi so pe du fa gri ston mar bel ten dor wick lan ser"
+SYLLABLES = SYLLABLES_TEXT.split()  # made-up words are 2-3 of these
 DISGUISES: tuple[Callable[[str], str], ...] = (
     lambda p: p.upper(),
     lambda p: p.replace("o", "0").replace("e", "3").replace("a", "4"),
@@ -349,14 +93,24 @@ def chunks(text: str, size: int) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)]
 
 
-def rate(label: str, megabytes: float, seconds: float, note: str = "") -> None:
-    print(f"{label:<58} {megabytes / seconds:8.1f} MB/s  {note}", flush=True)
+def measure(run: Callable[[], object], repeat: int) -> tuple[float, float, object]:
+    """Best wall-clock and best CPU seconds of `repeat` runs (CPU time is less disturbed by
+    other processes on a shared machine), and the last result."""
+    wall = cpu = float("inf")
+    result: object = None
+    for _ in range(repeat):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        result = run()
+        cpu = min(cpu, time.process_time() - started_cpu)
+        wall = min(wall, time.perf_counter() - started)
+    return wall, cpu, result
 
 
-def timed(run: Callable[[], object]) -> tuple[float, object]:
-    started = time.perf_counter()
-    result = run()
-    return time.perf_counter() - started, result
+def rate(label: str, megabytes: float, wall: float, cpu: float, note: str = "") -> None:
+    print(
+        f"{label:<62} {megabytes / wall:7.1f} MB/s wall {megabytes / cpu:7.1f} MB/s CPU  {note}",
+        flush=True,
+    )
 
 
 def main(argv: list[str]) -> None:
@@ -364,7 +118,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--mb", type=float, default=32.0, help="MB of text to generate")
     parser.add_argument("--phrases", type=int, default=5000)
     parser.add_argument("--chunk-kb", type=int, default=64, help="size of one text passed in")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per row; the best counts")
     args, _ = parser.parse_known_args(argv)
+    print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for common in (False, True):
         rng = random.Random(20250301)
         vocabulary = make_vocabulary(rng)
@@ -372,32 +128,39 @@ def main(argv: list[str]) -> None:
         text = make_text(rng, vocabulary, phrases, int(args.mb * 1_000_000))
         kind = "made-up words only" if not common else "everyday words mixed in"
         print(f"\n-- {len(phrases)} phrases of {kind} --")
-        compare(text, phrases, args.chunk_kb)
+        compare(text, phrases, args.chunk_kb, args.repeat)
+    print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
-def compare(text: str, phrases: list[str], chunk_kb: int) -> None:
+def compare(text: str, phrases: list[str], chunk_kb: int, repeat: int) -> None:
     size_mb = len(text.encode("utf-8")) / 1e6
     docs = chunks(text, chunk_kb * 1000)
     print(f"text: {size_mb:.1f} MB in {len(docs)} texts of {chunk_kb} KB")
-    seconds, matcher = timed(lambda: KeywordMatcher([], phrases))
-    assert isinstance(matcher, KeywordMatcher)
+    started = time.perf_counter()
+    matcher = KeywordMatcher([], phrases)
+    seconds = time.perf_counter() - started
     print(f"compile KeywordMatcher ({matcher.engine}): {seconds:.2f} s, {len(matcher)} keys")
-    seconds, found = timed(lambda: sum(len(matcher.find(d)) for d in docs))
+    wall, cpu, found = measure(lambda: sum(len(matcher.find(d)) for d in docs), repeat)
     rate(
         f"orderwatch KeywordMatcher, {matcher.engine}, normalised",
         size_mb,
-        seconds,
+        wall,
+        cpu,
         f"{found} hits",
     )
 
     messages = chunks(text[:2_000_000], 120)
-    seconds, _ = timed(lambda: [matcher.find(m) for m in messages])
-    rate(
-        "  same, one 120-char message per call",
-        len(messages) * 120 / 1e6,
-        seconds,
-        f"{seconds / len(messages) * 1e6:.1f} us per message",
-    )
+    message_mb = sum(len(m.encode()) for m in messages) / 1e6
+    wall, cpu, _ = measure(lambda: [matcher.find(m) for m in messages], repeat)
+    per = f"{cpu / len(messages) * 1e6:.1f} us CPU per message"
+    rate("  same, one 120-char message per call: find()", message_mb, wall, cpu, per)
+    if hasattr(matcher, "find_many"):  # so that this file also runs against older versions
+        batches = [messages[i : i + 100] for i in range(0, len(messages), 100)]
+        wall, cpu, many = measure(lambda: [matcher.find_many(b) for b in batches], repeat)
+        assert isinstance(many, list)
+        assert [h for b in many for h in b] == [matcher.find(m) for m in messages]
+        per = f"{cpu / len(messages) * 1e6:.1f} us CPU per message"
+        rate("  same, batches of 100 messages: find_many()", message_mb, wall, cpu, per)
 
     saved = textmatch._HYPERSCAN
     textmatch._HYPERSCAN = None
@@ -407,12 +170,10 @@ def compare(text: str, phrases: list[str], chunk_kb: int) -> None:
         textmatch._HYPERSCAN = saved
     sample = docs[: max(1, len(docs) // 4)]
     sample_mb = sum(len(d.encode()) for d in sample) / 1e6
-    seconds, found = timed(lambda: sum(len(portable.find(d)) for d in sample))
+    wall, cpu, found = measure(lambda: sum(len(portable.find(d)) for d in sample), 1)
+    note = f"(on a quarter of the text) {found} hits"
     rate(
-        "orderwatch KeywordMatcher, pyahocorasick fallback, normalised",
-        sample_mb,
-        seconds,
-        f"(on a quarter of the text) {found} hits",
+        "orderwatch KeywordMatcher, pyahocorasick fallback, normalised", sample_mb, wall, cpu, note
     )
 
     import ahocorasick
@@ -422,13 +183,9 @@ def compare(text: str, phrases: list[str], chunk_kb: int) -> None:
         automaton.add_word(phrase, index)
     automaton.make_automaton()
     lowered = [d.lower() for d in docs]
-    seconds, found = timed(lambda: sum(1 for d in lowered for _ in automaton.iter(d)))
-    rate(
-        "pyahocorasick on raw (lower-cased) text, no normalisation",
-        size_mb,
-        seconds,
-        f"{found} substring hits",
-    )
+    wall, cpu, found = measure(lambda: sum(1 for d in lowered for _ in automaton.iter(d)), repeat)
+    note = f"{found} substring hits"
+    rate("pyahocorasick on raw (lower-cased) text, no normalisation", size_mb, wall, cpu, note)
 
     if textmatch._HYPERSCAN is not None:
         hyperscan = textmatch._HYPERSCAN
@@ -447,24 +204,28 @@ def compare(text: str, phrases: list[str], chunk_kb: int) -> None:
         def on_match(*_: object) -> None:
             count[0] += 1
 
-        seconds, _ = timed(
-            lambda: [database.scan(r, match_event_handler=on_match, scratch=scratch) for r in raw]
-        )
+        def scan_raw() -> int:
+            count[0] = 0
+            for r in raw:
+                database.scan(r, match_event_handler=on_match, scratch=scratch)
+            return count[0]
+
+        wall, cpu, found = measure(scan_raw, repeat)
+        note = f"{found} substring hits"
         rate(
-            "hyperscan on raw text (caseless literals), no normalisation",
-            size_mb,
-            seconds,
-            f"{count[0]} substring hits",
+            "hyperscan on raw text (caseless literals), no normalisation", size_mb, wall, cpu, note
         )
     else:
         print("hyperscan: not installed or does not load here")
 
     regex = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b", re.I)
     small = text[:200_000]
-    seconds, found = timed(lambda: len(regex.findall(small)))
+    wall, cpu, found = measure(lambda: len(regex.findall(small)), 1)
+    note = f"{found} hits"
     rate(
         "Python regex alternation (200 KB sample, extrapolated)",
         len(small.encode()) / 1e6,
-        seconds,
-        f"{found} hits",
+        wall,
+        cpu,
+        note,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from orderwatch.domain import textmatch
@@ -9,11 +11,12 @@ from orderwatch.domain.textmatch import KeywordHit, KeywordMatcher, normalise, t
 
 WORDS = ["alone", "ass", "kik"]
 PHRASES = ["home alone", "are you alone", "don't tell anyone", "send me a picture"]
+LABELS = {"alone": "word", "home alone": "phrase"}
 
 
 @pytest.fixture(scope="module")
 def matcher() -> KeywordMatcher:
-    return KeywordMatcher(WORDS, PHRASES, labels={"alone": "word", "home alone": "phrase"})
+    return KeywordMatcher(WORDS, PHRASES, labels=LABELS)
 
 
 EVASIONS = [
@@ -48,6 +51,17 @@ EVASIONS = [
     ("ALONE.", "alone", "ALONE"),
     ("\U0001f600\U0001f600 h0me \u0103lone \U0001f600", "home alone", "h0me \u0103lone"),
     ("\u00e9\u00e9 \U0001f600 ok a l o n e", "alone", "a l o n e"),
+    ("home-alone", "home alone", "home-alone"),
+    ("home_alone", "home alone", "home_alone"),
+    ("home\talone", "home alone", "home\talone"),
+    ("H.O.M.E  A.L.O.N.E", "home alone", "H.O.M.E  A.L.O.N.E"),
+    ("h\u200bo\u200bm\u200be alone", "home alone", "h\u200bo\u200bm\u200be alone"),
+    ("hooome aaalone", "home alone", "hooome aaalone"),
+    ("ARE U AL0NE??", "are you alone", "ARE U AL0NE"),
+    ("s3nd m3 @ p1c", "send me a picture", "s3nd m3 @ p1c"),
+    ("d o n t tell anyone", "don't tell anyone", "d o n t tell anyone"),
+    ("\u0430\u0455\u0455", "ass", "\u0430\u0455\u0455"),  # Cyrillic a and dze
+    ("k!k", "kik", "k!k"),
 ]
 
 
@@ -148,3 +162,60 @@ def test_portable_engine_gives_the_same_hits(
         assert portable.find(text) == matcher.find(text), text
     for text, _ in NEAR_MISSES:
         assert portable.find(text) == matcher.find(text), text
+
+
+def test_find_many_gives_each_text_its_own_hits(matcher: KeywordMatcher) -> None:
+    texts = [e[0] for e in EVASIONS] + [n[0] for n in NEAR_MISSES] + ["", "  ", "\U0001f600"]
+    many = matcher.find_many(texts)
+    assert len(many) == len(texts)
+    assert many == [matcher.find(t) for t in texts]
+    assert matcher.find_many([]) == []
+
+
+def test_find_many_never_matches_across_texts(matcher: KeywordMatcher) -> None:
+    texts = ["home", "alone", "h o m", "e a l o n e", "are you", "al0ne", "h o m e", "a l o n e"]
+    many = matcher.find_many(texts)
+    assert all(h.term != "home alone" and h.term != "are you alone" for hits in many for h in hits)
+    assert many[1] == [KeywordHit("alone", "word", 0, 5)]
+    assert many[5] == [KeywordHit("alone", "word", 0, 5)]
+    assert many[7] == [KeywordHit("alone", "word", 0, 9)]  # the spaced-out word, on its own
+
+
+def test_windows_far_apart_are_not_joined(matcher: KeywordMatcher) -> None:
+    filler = "nothing to see in this sentence at all " * 20
+    text = "h o m e " + filler + "a l o n e"
+    hits = matcher.find(text)
+    assert [(h.term, text[h.start : h.end]) for h in hits] == [("alone", "a l o n e")]
+
+
+@pytest.fixture(scope="module")
+def large_matcher() -> KeywordMatcher:
+    """Over a thousand keys: the spot literals are compiled into the matcher's own scanner."""
+    filler = [
+        f"{a}{b}{c}{d}zq" for a in "bcdfg" for b in "aeiou" for c in "kmnprstvw" for d in "aeo"
+    ]
+    return KeywordMatcher([*WORDS, *filler], [*PHRASES, *(f"{w} qz" for w in filler)], LABELS)
+
+
+def test_large_matcher_finds_the_same(
+    matcher: KeywordMatcher, large_matcher: KeywordMatcher
+) -> None:
+    assert large_matcher._fast.spots and not matcher._fast.spots  # each way of finding spots
+    for text, _, _ in EVASIONS:
+        assert large_matcher.find(text) == matcher.find(text), text
+    for text, _ in NEAR_MISSES:
+        assert large_matcher.find(text) == matcher.find(text), text
+    word, phrase = KeywordHit("bakazq", None, 5, 11), KeywordHit("bakazq qz", None, 5, 14)
+    assert large_matcher.find("o k  bakazq qz") == [word, phrase]
+    assert large_matcher.find("so b a k a z q q z") == [KeywordHit("bakazq qz", None, 3, 18)]
+
+
+def test_threads_share_a_matcher(matcher: KeywordMatcher) -> None:
+    """Folding non-ASCII runs keeps per-thread state: concurrent calls must not mix it up."""
+    emoji = "\U0001f600"
+    texts = [
+        f"{emoji * (i % 5)} caf\u00e9 h\u00f4me \u00e0l\u00f6ne {i} \u2019" for i in range(300)
+    ]
+    expected = [matcher.find(t) for t in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(matcher.find, texts)) == expected

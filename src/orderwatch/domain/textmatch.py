@@ -1,33 +1,28 @@
 """Keyword matching that sees through evasions, shared by triage and live monitoring.
 
 Text and patterns go through the same normalisation (case, accents, homoglyphs, leetspeak,
-zero-width characters, spaced-out letters, repeated letters). One multi-pattern scan (hyperscan
-when it loads, else pyahocorasick) runs over a fast key of the whole text; the same scan also
-flags suspicious spots (runs of one letter, letters spaced out, long gaps), and only around those
-the full normalisation is built and scanned again. Hits are reported at their place in the
-original text.
+zero-width characters, spaced-out letters, repeated letters). One multi-literal scan (hyperscan
+when it loads, else pyahocorasick) runs over a fast key of the whole text (one bytes.translate);
+a second, shared scan flags suspicious spots (runs of one letter, letters spaced out, long gaps),
+and only around those the full normalisation is built (textmatch_full) and scanned, all windows of
+a call in one scan. Hits are reported at their place in the original text. `find_many` scans a
+batch of short texts as one buffer, so per-call costs are paid once per batch.
 """
 
 from __future__ import annotations
 
 import string
-import threading
-from collections.abc import Iterable, Iterator, Mapping
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from orderwatch.domain.textmatch_keys import (
-    MATCHING,
-    READABLE,
-    FastKey,
-    full_key,
-    is_word_byte,
-)
+from orderwatch.domain.textmatch_engines import Engine, import_hyperscan, load_engine
+from orderwatch.domain.textmatch_full import MATCHING, READABLE, fold_text, full_key
+from orderwatch.domain.textmatch_keys import WORD_BYTES, FastKey
 from orderwatch.domain.textmatch_tables import TEXTSPEAK
 
 __all__ = ["KeywordHit", "KeywordMatcher", "matching_key", "normalise", "textspeak_variants"]
 
-_FAST, _FULL = 1, 2
 # Spots where the fast key and the full normalisation may differ: a run of one letter ("ooo";
 # four for i, which also stands for l as in "still"), two spaces, two single letters in a row.
 _TRIGGERS: tuple[bytes, ...] = (
@@ -41,7 +36,16 @@ _TRIGGERS: tuple[bytes, ...] = (
         for sep in " .*"
     ),
 )
-_WINDOW_SLACK = 24  # extra original characters around a suspicious spot
+_OWN_SPOT_SCAN_FROM = 1000  # keys; smaller matchers share one spot scanner
+_WINDOW_SLACK = 24  # extra key bytes around a suspicious spot
+_WIDEN = 64  # how far a window edge moves out to the next space, at most
+# Between windows normalised together: spaces keep the letters at a window's edges as they are
+# (single or not, next to a letter or not), and the non-ASCII byte between them (a word byte)
+# stops spaced-out letters joining across; no key contains a space followed by it.
+_WINDOW_SEPARATOR = b" \x80 "
+# Between the texts of a batch: a non-word character no key contains, then a space, so that the
+# spot scan sees a space before each text, as before a lone one (see the buffer in _find).
+_SEPARATOR = "\x1a "
 
 
 def normalise(text: str) -> str:
@@ -50,12 +54,12 @@ def normalise(text: str) -> str:
     A matching form, not display text: punctuation becomes spaces and repeated letters collapse
     ("H3LL000 th3re!!" -> "helo there").
     """
-    return full_key(text, READABLE).data.decode("utf-8", "replace").strip()
+    return full_key(fold_text(text), READABLE).data.decode("utf-8", "replace").strip()
 
 
 def matching_key(text: str) -> str:
     """normalise() with l and i merged, as the matcher compares ("a1one" and "alone" agree)."""
-    return full_key(text, MATCHING).data.decode("utf-8", "replace").strip()
+    return full_key(fold_text(text), MATCHING).data.decode("utf-8", "replace").strip()
 
 
 def textspeak_variants(phrase: str, limit: int = 16) -> list[str]:
@@ -77,6 +81,22 @@ class KeywordHit:
     end: int
 
 
+class _Keys:
+    """One compiled set of keys: the scanner, and per pattern index its length and terms.
+
+    With `spots`, the spot literals are compiled in too (indexes from len(lengths) on), so one
+    scan finds both: worth it for large sets, where it saves a pass over the text, not for small
+    ones, where the spot literals would dominate compile time and memory (one shared scanner).
+    """
+
+    def __init__(self, by_key: dict[bytes, list[str]], spots: bool = False) -> None:
+        patterns = list(by_key)
+        self.lengths = [len(p) for p in patterns]
+        self.terms = [tuple(by_key[p]) for p in patterns]
+        self.spots = spots
+        self.engine: Engine = load_engine(patterns + list(_TRIGGERS) * spots, _HYPERSCAN)
+
+
 class KeywordMatcher:
     """Words and phrases compiled once into one automaton; `find` scans a text in one pass."""
 
@@ -87,8 +107,8 @@ class KeywordMatcher:
         labels: Mapping[str, str] | None = None,
     ) -> None:
         self._labels = dict(labels or {})
-        self._by_key: dict[bytes, list[str]] = {}
-        self._flags: dict[bytes, int] = {}
+        self._fast_keys: dict[bytes, list[str]] = {}  # matched on the fast key of whole texts
+        self._full_keys: dict[bytes, list[str]] = {}  # matched on full keys around spots
         longest = 0
         for term in words:
             longest = max(longest, len(term))
@@ -97,190 +117,202 @@ class KeywordMatcher:
             longest = max(longest, len(term))
             for variant in textspeak_variants(term):
                 self._add_forms(variant, term)
-        self._has_terms = bool(self._by_key)
-        self._patterns = list(self._flags)
-        self._kinds = [self._flags[p] for p in self._patterns]
-        self._terms = [tuple(self._by_key.get(p, ())) for p in self._patterns]
+        self._has_terms = bool(self._full_keys)
+        self._count = len(self._fast_keys.keys() | self._full_keys.keys())
+        self._fast = _Keys(self._fast_keys, spots=len(self._fast_keys) >= _OWN_SPOT_SCAN_FROM)
+        self._full = _Keys(self._full_keys)
         self._margin = 2 * longest + _WINDOW_SLACK
-        self._engine = _load_engine(self._patterns)
 
-    def _add(self, key: bytes, term: str, flag: int) -> None:
+    def _add(self, keys: dict[bytes, list[str]], key: bytes, term: str) -> None:
         if not key.strip(b" "):
             return
-        self._flags[key] = self._flags.get(key, 0) | flag
-        if term not in self._by_key.setdefault(key, []):
-            self._by_key[key].append(term)
+        terms = keys.setdefault(key, [])
+        if term not in terms:
+            terms.append(term)
 
     def _add_forms(self, variant: str, term: str) -> None:
         """The fast and full keys of one spelling, each joined up too when it has spaces."""
         fast = FastKey(variant).data.strip(b" ")
-        full = full_key(variant, MATCHING).data.strip(b" ")
+        full = full_key(fold_text(variant), MATCHING).data.strip(b" ")
         if not full:  # only punctuation: nothing a text could be matched on
             return
-        for key, flag in ((fast, _FAST), (full, _FULL)):
-            self._add(key, term, flag)
+        for key, keys in ((fast, self._fast_keys), (full, self._full_keys)):
+            self._add(keys, key, term)
             if b" " in key:  # "homealone" and "h o m e a l o n e" are the phrase too
-                self._add(full_key(key.replace(b" ", b"").decode(), MATCHING).data, term, flag)
+                self._add(keys, full_key(key.replace(b" ", b""), MATCHING).data, term)
         if b"'" in fast:
-            self._add(fast.replace(b"'", b""), term, _FAST)
+            self._add(self._fast_keys, fast.replace(b"'", b""), term)
 
     @property
     def engine(self) -> str:
         """Which scanner is in use: "hyperscan" or "pyahocorasick"."""
-        return self._engine.name
+        return self._fast.engine.name
 
     def __len__(self) -> int:
-        return len(self._patterns)
+        return self._count
 
     def find(self, text: str) -> list[KeywordHit]:
         """Every term in `text` on word boundaries, by position; spans index the original text."""
         if not self._has_terms or not text:
             return []
-        key = FastKey(text)
-        hits: set[KeywordHit] = set()
-        spaced = b" " + key.data  # so that a spot at the very start is seen too
-        spots = [end - 1 for _, end in _trigger_engine().scan(spaced)]
-        for index, end in self._engine.scan(key.data):
-            if not self._kinds[index] & _FAST:
-                continue
-            start = end - len(self._patterns[index])
-            if start < 0 or key.continues_word(start - 1, -1) or key.continues_word(end, 1):
-                continue
-            self._record(hits, index, text, key.original(start), key.original(end))
-        for first, last in _windows(spots, self._margin, key, text):
-            self._find_full(hits, text, first, last)
-        return sorted(hits, key=lambda h: (h.start, h.end, h.term))
+        return self._find(text, None)[0]
 
-    def _find_full(self, hits: set[KeywordHit], text: str, first: int, last: int) -> None:
-        """Scan the full normalisation of text[first:last] (a suspicious spot and its context)."""
-        key = full_key(text[first:last], MATCHING)
-        data = key.data
-        for index, end in self._engine.scan(data):
-            if not self._kinds[index] & _FULL:
+    def find_many(self, texts: Sequence[str]) -> list[list[KeywordHit]]:
+        """find() of each text, all scanned as one (much cheaper per text for short texts)."""
+        if not self._has_terms or not texts:
+            return [[] for _ in texts]
+        return self._find(_SEPARATOR.join(texts), texts)
+
+    def _find(self, text: str, parts: Sequence[str] | None) -> list[list[KeywordHit]]:
+        """Hits in `text`, or in each of `parts` when `text` is them joined by _SEPARATOR."""
+        key = FastKey(text)
+        starts = [0]
+        if parts is not None:
+            for part in parts[:-1]:
+                starts.append(starts[-1] + len(part) + len(_SEPARATOR))
+        buffer = b" " + key.data  # so that a spot at the very start is seen too
+        found: set[tuple[int, int, str]] = set()
+        fast = self._fast
+        lengths, terms, count = fast.lengths, fast.terms, len(fast.lengths)
+        triggers: list[tuple[int, int]] = []
+        for index, end in fast.engine.scan(buffer):
+            if index >= count:
+                triggers.append((index - count, end))
                 continue
-            start = end - len(self._patterns[index])
-            if (start > 0 and is_word_byte(data[start - 1])) or (
-                end < len(data) and is_word_byte(data[end])
+            end -= 1
+            start = end - lengths[index]
+            if key.continues_word(start - 1, -1) or key.continues_word(end, 1):
+                continue
+            _record(found, terms[index], text, key.original(start), key.original(end))
+        if not fast.spots:
+            triggers = _trigger_engine().scan(buffer)
+        if triggers:
+            spots = [end - 1 for _, end in triggers]
+            self._find_full(found, key, text, spots, _bounds(key, starts, parts))
+        return self._hits(found, starts)
+
+    def _hits(self, found: set[tuple[int, int, str]], starts: list[int]) -> list[list[KeywordHit]]:
+        """The hits of each part, by position, with spans from the start of their part."""
+        labels = self._labels
+        if len(starts) == 1:
+            return [[KeywordHit(t, labels.get(t), s, e) for s, e, t in sorted(found)]]
+        hits: list[list[KeywordHit]] = [[] for _ in starts]
+        for start, end, term in sorted(found):
+            number = bisect_right(starts, start) - 1
+            base = starts[number]
+            hits[number].append(KeywordHit(term, labels.get(term), start - base, end - base))
+        return hits
+
+    def _find_full(
+        self,
+        found: set[tuple[int, int, str]],
+        key: FastKey,
+        text: str,
+        spots: list[int],
+        bounds: list[tuple[int, int]],
+    ) -> None:
+        """Scan the full normalisation of the windows around suspicious spots, all in one: the
+        windows are joined by a separator that keeps them apart (see _WINDOW_SEPARATOR)."""
+        raw = key.raw
+        windows = _windows(sorted(spots), self._margin, raw, bounds)
+        offsets: list[int] = []  # of each window in the joined bytes
+        at = 0
+        for first, last in windows:
+            offsets.append(at)
+            at += last - first + len(_WINDOW_SEPARATOR)
+        joined = full_key(_WINDOW_SEPARATOR.join(raw[a:b] for a, b in windows), MATCHING)
+        data = joined.data
+        lengths, terms = self._full.lengths, self._full.terms
+        for index, end in self._full.engine.scan(data):
+            start = end - lengths[index]
+            if (start > 0 and WORD_BYTES[data[start - 1]]) or (
+                end < len(data) and WORD_BYTES[data[end]]
             ):
                 continue
-            stop = key.original(end) if end < len(data) else last - first
-            self._record(hits, index, text, first + key.original(start), first + stop)
+            start = joined.original(start)
+            part = bisect_right(offsets, start) - 1
+            first, last = windows[part]
+            offset = offsets[part]
+            size = last - first
+            stop = min(joined.original(end) - offset, size) if end < len(data) else size
+            _record(
+                found,
+                terms[index],
+                text,
+                key.original(first + start - offset),
+                key.original(first + stop),
+            )
 
-    def _record(self, hits: set[KeywordHit], index: int, text: str, start: int, end: int) -> None:
-        while end > start + 1 and _is_dropped(text[end - 1]):
-            end -= 1  # spaces, apostrophes or zero-width characters after the term
-        for term in self._terms[index]:
-            hits.add(KeywordHit(term, self._labels.get(term), start, end))
+
+def _bounds(key: FastKey, starts: list[int], parts: Sequence[str] | None) -> list[tuple[int, int]]:
+    """[low, high) key bytes of each text (of each part, when the text is parts joined)."""
+    if parts is None:
+        return [(0, len(key.data))]
+    ends = [start + len(part) for start, part in zip(starts, parts, strict=True)]
+    return list(zip(map(key.key_index, starts), map(key.key_index, ends), strict=True))
+
+
+def _record(
+    found: set[tuple[int, int, str]], terms: tuple[str, ...], text: str, start: int, end: int
+) -> None:
+    while end > start + 1 and _is_dropped(text[end - 1]):
+        end -= 1  # spaces, apostrophes or zero-width characters after the term
+    for term in terms:
+        found.add((start, end, term))
 
 
 def _is_dropped(char: str) -> bool:
     return not char.isalnum() and char not in "$@!|+"
 
 
-def _windows(spots: list[int], margin: int, key: FastKey, text: str) -> Iterator[tuple[int, int]]:
-    """Merged [first, last) windows of the original text around spots (fast-key offsets),
-    widened to whitespace so no word is cut."""
-    current: tuple[int, int] | None = None
-    size = len(key.data)
-    for spot in sorted(set(spots)):
-        if current is not None and spot - margin <= current[1]:
-            current = (current[0], spot + margin)
+def _windows(
+    spots: list[int], margin: int, raw: bytes, bounds: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Merged [first, last) windows of key bytes around sorted spots, each within its text's
+    bounds, widened to spaces so no word is cut (the fast key and the folded text have the
+    same length)."""
+    windows: list[tuple[int, int]] = []
+    many = len(bounds) > 1
+    lows = [low for low, _ in bounds]
+    current: list[int] = []  # first, last, text number
+    for spot in spots:
+        number = max(0, bisect_right(lows, spot) - 1) if many else 0
+        if current and current[2] == number and spot - margin <= current[1]:
+            current[1] = spot + margin
             continue
-        if current is not None:
-            yield _widen(current, key, text, size)
-        current = (spot - margin, spot + margin)
-    if current is not None:
-        yield _widen(current, key, text, size)
+        if current:
+            windows.append(_widen(current, raw, bounds[current[2]]))
+        current = [spot - margin, spot + margin, number]
+    if current:
+        windows.append(_widen(current, raw, bounds[current[2]]))
+    return windows
 
 
-def _widen(window: tuple[int, int], key: FastKey, text: str, size: int) -> tuple[int, int]:
-    first = key.original(max(0, window[0])) if window[0] > 0 else 0
-    last = key.original(window[1]) if window[1] < size else len(text)
-    space = text.rfind(" ", max(0, first - 64), first)
-    first = space + 1 if space >= 0 else max(0, first - 64)
-    space = text.find(" ", last, last + 64)
-    last = space if space >= 0 else min(len(text), last + 64)
+def _widen(window: list[int], raw: bytes, bounds: tuple[int, int]) -> tuple[int, int]:
+    low, high = bounds
+    first, last = window[0], window[1]
+    if first <= low:
+        first = low
+    else:
+        space = raw.rfind(b" ", max(low, first - _WIDEN), first)
+        first = space + 1 if space >= 0 else max(low, first - _WIDEN)
+    if last >= high:
+        last = high
+    else:
+        space = raw.find(b" ", last, min(high, last + _WIDEN))
+        last = space if space >= 0 else min(high, last + _WIDEN)
     return first, last
 
 
-class _Engine:
-    name = ""
-
-    def scan(self, data: bytes) -> Iterator[tuple[int, int]]:
-        """(pattern index, end offset) for every occurrence, boundaries not yet checked."""
-        raise NotImplementedError
+_TRIGGER_ENGINE: Engine | None = None
 
 
-class _HyperscanEngine(_Engine):
-    name = "hyperscan"
-
-    def __init__(self, patterns: list[bytes], hyperscan: Any) -> None:
-        self._database = hyperscan.Database()
-        self._database.compile(
-            expressions=patterns,
-            ids=list(range(len(patterns))),
-            elements=len(patterns),
-            flags=0,
-            literal=True,
-        )
-        self._prototype = hyperscan.Scratch(self._database)
-        self._local = threading.local()  # a scratch space is not shareable between threads
-
-    def scan(self, data: bytes) -> Iterator[tuple[int, int]]:
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:
-            scratch = self._local.scratch = self._prototype.clone()
-        found: list[tuple[int, int]] = []
-
-        def collect(index: int, _start: int, end: int, _flags: int, _context: object) -> None:
-            found.append((index, end))
-
-        self._database.scan(data, match_event_handler=collect, scratch=scratch)
-        return iter(found)
-
-
-class _AhoCorasickEngine(_Engine):
-    name = "pyahocorasick"
-
-    def __init__(self, patterns: list[bytes]) -> None:
-        import ahocorasick
-
-        self._automaton = ahocorasick.Automaton()
-        for index, pattern in enumerate(patterns):
-            self._automaton.add_word(pattern.decode("latin-1"), index)
-        self._automaton.make_automaton()
-
-    def scan(self, data: bytes) -> Iterator[tuple[int, int]]:
-        for last, index in self._automaton.iter(data.decode("latin-1")):
-            yield index, last + 1
-
-
-def _load_engine(patterns: list[bytes]) -> _Engine:
-    if _HYPERSCAN is not None:
-        try:
-            return _HyperscanEngine(patterns, _HYPERSCAN)
-        except Exception:  # an unsupported CPU or library: the portable scanner does the same job
-            pass
-    return _AhoCorasickEngine(patterns)
-
-
-_TRIGGER_ENGINE: _Engine | None = None
-
-
-def _trigger_engine() -> _Engine:
+def _trigger_engine() -> Engine:
     """One scanner for the suspicious spots, compiled once per process and shared by matchers."""
     global _TRIGGER_ENGINE
     if _TRIGGER_ENGINE is None:
-        _TRIGGER_ENGINE = _load_engine(list(_TRIGGERS))
+        _TRIGGER_ENGINE = load_engine(list(_TRIGGERS), _HYPERSCAN)
     return _TRIGGER_ENGINE
 
 
-def _import_hyperscan() -> Any:
-    try:
-        import hyperscan
-    except Exception:  # not installed, or its shared library does not load on this machine
-        return None
-    return hyperscan
-
-
-_HYPERSCAN: Any = _import_hyperscan()
+_HYPERSCAN = import_hyperscan()

@@ -1,246 +1,32 @@
-"""Normalised keys of texts for keyword matching, with the way back to original offsets.
+"""The fast key of a text for keyword matching, with the way back to original offsets.
 
-Two forms: the full key undoes every evasion (context-aware leetspeak, spaced-out and repeated
-letters, punctuation) with numpy passes; the fast key is one bytes.translate, the same length as
-the text, used for the bulk of a scan while the full key is built only around suspicious spots.
+One bytes.translate of the text, after encoding it to ASCII with a codec error handler that folds
+each run of non-ASCII characters (cached per run): lower case, l = i, every leetspeak character
+read as its letter, one byte per byte of the folded text. It serves the bulk of a scan; the full
+key (textmatch_full) is built only around suspicious spots.
 """
 
 from __future__ import annotations
 
-import itertools
-import unicodedata
+import codecs
+import threading
 from bisect import bisect_right
-from dataclasses import dataclass
 
-import numpy as np
-
+from orderwatch.domain.textmatch_full import MATCHING
 from orderwatch.domain.textmatch_tables import (
-    APOSTROPHES,
-    HOMOGLYPHS,
+    FOLD,
     LEET_BOTH_SIDES,
     LEET_DIGITS,
     LEET_EITHER_SIDE,
-    SYMBOL_LETTERS,
 )
 
-# Byte classes after folding (one bytes.translate gives the class of every byte).
-_OTHER, _LETTER, _DIGIT, _LEET_DIGIT, _LEET_EITHER, _LEET_BOTH, _SPACE, _APOSTROPHE = range(8)
-_DELETED = 0  # marker byte: folding turns every NUL into a space, so 0 never occurs otherwise
-
-
-def _fold_table(merge_il: bool) -> bytes:
-    """ASCII folding: lower case, punctuation and control characters to space."""
-    table = bytearray(range(256))
-    for code in range(128):
-        char = chr(code)
-        if char.isalnum() or char in LEET_EITHER_SIDE or char in LEET_BOTH_SIDES or char == "'":
-            table[code] = ord(char.lower())
-        else:
-            table[code] = ord(" ")
-    if merge_il:  # "1" stands for i and l alike, so the matcher treats l and i as one letter
-        table[ord("l")] = table[ord("L")] = ord("i")
-    return bytes(table)
-
-
-def _class_table() -> bytes:
-    table = bytearray([_OTHER] * 256)
-    for code in range(256):
-        char = chr(code)
-        if code >= 0x80 or "a" <= char <= "z":
-            table[code] = _LETTER
-        elif char in LEET_DIGITS:
-            table[code] = _LEET_DIGIT
-        elif char.isdigit():
-            table[code] = _DIGIT
-        elif char in LEET_EITHER_SIDE:
-            table[code] = _LEET_EITHER
-        elif char in LEET_BOTH_SIDES:
-            table[code] = _LEET_BOTH
-        elif char == " ":
-            table[code] = _SPACE
-        elif char == "'":
-            table[code] = _APOSTROPHE
-    return bytes(table)
-
-
-def _leet_lookup(merge_il: bool) -> np.ndarray:
-    lookup = np.arange(256, dtype=np.uint8)
-    for source, letter in {**LEET_DIGITS, **LEET_EITHER_SIDE, **LEET_BOTH_SIDES}.items():
-        if merge_il and letter == "l":
-            letter = "i"
-        lookup[ord(source)] = ord(letter)
-    return lookup
-
-
-_CLASSES = _class_table()
-
-
-@dataclass(frozen=True)
-class Tables:
-    fold: bytes
-    leet: np.ndarray
-
-
-READABLE = Tables(_fold_table(merge_il=False), _leet_lookup(merge_il=False))
-MATCHING = Tables(_fold_table(merge_il=True), _leet_lookup(merge_il=True))
-
-
-def _fold_char(char: str) -> str:
-    """What one non-ASCII character stands for: ASCII look-alike, base letter, '' or a space."""
-    if char in APOSTROPHES:
-        return "'"
-    out: list[str] = []
-    for part in unicodedata.normalize("NFKD", char.casefold()):
-        category = unicodedata.category(part)
-        if part.isascii():
-            out.append(part)
-        elif category in ("Mn", "Me", "Cf", "Cc"):  # accents, zero-width and format characters
-            continue
-        elif part in HOMOGLYPHS:
-            out.append(HOMOGLYPHS[part])
-        elif part in SYMBOL_LETTERS:
-            out.append(SYMBOL_LETTERS[part])
-        elif category[0] in "LN":
-            out.append(part)
-        else:
-            out.append(" ")
-    return "".join(out)
-
-
-class _FoldMap(dict[int, str]):
-    """str.translate table that works out (and caches) each character the first time it is seen."""
-
-    def __missing__(self, code: int) -> str:
-        folded = _fold_char(chr(code))
-        self[code] = folded
-        _FOLD_LENGTHS[code] = chr(len(folded.encode("utf-8")))
-        return folded
-
-
-class _LengthMap(dict[int, str]):
-    """str.translate table giving, as a code point, the UTF-8 length of each folded character."""
-
-    def __missing__(self, code: int) -> str:
-        FOLD[code]  # fills this map too
-        return self[code]
-
-
-FOLD = _FoldMap()
-_FOLD_LENGTHS = _LengthMap()
-for _code in range(128):
-    FOLD[_code] = chr(_code)
-    _FOLD_LENGTHS[_code] = "\x01"
-
-
-class FullKey:
-    """A normalised text as bytes, with what is needed to map its offsets back to the original."""
-
-    __slots__ = ("_base", "_deletions", "data")
-
-    def __init__(self, data: bytes, base: np.ndarray | None, deletions: list[np.ndarray]) -> None:
-        self.data = data
-        self._base = base  # key-of-folded-text byte -> original character, for non-ASCII text
-        self._deletions = deletions  # one boolean mask per compaction stage
-
-    def original(self, index: int) -> int:
-        """The original text's index of the character that became key byte `index`."""
-        for i in range(len(self._deletions) - 1, -1, -1):
-            removed = self._deletions[i]
-            if removed.dtype == np.bool_:
-                found = np.flatnonzero(removed)
-                removed = found - np.arange(len(found))
-                self._deletions[i] = removed
-            index += int(np.searchsorted(removed, index, side="right"))
-        return int(self._base[index]) if self._base is not None else index
-
-
-def _neighbours(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    before = np.zeros_like(mask)
-    before[1:] = mask[:-1]
-    after = np.zeros_like(mask)
-    after[:-1] = mask[1:]
-    return before, after
-
-
-def _compact(array: np.ndarray, removed: np.ndarray) -> bytes:
-    marked = array.copy()
-    marked[removed] = _DELETED
-    return marked.tobytes().translate(None, bytes([_DELETED]))
-
-
-def full_key(text: str, tables: Tables) -> FullKey:
-    base: np.ndarray | None = None
-    if text.isascii():
-        raw = text.encode("ascii")
-    else:
-        folded = text.translate(FOLD)
-        lengths = np.frombuffer(text.translate(_FOLD_LENGTHS).encode("latin-1"), np.uint8)
-        base = np.repeat(np.arange(len(text), dtype=np.int64), lengths)
-        raw = folded.encode("utf-8")
-    data = raw.translate(tables.fold)
-    if not data:
-        return FullKey(data, base, [])
-    array = np.frombuffer(data, np.uint8)
-    classes = np.frombuffer(data.translate(_CLASSES), np.uint8)
-    letter = classes == _LETTER
-    either = (classes == _LEET_DIGIT) | (classes == _LEET_EITHER)
-    both = classes == _LEET_BOTH
-    leet = np.zeros_like(letter)
-    for _ in range(3):  # chains such as "a$$" or "h00m" read from the letter outwards
-        before, after = _neighbours(letter | leet)
-        grown = (either & (before | after)) | (both & before & after)
-        if not (grown & ~leet).any():
-            break
-        leet |= grown
-    stray = ((classes == _LEET_EITHER) | both) & ~leet  # "!" ending a sentence is punctuation
-    if leet.any() or stray.any():
-        array = array.copy()
-        positions = np.flatnonzero(leet)
-        array[positions] = tables.leet[array[positions]]
-        array[stray] = ord(" ")
-        letter |= leet
-    space = array == ord(" ")
-    removed = classes == _APOSTROPHE
-    removed[1:] |= space[1:] & space[:-1]
-    deletions: list[np.ndarray] = []
-    if removed.any():
-        deletions.append(removed)
-        data = _compact(array, removed)
-        array = np.frombuffer(data, np.uint8)
-    else:
-        data = array.tobytes()
-    stage_two = _spaced_and_repeated(array)
-    if stage_two is not None:
-        deletions.append(stage_two)
-        data = _compact(array, stage_two)
-    return FullKey(data, base, deletions)
-
-
-def _spaced_and_repeated(array: np.ndarray) -> np.ndarray | None:
-    """Spaces inside runs of three or more single letters ("h o m e") and repeated letters."""
-    letter = (array >= ord("a")) & (array <= ord("z"))
-    repeat = np.zeros_like(letter)
-    repeat[1:] = letter[1:] & (array[1:] == array[:-1])
-    word = letter | (array >= 0x80) | ((array >= ord("0")) & (array <= ord("9")))
-    word_before, word_after = _neighbours(word)
-    single = letter & ~word_before & ~word_after
-    single_before, single_after = _neighbours(single)
-    gap = (array == ord(" ")) & single_before & single_after
-    if gap.any():
-        gap_before = np.zeros_like(gap)
-        gap_before[2:] = gap[:-2]
-        gap_after = np.zeros_like(gap)
-        gap_after[:-2] = gap[2:]
-        gap &= gap_before | gap_after
-        repeat[2:] |= letter[2:] & gap[1:-1] & (array[2:] == array[:-2])
-        repeat |= gap
-    return repeat if repeat.any() else None
+__all__ = ["FAST_FOLD", "WORD_BYTES", "FastKey", "is_word_byte"]
 
 
 def _fast_table() -> bytes:
     """Fast key folding: lower case, l = i, every leet character read as its letter, whitespace,
     '-' and '_' to space; other punctuation kept, so the key has the text's length."""
-    table = bytearray(_fold_table(merge_il=True))
+    table = bytearray(MATCHING.fold)
     for code in range(128):
         char = chr(code)
         if char in "\t\n\r\v\f-_":
@@ -259,61 +45,80 @@ FAST_FOLD = _fast_table()
 _LEET_BYTES = frozenset(ord(c) for c in (*LEET_DIGITS, *LEET_EITHER_SIDE, *LEET_BOTH_SIDES))
 
 
-class _FastChars(dict[int, bytes]):
-    """Folded UTF-8 of one non-ASCII character for the fast key; symbols and emoji become a
-    non-word byte (not a space), so they neither join nor split words nor look like gaps."""
-
-    def __missing__(self, code: int) -> bytes:
-        folded = FOLD[code]
-        value = b"\x1a" if folded == " " else folded.encode("utf-8")
-        self[code] = value
-        return value
+_RUN_CACHE_SIZE = 8192
+# Folded runs of non-ASCII characters ("\u00e9" -> b"e"): the folded bytes and, unless every
+# character folds to exactly one byte, each one's folded length. Runs repeat a lot in text (emoji,
+# curly quotes, accented words), so each is worked out once.
+_RUNS: dict[str, tuple[bytes, tuple[int, ...] | None]] = {}
+_Anchor = tuple[int, int, int, int, tuple[int, ...] | None]
 
 
-_FAST_CHARS = _FastChars()
+def _fold_run(run: str) -> tuple[bytes, tuple[int, ...] | None]:
+    """Symbols and emoji become a non-word byte (not a space), so they neither join nor split
+    words nor look like gaps."""
+    folded = [FOLD[ord(c)] for c in run]
+    parts = [b"\x1a" if f == " " else f.encode("utf-8", "surrogatepass") for f in folded]
+    lengths = tuple(len(p) for p in parts)
+    value = (b"".join(parts), None if all(n == 1 for n in lengths) else lengths)
+    if len(_RUNS) >= _RUN_CACHE_SIZE:
+        _RUNS.clear()
+    _RUNS[run] = value
+    return value
+
+
+class _Folding(threading.local):
+    """The anchors of the text being encoded on this thread (the codec error handler's output)."""
+
+    anchors: list[_Anchor]
+    shift: int  # key bytes minus text characters so far
+
+
+_FOLDING = _Folding()
+_ERRORS = "orderwatch.textmatch.fold"
+
+
+def _fold_error(error: UnicodeError) -> tuple[bytes, int]:
+    """Codec error handler: encoding to ASCII hands over each run of non-ASCII characters, so
+    the ASCII bulk is copied in C and Python works once per run."""
+    assert isinstance(error, UnicodeEncodeError)
+    start, end = error.start, error.end
+    run = error.object[start:end]
+    folded, lengths = _RUNS.get(run) or _fold_run(run)
+    state = _FOLDING
+    key_at = start + state.shift
+    state.anchors.append((key_at, key_at + len(folded), start, end - start, lengths))
+    state.shift += len(folded) - (end - start)
+    return folded, end
+
+
+codecs.register_error(_ERRORS, _fold_error)
 
 
 class FastKey:
     """The fast key of a text: folded bytes, one per byte of the folded text's UTF-8.
 
-    ASCII text maps one byte to one character. Otherwise only the runs of non-ASCII bytes are
-    decoded and folded (found with numpy), and each run keeps an anchor to map offsets back.
+    ASCII text maps one byte to one character. Otherwise each run of non-ASCII characters is
+    folded (cached per run) and keeps an anchor to map offsets back.
     """
 
-    __slots__ = ("_anchors", "_starts", "data", "raw")
+    __slots__ = ("_anchors", "_char_starts", "_starts", "data", "raw")
 
     def __init__(self, text: str) -> None:
-        self._anchors: list[tuple[int, int, int, tuple[int, ...]]] = []
+        # (key start, key end, first character, characters, folded lengths) per non-ASCII run
+        self._anchors: list[_Anchor] = []
         self._starts: list[int] = []
-        self.raw = text.encode("ascii") if text.isascii() else self._fold(text)
-        self.data = self.raw.translate(FAST_FOLD)
-
-    def _fold(self, text: str) -> bytes:
-        utf8 = text.encode("utf-8", "surrogatepass")
-        high = np.frombuffer(utf8, np.uint8) >= 0x80
-        cuts = [0, *(np.flatnonzero(high[1:] != high[:-1]) + 1).tolist(), len(utf8)]
-        pieces: list[bytes] = []
-        done = 0  # bytes of utf8 consumed
-        key_at = 0  # bytes of the key produced
-        chars_at = 0  # characters of the text consumed
-        for number, (first, last) in enumerate(itertools.pairwise(cuts)):
-            if bool(high[0]) == (number % 2 == 1):
-                continue  # an ASCII segment: copied as it is below
-            if first > done:
-                pieces.append(utf8[done:first])
-                key_at += first - done
-                chars_at += first - done
-            run = utf8[first:last].decode("utf-8", "surrogatepass")
-            folded = [_FAST_CHARS[ord(c)] for c in run]
-            lengths = tuple(len(f) for f in folded)
-            self._starts.append(key_at)
-            self._anchors.append((key_at, key_at + sum(lengths), chars_at, lengths))
-            pieces.extend(folded)
-            key_at += sum(lengths)
-            chars_at += len(run)
-            done = last
-        pieces.append(utf8[done:])
-        return b"".join(pieces)
+        self._char_starts: list[int] = []
+        if text.isascii():
+            self.raw = text.encode("ascii")
+        else:
+            state = _FOLDING
+            state.anchors = self._anchors
+            state.shift = 0
+            self.raw = text.encode("ascii", _ERRORS)
+            self._starts = [anchor[0] for anchor in self._anchors]
+            self._char_starts = [anchor[2] for anchor in self._anchors]
+        # bytearray.translate runs about twice as fast as bytes.translate (no "changed" check)
+        self.data = bytes(bytearray(self.raw).translate(FAST_FOLD))
 
     def original(self, index: int) -> int:
         """The original text's index of key byte `index`."""
@@ -322,15 +127,30 @@ class FastKey:
         at = bisect_right(self._starts, index) - 1
         if at < 0:
             return index
-        key_start, key_end, char_start, lengths = self._anchors[at]
+        key_start, key_end, char_start, chars, lengths = self._anchors[at]
         if index >= key_end:
-            return char_start + len(lengths) + (index - key_end)
+            return char_start + chars + (index - key_end)
         offset = index - key_start
+        if lengths is None:
+            return char_start + offset
         for position, length in enumerate(lengths):
             if offset < length:
                 return char_start + position
             offset -= length
-        return char_start + len(lengths)
+        return char_start + chars
+
+    def key_index(self, char: int) -> int:
+        """The key byte where the text's character `char` starts (the inverse of original)."""
+        if not self._anchors:
+            return char
+        at = bisect_right(self._char_starts, char) - 1
+        if at < 0:
+            return char
+        key_start, key_end, char_start, chars, lengths = self._anchors[at]
+        if char >= char_start + chars:
+            return key_end + (char - char_start - chars)
+        offset = char - char_start
+        return key_start + (offset if lengths is None else sum(lengths[:offset]))
 
     def continues_word(self, position: int, step: int) -> bool:
         """Whether the byte at `position`, just outside a hit, carries its word on.
@@ -339,7 +159,7 @@ class FastKey:
         and another letter ("h0me" hides "me"), so "alone!" still ends at "alone".
         """
         data, raw = self.data, self.raw
-        if not 0 <= position < len(data) or not is_word_byte(data[position]):
+        if not 0 <= position < len(data) or not WORD_BYTES[data[position]]:
             return False
         while 0 <= position < len(raw):
             byte = raw[position]
@@ -354,3 +174,6 @@ class FastKey:
 def is_word_byte(byte: int) -> bool:
     """Letters (any script, as UTF-8 bytes) and digits."""
     return byte >= 0x80 or 0x61 <= byte <= 0x7A or 0x30 <= byte <= 0x39
+
+
+WORD_BYTES = bytes(is_word_byte(code) for code in range(256))  # 1 for a word byte: a lookup

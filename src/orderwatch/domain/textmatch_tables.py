@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 # Digits read as letters when they touch a letter ("h0me", "a1one", "alon3"); lone numbers stay.
 LEET_DIGITS: dict[str, str] = {
     "0": "o",
@@ -126,3 +128,37 @@ TEXTSPEAK: dict[str, tuple[str, ...]] = {
     "mum": ("mom", "mam"),
     "parents": ("rents",),
 }
+
+
+def _fold_char(char: str) -> str:
+    """What one non-ASCII character stands for: ASCII look-alike, base letter, '' or a space."""
+    if char in APOSTROPHES:
+        return "'"
+    out: list[str] = []
+    for part in unicodedata.normalize("NFKD", char.casefold()):
+        category = unicodedata.category(part)
+        if part.isascii():
+            out.append(part)
+        elif category in ("Mn", "Me", "Cf", "Cc"):  # accents, zero-width and format characters
+            continue
+        elif part in HOMOGLYPHS:
+            out.append(HOMOGLYPHS[part])
+        elif part in SYMBOL_LETTERS:
+            out.append(SYMBOL_LETTERS[part])
+        elif category[0] in "LN":
+            out.append(part)
+        else:
+            out.append(" ")
+    return "".join(out)
+
+
+class _FoldMap(dict[int, str]):
+    """str.translate table that works out (and caches) each character the first time it is seen."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        self[code] = folded
+        return folded
+
+
+FOLD = _FoldMap({code: chr(code) for code in range(128)})
