@@ -129,7 +129,38 @@ def main(argv: list[str]) -> None:
         kind = "made-up words only" if not common else "everyday words mixed in"
         print(f"\n-- {len(phrases)} phrases of {kind} --")
         compare(text, phrases, args.chunk_kb, args.repeat)
+    rng = random.Random(20250301)
+    vocabulary = make_vocabulary(rng)
+    text = make_text(rng, vocabulary, make_phrases(rng, vocabulary, 100, True), 2_000_000)
+    print("\n-- 120-char messages, trimmed, as the monitoring server gets them --")
+    compare_messages([m.strip() for m in chunks(text, 120)], args.repeat)
     print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+def compare_messages(messages: list[str], repeat: int) -> None:
+    """The shipped grooming lexicon and an order's own short word list, per 120-char message."""
+    from orderwatch.domain.lexicons import default_lexicon
+
+    message_mb = sum(len(m.encode()) for m in messages) / 1e6
+    lexicon = default_lexicon().matcher
+    words = KeywordMatcher(["snapchat", "kik", "wickr", "telegram", "omegle"], ["meet up"])
+    batches = [messages[i : i + 100] for i in range(0, len(messages), 100)]
+    for name, matcher in (("default lexicon", lexicon), ("5 words and a phrase", words)):
+        label = f"{name} ({len(matcher)} keys)"
+
+        def one_by_one(matcher: KeywordMatcher = matcher) -> object:
+            return [matcher.find(t) for t in messages]
+
+        def in_batches(matcher: KeywordMatcher = matcher) -> object:
+            return [matcher.find_many(b) for b in batches]
+
+        wall, cpu, _ = measure(one_by_one, repeat)
+        per = f"{cpu / len(messages) * 1e6:.1f} us CPU per message"
+        rate(f"{label}: find() per 120-char message", message_mb, wall, cpu, per)
+        if hasattr(matcher, "find_many"):
+            wall, cpu, _ = measure(in_batches, repeat)
+            per = f"{cpu / len(messages) * 1e6:.1f} us CPU per message"
+            rate(f"{label}: find_many() of 100", message_mb, wall, cpu, per)
 
 
 def compare(text: str, phrases: list[str], chunk_kb: int, repeat: int) -> None:

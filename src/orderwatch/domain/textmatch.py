@@ -36,7 +36,9 @@ _TRIGGERS: tuple[bytes, ...] = (
         for sep in " .*"
     ),
 )
-_OWN_SPOT_SCAN_FROM = 1000  # keys; smaller matchers share one spot scanner
+# Keys from which a matcher compiles the spot literals into its own scanner (one scan per text
+# instead of two); an order's own short word list shares one spot scanner instead.
+_OWN_SPOT_SCAN_FROM = 256
 _WINDOW_SLACK = 24  # extra key bytes around a suspicious spot
 _WIDEN = 64  # how far a window edge moves out to the next space, at most
 # Between windows normalised together: spaces keep the letters at a window's edges as they are
@@ -195,6 +197,8 @@ class KeywordMatcher:
         """The hits of each part, by position, with spans from the start of their part."""
         labels = self._labels
         if len(starts) == 1:
+            if not found:
+                return [[]]
             return [[KeywordHit(t, labels.get(t), s, e) for s, e, t in sorted(found)]]
         hits: list[list[KeywordHit]] = [[] for _ in starts]
         for start, end, term in sorted(found):
