@@ -4,11 +4,13 @@ HTML as the observation objects did; workers keep objects only for the rules' ki
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from dataclasses import fields
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from orderwatch.domain.observations import (
+    OBSERVATION_TYPES,
     BrowserVisitObservation,
     FileObservation,
     HashMatchObservation,
@@ -140,3 +142,43 @@ def test_worker_keeps_objects_only_for_the_rules_kinds() -> None:
     everything = FileResult(0, {}, observations=_observations()[:3])
     _encode(WorkerOptions(), everything)  # no kinds named: every object kept
     assert [o.id for o in everything.observations] == ["v2", "s1", "m1"]
+
+
+def _odd_value(annotation: str, name: str) -> Any:
+    """A value of a field's type that is hard to write as JSON."""
+    if "datetime" in annotation:
+        return datetime(2024, 2, 29, 23, 59, 59, 123456, tzinfo=timezone(timedelta(hours=-5)))
+    if "bool" in annotation:
+        return True
+    if "int" in annotation:
+        return -7
+    if "float" in annotation and "dict" not in annotation:
+        return 0.1 + 0.2
+    if "dict" in annotation:
+        return {"nudity": 0.25, 'é"': 1e-12}
+    return f'{name} 100% "%s" \\ caf\u00e9 \u2603 \x01\n\t'
+
+
+def test_every_kind_is_written_as_json_writes_its_dict() -> None:
+    for kind, cls in OBSERVATION_TYPES.items():
+        values = {
+            f.name: _odd_value(str(f.type), f.name)
+            for f in fields(cls)
+            if f.name not in ("id", "time", "provenance")
+        }
+        for blank in (False, True):  # every optional field empty, too
+            kwargs = {n: None if blank and _optional(cls, n) else v for n, v in values.items()}
+            observation = cls(
+                id=f'{kind}-"1"',
+                time=None if blank else datetime(2024, 1, 1, tzinfo=UTC),
+                provenance=Provenance("s\u00e9", "p", None if blank else "/a %d", "r", None),
+                **kwargs,
+            )
+            line = encode_observation(observation)[-1]
+            assert line == json.dumps(observation.to_dict(), ensure_ascii=False), kind
+            assert json.loads(line)["kind"] == kind
+
+
+def _optional(cls: type[Observation], name: str) -> bool:
+    (found,) = [f for f in fields(cls) if f.name == name]
+    return "None" in str(found.type)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import fields
+from datetime import datetime
+from operator import attrgetter
 from typing import Any, overload
 
 from orderwatch.domain.observations import Observation, format_time
@@ -18,20 +21,63 @@ from orderwatch.domain.observations import Observation, format_time
 EncodedObservation = tuple[str, str | None, str, str, str, str, str]
 
 _encode = json.JSONEncoder(ensure_ascii=False).encode
+_string = json.encoder.encode_basestring  # json's own (C) string quoting, non-ASCII kept
+_PROVENANCE = ("source", "parser", "path", "record", "original_time")
 
 
 def encode_observation(observation: Observation) -> EncodedObservation:
-    """One observation as report.json holds it (compact JSON), with its sort and filter keys."""
+    """One observation as report.json holds it (compact JSON), with its sort and filter keys.
+
+    The line is what json's encoder makes of `to_dict()`, built from a template per kind with
+    each value quoted by json's own functions: half the time of the dict and its encoding.
+    """
     provenance = observation.provenance
+    time = format_time(observation.time)
+    template, values = _template(type(observation))
+    parts = [observation.id, time, *values(observation), *provenance.__getstate__()]
     return (
         observation.id,
-        format_time(observation.time),
+        time,
         observation.KIND,
         provenance.parser,
         provenance.path or "",
         provenance.record or "",
-        _encode(observation.to_dict()),
+        template % tuple([_string(v) if v.__class__ is str else _value(v) for v in parts]),
     )
+
+
+def _value(value: Any) -> str:
+    """One value as json.dumps writes it (datetimes as to_dict writes them)."""
+    if type(value) is str:
+        return str(_string(value))
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, datetime):
+        return str(_string(str(format_time(value))))
+    return _encode(value)  # numbers, lists, dicts: json's encoder itself
+
+
+_TEMPLATES: dict[type, tuple[str, Callable[[Any], tuple[Any, ...]]]] = {}
+
+
+def _template(cls: type[Observation]) -> tuple[str, Callable[[Any], tuple[Any, ...]]]:
+    """A kind's line with a %s for each value, and a reader of its own fields' values."""
+    found = _TEMPLATES.get(cls)
+    if found is None:
+        names = tuple(f.name for f in fields(cls) if f.name not in ("id", "time", "provenance"))
+        keys = ["id", "kind", "time", *names]
+        head = ", ".join(f"{_string(k)}: %s" for k in keys)
+        head = head.replace('"kind": %s', f'"kind": {_string(cls.KIND)}', 1)
+        tail = ", ".join(f"{_string(k)}: %s" for k in _PROVENANCE)
+        template = "{" + head + ', "provenance": {' + tail + "}}"
+        getter = attrgetter(*names) if len(names) > 1 else None
+        found = (template, getter or (lambda o: tuple(getattr(o, n) for n in names)))
+        _TEMPLATES[cls] = found
+    return found
 
 
 def unique_encoded(encoded: Iterable[EncodedObservation]) -> list[EncodedObservation]:
