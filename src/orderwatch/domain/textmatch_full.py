@@ -1,9 +1,9 @@
 """The full normalised key of a folded text, with the way back to its offsets.
 
 It undoes every evasion: context-aware leetspeak, punctuation, apostrophes, spaced-out and
-repeated letters. Only C-speed byte operations (translate, find, replace) touch every byte;
-Python work is per leetspeak run, repeat or spaced-out run, so a window of a few hundred
-characters costs a few microseconds (no regex scan or numpy call per window).
+repeated letters. Only C-speed operations touch every byte (translate, find, big-integer
+AND/OR/XOR for the masks of what to delete); Python works per leetspeak run and spaced-out run,
+so windows around suspicious spots cost microseconds (no regex scan, no numpy call overhead).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ _SYMBOLS = frozenset(ord(c) for c in (*LEET_EITHER_SIDE, *LEET_BOTH_SIDES))
 # Leet characters as "L" (found with bytes.find), everything else ".".
 _LEET_CLASSES = _class_table({_LEET: b"L"}, b".")
 _LEET_RUN = re.compile(rb"L+")  # only ever anchored with .match(): no scan
-# After the first stage: a-z as "a", other word bytes (digits, non-ASCII) as "w", space as " ".
+# After the leetspeak: a-z as "a", other word bytes (digits, non-ASCII) as "w", space as " ".
 _WORD_CLASSES = _class_table(
     {string.ascii_lowercase: b"a", string.digits: b"w", " ": b" ", "'": b"'"}, b"w"
 )
