@@ -4,18 +4,15 @@ finds the alerts in their queue, reads the evidence and works one to a recorded 
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx2 as httpx
 import pytest
+from live_server import chromium_browser, serving
 
 from orderwatch.domain.access import Actor, Role
 from orderwatch.domain.caseload import ManagementLevel, OrderKind, RiskLevel
@@ -24,18 +21,10 @@ from orderwatch.domain.orderfile import DeclaredDevice, OrderRecord
 from orderwatch.storage import Database, PersonInput, add_device, create_person, create_user
 from orderwatch.storage import set_order as store_order
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
-PASSWORD = "alerts-browser-password"
-SYSTEM = Actor.command_line("alerts browser test")
-
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+PASSWORD = "alerts-browser-password"
+SYSTEM = Actor.command_line("alerts browser test")
 
 
 def _seed(data_dir: Path) -> None:
@@ -86,51 +75,13 @@ def _seed(data_dir: Path) -> None:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     data_dir = tmp_path_factory.mktemp("alerts-browser")
     _seed(data_dir)
-    port = _free_port()
-    env = {**os.environ, "ORDERWATCH_DATA_DIR": str(data_dir)}
-    env.pop("ORDERWATCH_DATABASE_URL", None)
-    log = (data_dir / "serve.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "orderwatch.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                raise RuntimeError(
-                    "orderwatch serve did not start: " + (data_dir / "serve.log").read_text()
-                )
-            time.sleep(0.2)
+    with serving(data_dir) as (base, env):
         yield base, env
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing (apt-get install chromium; `make test` does it)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(reason + "; CI=true: the browser test must run")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield from chromium_browser()
 
 
 def test_simulated_traffic_reaches_the_queue_and_an_alert_is_worked_to_a_breach(

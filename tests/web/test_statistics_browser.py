@@ -5,17 +5,13 @@ gets a bad period back as a form error, and exports the CSV."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx2 as httpx
 import pytest
+from live_server import chromium_browser, serving
 
 from orderwatch.demo import build_demo_unit
 from orderwatch.demo.investigations import build_demo_investigations
@@ -26,22 +22,9 @@ from orderwatch.stats.dashboard import HEADLINE, build_dashboard
 from orderwatch.storage import Database, get_user_by_username
 from orderwatch.storage.investigations_stats import ScopeKind
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--no-first-run",
-]
-PASSWORD = "browser-stats-password"
-
 pytestmark = pytest.mark.browser
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+PASSWORD = "browser-stats-password"
 
 
 @pytest.fixture(scope="module")
@@ -64,49 +47,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     )
     figures = {f.key: f.current for f in expected.headline}
     database.dispose()
-    port = _free_port()
-    env = {**os.environ, "ORDERWATCH_DATA_DIR": str(data_dir)}
-    env.pop("ORDERWATCH_DATABASE_URL", None)
-    log = (data_dir / "serve.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "orderwatch.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                raise RuntimeError("serve did not start: " + (data_dir / "serve.log").read_text())
-            time.sleep(0.2)
+    with serving(data_dir) as (base, _):
         yield base, figures
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing (apt-get install chromium; `make test` does it)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(reason + "; CI=true: the browser test must run")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield from chromium_browser()
 
 
 def test_a_supervisor_reads_and_exports_six_months_against_the_six_before(
