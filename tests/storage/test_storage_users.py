@@ -236,3 +236,37 @@ def test_delete_user_and_team_refuse_while_referenced(unit: Unit) -> None:
         delete_team(session, unit["admin"], empty.id)
         with pytest.raises(InvalidInputError, match="already exists"):
             create_team(session, unit["admin"], "Team A")
+
+
+def test_delete_user_refuses_when_another_area_names_them(unit: Unit) -> None:
+    """An investigation's officer is held by a foreign key only: a refusal, not a crash."""
+    from datetime import date
+
+    from orderwatch.domain.investigations import InvestigationInput
+    from orderwatch.storage.investigations import create_investigation
+
+    with unit.database.session() as session:
+        account = create_user(
+            session,
+            unit["admin"],
+            username="ofc.new",
+            role=Role.OFFICER,
+            password=PASSWORD,
+            team_id=unit["ofc.b1"].team_id,
+        )
+    officer = account.actor
+    with unit.database.session() as session:
+        create_investigation(
+            session,
+            officer,
+            InvestigationInput(
+                officer_id=officer.user_id or 0, opened_on=date(2026, 1, 5), subject_name="X"
+            ),
+        )
+    with (
+        unit.database.session() as session,
+        pytest.raises(InvalidInputError, match="named on other records"),
+    ):
+        delete_user(session, unit["admin"], officer.user_id or 0)
+    with unit.database.session() as session:
+        assert get_user(session, unit["admin"], officer.user_id or 0).username == "ofc.new"

@@ -9,6 +9,7 @@ import re
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orderwatch.domain.access import (
@@ -295,8 +296,20 @@ def delete_user(session: Session, actor: Actor, user_id: int) -> None:
             f"{row.username} is named on persons or visits; reassign them or deactivate the "
             "account instead",
         )
-    session.delete(row)
-    record_audit(session, actor, "delete", "user", user_id, {"username": row.username})
+    username = row.username
+    try:
+        # Other areas' records (investigations, exhibits, alerts ...) name users too: the
+        # database's foreign keys have the last word, inside a savepoint so the session survives.
+        with session.begin_nested():
+            session.delete(row)
+            session.flush()
+    except IntegrityError:
+        raise invalid(
+            "user_id",
+            f"{username} is named on other records (investigations, exhibits or alerts); "
+            "deactivate the account instead",
+        ) from None
+    record_audit(session, actor, "delete", "user", user_id, {"username": username})
 
 
 def authenticate(
