@@ -105,6 +105,15 @@ class AlertRow(Base):
     __table_args__ = (
         Index("ix_monitor_alerts_person_id_key", "person_id", "key"),
         Index("ix_monitor_alerts_state_severity_rank", "state", "severity_rank"),
+        # covering indexes for the statistics dashboard (migration 0004)
+        Index("ix_monitor_alerts_opened_at_person_id", "opened_at", "person_id"),
+        Index(
+            "ix_monitor_alerts_state_changed_at_cover",
+            "state_changed_at",
+            "person_id",
+            "state",
+            "condition",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -182,7 +182,11 @@ class AccountRow(Base):
 
 class VisitRow(Base):
     __tablename__ = "visits"
-    __table_args__ = (Index("ix_visits_person_id_done_on", "person_id", "done_on"),)
+    __table_args__ = (
+        Index("ix_visits_person_id_done_on", "person_id", "done_on"),
+        # covering index for the statistics dashboard (migration 0004)
+        Index("ix_visits_done_on_person_id_due_on", "done_on", "person_id", "due_on"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
