@@ -1,6 +1,7 @@
-"""The unit's outcome figures, counted in the database: one grouped query per source, split by
-officer and period (the current one and the one before), and five more for the trend charts
-(scope totals per week/month of both periods), so a dashboard is two dozen small queries.
+"""The unit's outcome figures, counted in the database: one statement (UNION ALL of a grouped
+query per source) split by officer and period (the current one and the one before); the sources
+the trend charts also need are counted per chart bucket (week/month) in that same statement and
+folded into periods here, so each table is read once; then backlog, examination times, overdue.
 
 Figures follow the officer they belong to: investigation records, exhibits and their outcomes
 follow the investigating officer; alerts, visits and overdue visits follow the person's
@@ -76,6 +77,7 @@ class _Branch:
 
     metric: str
     keys: int
+    size: int  # number of intervals
     query: Any
 
 
@@ -110,7 +112,7 @@ def _branch(
     query = query.where(when_col >= intervals[0][0], when_col < intervals[-1][1], *where)
     if scope.kind is not ScopeKind.UNIT:
         query = query.where(officer_col.in_(list(scope.officers) or [-1]))
-    return _Branch(metric, len(keys), query)
+    return _Branch(metric, len(keys), len(intervals), query)
 
 
 def _text(key: Any) -> Any:
@@ -119,20 +121,22 @@ def _text(key: Any) -> Any:
     return func.coalesce(key, "")
 
 
-def _counted(session: Session, branches: Sequence[_Branch], size: int) -> dict[str, Series]:
+def _counted(session: Session, branches: Sequence[_Branch]) -> dict[str, Series]:
     """All branches in one statement (UNION ALL), grouped: metric -> (officer, keys) -> counts
-    per interval."""
+    per interval; rows with no officer come under officer -1."""
     rows = union_all(*[b.query for b in branches]).subquery()
     grouped = select(
         rows.c.metric, rows.c.officer, rows.c.k0, rows.c.k1, rows.c.bucket, func.sum(rows.c.value)
     ).group_by(rows.c.metric, rows.c.officer, rows.c.k0, rows.c.k1, rows.c.bucket)
     width = {b.metric: b.keys for b in branches}
+    sizes = {b.metric: b.size for b in branches}
     found: dict[str, Series] = {b.metric: {} for b in branches}
     for metric, officer, k0, k1, bucket, total in session.connection().execute(grouped):
-        if bucket < 0 or officer is None:
+        if bucket < 0:
             continue
         key = (k0, k1)[: width[metric]]
-        counts = found[metric].setdefault((int(officer), key), [0] * size)
+        owner = -1 if officer is None else int(officer)
+        counts = found[metric].setdefault((owner, key), [0] * sizes[metric])
         counts[bucket] += int(total or 0)
     return found
 
@@ -154,6 +158,9 @@ def collect_statistics(
     moments = _moments(periods, zone)
     raw = RawStatistics(scope, buckets)
     inv = InvestigationRow.officer_id
+    # sources the trend charts share are counted per chart bucket (each inside one period)
+    fine_days = [(b.start, b.end_exclusive) for b in buckets]
+    fine_moments = _moments(buckets, zone)
 
     def via(table: Any) -> list[tuple[Any, Any]]:
         return [(InvestigationRow, InvestigationRow.id == table.investigation_id)]
@@ -166,10 +173,10 @@ def collect_statistics(
                 joins=via(ReferralRow), keys=[ReferralRow.online]),
         _branch("warrants_executed", scope, inv, WarrantRow.executed_on, days,
                 joins=via(WarrantRow)),
-        _branch("arrests", scope, inv, ArrestRow.arrested_on, days, joins=via(ArrestRow)),
+        _branch("arrests", scope, inv, ArrestRow.arrested_on, fine_days, joins=via(ArrestRow)),
         _branch("offences", scope, inv, OffenceRow.identified_on, days,
                 joins=via(OffenceRow), keys=[OffenceRow.offence_type, OffenceRow.cyber]),
-        _breach_offences(scope, days),
+        _breach_offences(scope, fine_days),
         _branch("charges", scope, inv, ChargeRow.charged_on, days, joins=via(ChargeRow)),
         _branch("charge_results", scope, inv, ChargeRow.result_on, days,
                 joins=via(ChargeRow), keys=[ChargeRow.result]),
@@ -178,20 +185,24 @@ def collect_statistics(
         _branch("investigations_opened", scope, inv, InvestigationRow.opened_on, days),
         _branch("investigation_outcomes", scope, inv, InvestigationRow.outcome_on, days,
                 keys=[InvestigationRow.outcome]),
-        _branch("exhibits_seized", scope, inv, ExhibitRow.seized_on, days,
+        _branch("exhibits_seized", scope, inv, ExhibitRow.seized_on, fine_days,
                 joins=via(ExhibitRow), keys=[or_(ExhibitRow.hidden, ExhibitRow.undeclared)]),
         _branch("exhibits_examined", scope, inv, ExhibitRow.first_exam_on, days,
                 joins=via(ExhibitRow)),
-        _branch("alerts_raised", scope, PersonRow.officer_id, AlertRow.opened_at, moments,
+        _branch("alerts_raised", scope, PersonRow.officer_id, AlertRow.opened_at, fine_moments,
                 joins=by_person),
+        _branch("breach_alerts", scope, PersonRow.officer_id, AlertRow.state_changed_at,
+                fine_moments, joins=by_person, where=[AlertRow.state.in_(BREACH_STATES)],
+                by_officer=False),
         _branch("alert_decisions", scope, PersonRow.officer_id, AlertRow.state_changed_at,
                 moments, joins=by_person, where=[AlertRow.state.in_(closed)],
                 keys=[AlertRow.state, AlertRow.condition]),
         _branch("visits_done", scope, PersonRow.officer_id, VisitRow.done_on, days,
                 joins=[(PersonRow, PersonRow.id == VisitRow.person_id)], keys=[late]),
     ]  # fmt: skip
-    raw.series.update(_counted(session, branches, len(days)))
-    _trends(session, scope, raw, buckets, zone)
+    found = _counted(session, branches)
+    _trends(raw, found, buckets)
+    raw.series.update(found)
     _examination_times(session, scope, raw, comparison)
     _backlog(session, scope, raw, comparison)
     _overdue(session, scope, raw, comparison, cadence or VisitCadence())
@@ -231,46 +242,39 @@ def _breach_offences(
     )
 
 
-def _trends(
-    session: Session, scope: StatisticsScope, raw: RawStatistics, buckets: list[Bucket], zone: str
-) -> None:
-    """Scope totals per chart bucket for the trend charts (no officer or key split)."""
-    days = [(b.start, b.end_exclusive) for b in buckets]
-    moments = _moments(buckets, zone)
-    inv = InvestigationRow.officer_id
-
-    def via(table: Any) -> list[tuple[Any, Any]]:
-        return [(InvestigationRow, InvestigationRow.id == table.investigation_id)]
-
-    by_person = [(PersonRow, PersonRow.id == AlertRow.person_id)]
-    whole: dict[str, Any] = {"by_officer": False}
-    found = _counted(
-        session,
-        [
-            _branch("breach_alerts", scope, PersonRow.officer_id, AlertRow.state_changed_at,
-                    moments, joins=by_person, where=[AlertRow.state.in_(BREACH_STATES)], **whole),
-            _breach_offences(scope, days, **whole),
-            _branch("arrests", scope, inv, ArrestRow.arrested_on, days, joins=via(ArrestRow),
-                    **whole),
-            _branch("devices_seized", scope, inv, ExhibitRow.seized_on, days,
-                    joins=via(ExhibitRow), **whole),
-            _branch("alerts_raised", scope, PersonRow.officer_id, AlertRow.opened_at, moments,
-                    joins=by_person, **whole),
-        ],
-        len(buckets),
-    )  # fmt: skip
+def _trends(raw: RawStatistics, found: dict[str, Series], buckets: list[Bucket]) -> None:
+    """Scope totals per chart bucket for the trend charts (every officer, or none, and every
+    key summed), then the per-bucket series folded into [previous, current] per officer (rows
+    with no officer dropped, as the period figures always did)."""
+    fine = ("arrests", "breach_offences", "exhibits_seized", "alerts_raised", "breach_alerts")
 
     def total(metric: str) -> list[int]:
         out = [0] * len(buckets)
-        for counts in found[metric].values():  # one officer (0); keys, if any, summed
+        for counts in found[metric].values():
             out = [a + b for a, b in zip(out, counts, strict=True)]
         return out
 
     raw.trends["breaches"] = [
         a + b for a, b in zip(total("breach_alerts"), total("breach_offences"), strict=True)
     ]
-    for metric in ("arrests", "devices_seized", "alerts_raised"):
-        raw.trends[metric] = total(metric)
+    raw.trends["arrests"] = total("arrests")
+    raw.trends["devices_seized"] = total("exhibits_seized")
+    raw.trends["alerts_raised"] = total("alerts_raised")
+    del found["breach_alerts"]
+    for metric in fine:
+        if metric not in found:
+            continue
+        folded: Series = {}
+        for (officer, key), counts in found[metric].items():
+            if officer < 0:
+                continue
+            periods = folded.setdefault((officer, key), [0, 0])
+            for bucket, count in zip(buckets, counts, strict=True):
+                periods[1 if bucket.current else 0] += count
+        found[metric] = folded
+    for metric, series in found.items():
+        if metric not in fine:
+            found[metric] = {k: v for k, v in series.items() if k[0] >= 0}
 
 
 def _not_through_breach_alert() -> ColumnElement[bool]:
