@@ -131,7 +131,7 @@ def _counted(session: Session, branches: Sequence[_Branch]) -> dict[str, Series]
     width = {b.metric: b.keys for b in branches}
     sizes = {b.metric: b.size for b in branches}
     found: dict[str, Series] = {b.metric: {} for b in branches}
-    for metric, officer, k0, k1, bucket, total in session.connection().execute(grouped).all():
+    for metric, officer, k0, k1, bucket, total in session.connection().execute(grouped):
         if bucket < 0:
             continue
         key = (k0, k1)[: width[metric]]
@@ -237,6 +237,7 @@ def _breach_offences(
         joins=[(InvestigationRow, InvestigationRow.id == OffenceRow.investigation_id)],
         where=[OffenceRow.breach.is_(True), _not_through_breach_alert()],
         keys=[func.coalesce(OffenceRow.breach_condition, OffenceRow.offence_type)],
+        base=OffenceRow.__table__.outerjoin(AlertRow, AlertRow.id == OffenceRow.alert_id),
         **options,
     )
 
@@ -277,12 +278,8 @@ def _trends(raw: RawStatistics, found: dict[str, Series], buckets: list[Bucket])
 
 
 def _not_through_breach_alert() -> ColumnElement[bool]:
-    """A breach offence counts unless the alert it came from already counts as a breach (an
-    anti-join on the few breach alerts, not an outer join over every alert)."""
-    breach_alert = select(AlertRow.id).where(
-        AlertRow.id == OffenceRow.alert_id, AlertRow.state.in_(BREACH_STATES)
-    )
-    return ~breach_alert.exists()
+    """A breach offence counts unless the alert it came from already counts as a breach."""
+    return or_(AlertRow.id.is_(None), AlertRow.state.not_in(BREACH_STATES))
 
 
 def _scoped(query: Any, scope: StatisticsScope, officer_col: Any) -> Any:
@@ -303,8 +300,8 @@ def _examination_times(
             ExhibitRow.first_exam_on < comparison.current.end_exclusive,
         )
     )
-    for officer, seized, examined in (
-        session.connection().execute(_scoped(query, scope, InvestigationRow.officer_id)).all()
+    for officer, seized, examined in session.connection().execute(
+        _scoped(query, scope, InvestigationRow.officer_id)
     ):
         current = examined >= comparison.current.start  # the query keeps only the two periods
         if current or examined <= comparison.previous.end:
@@ -337,8 +334,8 @@ def _backlog(
         )
         .group_by(InvestigationRow.officer_id)
     )
-    for officer, previous, current in (
-        session.connection().execute(_scoped(query, scope, InvestigationRow.officer_id)).all()
+    for officer, previous, current in session.connection().execute(
+        _scoped(query, scope, InvestigationRow.officer_id)
     ):
         raw.backlog[officer] = [int(previous or 0), int(current or 0)]
 
@@ -389,8 +386,8 @@ def _overdue(
         for management in ManagementLevel:
             routine = next_visit_due(risk, management, None, origin, cadence)
             intervals[(risk.value, management.value)] = routine - origin if routine else None
-    for officer, risk_value, management_value, since, *marks in (
-        session.connection().execute(_scoped(query, scope, PersonRow.officer_id)).all()
+    for officer, risk_value, management_value, since, *marks in session.connection().execute(
+        _scoped(query, scope, PersonRow.officer_id)
     ):
         counts = raw.overdue.setdefault(officer, [0, 0])
         interval = intervals[(risk_value, management_value)]
