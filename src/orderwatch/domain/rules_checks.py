@@ -6,7 +6,8 @@ findings it supports; conditions the order lacks never produce findings, declare
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -35,6 +36,7 @@ from orderwatch.domain.reference_lists import (
     KNOWN_GOOD_CATEGORIES,
     SOFTWARE_NAMES,
     VPN_DOMAINS,
+    _domain_index,
     domain_in,
     host_of,
     readable_url,
@@ -50,7 +52,7 @@ from orderwatch.domain.rules_identity import (
     normalise_serial,
     normalise_service,
 )
-from orderwatch.domain.textmatch import KeywordMatcher
+from orderwatch.domain.textmatch import KeywordHit, KeywordMatcher
 
 C = ConditionType
 ADULT_SCORE_THRESHOLD = 0.8
@@ -58,9 +60,63 @@ _ADULT_SCORE_HINTS = ("porn", "explicit", "nud", "exposed", "sexual", "nsfw")
 _HISTORY_EVENTS = ("history_cleared", "history_deleted", "private_browsing", "incognito")
 
 
+class DomainIndex:
+    """Domain lists looked up by a host's suffixes: what `domain_in` answers for each list, with
+    the lists indexed once (when the order is compiled) and the host split once per lookup."""
+
+    __slots__ = ("_indexes",)
+
+    def __init__(self, lists: Iterable[tuple[str, ...]]) -> None:
+        self._indexes = [_domain_index(domains) for domains in lists]
+
+    @staticmethod
+    def suffixes(host: str) -> list[str]:
+        """a.b.example.com -> [a.b.example.com, b.example.com, example.com, com]"""
+        found = [host]
+        dot = host.find(".")
+        while dot >= 0:
+            found.append(host[dot + 1 :])
+            dot = host.find(".", dot + 1)
+        return found
+
+    def find(self, suffixes: Sequence[str], number: int) -> str | None:
+        """The domain of list `number` that the host is or is under (the first listed one)."""
+        index = self._indexes[number]
+        best: tuple[int, str] | None = None
+        for suffix in suffixes:
+            found = index.get(suffix)
+            if found is not None and (best is None or found[0] < best[0]):
+                best = found
+        return best[1] if best is not None else None
+
+
+# The lists of DomainIndex in an OrderContext's `sites`.
+_ANONYMITY, _VPN, _CLOUD, _ADULT, _PROHIBITED = range(5)
+_CLOUD_DOMAINS = tuple(CLOUD_STORAGE_DOMAINS)
+
+
+def site_index(conditions: Mapping[ConditionType, Condition]) -> DomainIndex:
+    """The domain lists a visited site is checked against, for one order."""
+    adult = conditions.get(C.NO_ADULT_PORNOGRAPHY)
+    sites = conditions.get(C.PROHIBITED_APPS_OR_SITES)
+    return DomainIndex(
+        (
+            ANONYMITY_DOMAINS,
+            VPN_DOMAINS,
+            _CLOUD_DOMAINS,
+            (*adult.strings("domains"), *ADULT_DOMAINS) if adult is not None else (),
+            tuple(sites.strings("domains")) if sites is not None else (),
+        )
+    )
+
+
 @dataclass
 class OrderContext:
-    """An order compiled for checking: its conditions, declarations and matchers."""
+    """An order compiled for checking: its conditions, declarations and matchers.
+
+    `word_hits` and `grooming_hits`, when set (by `with_hits`), hold the keyword hits of texts
+    found beforehand for a batch of observations; texts not among them are matched one by one.
+    """
 
     conditions: dict[ConditionType, Condition]
     declared: DeclaredIdentities
@@ -68,9 +124,61 @@ class OrderContext:
     words: KeywordMatcher | None  # prohibited_words
     apps: KeywordMatcher | None  # prohibited_apps_or_sites apps
     now: datetime | None
+    sites: DomainIndex | None = None  # built from `conditions` when not given
+    word_hits: Mapping[str, list[KeywordHit]] | None = None
+    grooming_hits: Mapping[str, list[KeywordHit]] | None = None
+
+    def __post_init__(self) -> None:
+        if self.sites is None:
+            self.sites = site_index(self.conditions)
 
     def has(self, condition: ConditionType) -> bool:
         return condition in self.conditions
+
+    def with_hits(self, observations: Sequence[Observation]) -> OrderContext:
+        """A copy of this context holding the keyword hits of every text of `observations`,
+        each matcher run once over all of them (find_many): much cheaper than text by text."""
+        words: dict[str, None] = {}
+        grooming: dict[str, None] = {}
+        for obs in observations:
+            texts = TEXTS.get(obs.kind)
+            if texts is None:
+                continue
+            for text in texts.words(obs):
+                if text:
+                    words[text] = None
+            text = texts.grooming(obs)
+            if text:
+                grooming[text] = None
+        scoped = copy.copy(self)
+        if self.words is not None and words:
+            ordered = list(words)
+            scoped.word_hits = dict(zip(ordered, self.words.find_many(ordered), strict=True))
+        if self._grooming_matcher() is not None and grooming:
+            ordered = list(grooming)
+            matcher = self._grooming_matcher()
+            assert matcher is not None
+            scoped.grooming_hits = dict(zip(ordered, matcher.find_many(ordered), strict=True))
+        return scoped
+
+    def _grooming_matcher(self) -> KeywordMatcher | None:
+        if self.lexicon is None or not self.has(C.NO_CONTACT_WITH_CHILDREN):
+            return None
+        return self.lexicon.matcher
+
+    def word_matches(self, text: str) -> list[KeywordHit]:
+        """The order's prohibited words in `text`."""
+        assert self.words is not None
+        found = self.word_hits.get(text) if self.word_hits is not None else None
+        return self.words.find(text) if found is None else found
+
+    def grooming_matches(self, text: str) -> list[KeywordHit]:
+        """The grooming lexicon's indicators in `text` (none without the condition)."""
+        matcher = self._grooming_matcher()
+        if matcher is None:
+            return []
+        found = self.grooming_hits.get(text) if self.grooming_hits is not None else None
+        return matcher.find(text) if found is None else found
 
     def finding(
         self,
@@ -244,31 +352,32 @@ def _site(ctx: OrderContext, obs: Observation, url: str, verb: str) -> list[Find
     found: list[Finding] = []
     if not host:
         return found
-    anonymity = domain_in(host, ANONYMITY_DOMAINS)
-    vpn = domain_in(host, VPN_DOMAINS)
+    sites = ctx.sites
+    assert sites is not None
+    suffixes = sites.suffixes(host)
+    anonymity = sites.find(suffixes, _ANONYMITY)
+    vpn = sites.find(suffixes, _VPN)
     if (anonymity or vpn) and not _allowed(ctx, host):
         severity = Severity.HIGH if anonymity else Severity.MEDIUM
         kind = "anonymity network or proxy" if anonymity else "VPN provider"
         listed = anonymity or vpn or host
         title = f"{verb} {kind}: {host}"
         found += ctx.finding(C.NO_ANONYMISATION, severity, title, obs, f"site:{listed}", url)
-    cloud = domain_in(host, tuple(CLOUD_STORAGE_DOMAINS))
+    cloud = sites.find(suffixes, _CLOUD)
     if cloud and not ctx.declared.has_cloud_service(CLOUD_STORAGE_DOMAINS[cloud]):
         title = f"{verb} undeclared cloud storage: {CLOUD_STORAGE_DOMAINS[cloud]} ({host})"
         found += ctx.finding(
             C.DECLARE_CLOUD_STORAGE, Severity.MEDIUM, title, obs, f"cloud:{cloud}", url
         )
-    adult_condition = ctx.conditions.get(C.NO_ADULT_PORNOGRAPHY)
-    if adult_condition is not None:
-        adult = domain_in(host, (*adult_condition.strings("domains"), *ADULT_DOMAINS))
+    if C.NO_ADULT_PORNOGRAPHY in ctx.conditions:
+        adult = sites.find(suffixes, _ADULT)
         if adult:
             title = f"{verb} adult pornography site: {host}"
             found += ctx.finding(
                 C.NO_ADULT_PORNOGRAPHY, Severity.MEDIUM, title, obs, f"site:{adult}", url
             )
-    sites = ctx.conditions.get(C.PROHIBITED_APPS_OR_SITES)
-    if sites is not None:
-        prohibited = domain_in(host, sites.strings("domains"))
+    if C.PROHIBITED_APPS_OR_SITES in ctx.conditions:
+        prohibited = sites.find(suffixes, _PROHIBITED)
         if prohibited:
             title = f"{verb} prohibited site: {host}"
             found += ctx.finding(
@@ -283,7 +392,7 @@ def _words(ctx: OrderContext, obs: Observation, text: str | None, where: str) ->
         return []
     found: list[Finding] = []
     if ctx.words is not None:
-        for hit in ctx.words.find(text):
+        for hit in ctx.word_matches(text):
             title = f'Prohibited word "{hit.term}" in {where}'
             quote = text[hit.start : hit.end]
             found += ctx.finding(
@@ -301,7 +410,7 @@ def _grooming(ctx: OrderContext, obs: Observation, text: str, where: str) -> lis
     if ctx.lexicon is None or not ctx.has(C.NO_CONTACT_WITH_CHILDREN) or not text:
         return []
     found: list[Finding] = []
-    for hit in ctx.lexicon.matcher.find(text):
+    for hit in ctx.grooming_matches(text):
         category = ctx.lexicon.category(hit.label or "")
         title = f"Possible grooming indicator in {where}: {category.label.lower()}"
         found += ctx.finding(
@@ -315,11 +424,53 @@ def _grooming(ctx: OrderContext, obs: Observation, text: str, where: str) -> lis
     return found
 
 
+def _visit_texts(obs: Observation) -> tuple[str | None, ...]:
+    assert isinstance(obs, BrowserVisitObservation)
+    return readable_url(obs.url), obs.title
+
+
+def _download_texts(obs: Observation) -> tuple[str | None, ...]:
+    assert isinstance(obs, DownloadObservation)
+    return (readable_url(obs.url),)
+
+
+def _search_text(obs: Observation) -> str:
+    assert isinstance(obs, SearchTermObservation)
+    return obs.term
+
+
+def _message_text(obs: Observation) -> str:
+    assert isinstance(obs, TextObservation)
+    return obs.text
+
+
+def _no_text(obs: Observation) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class _Texts:
+    """Which texts of an observation kind are matched: against the order's prohibited words,
+    and against the grooming lexicon."""
+
+    words: Callable[[Observation], tuple[str | None, ...]]
+    grooming: Callable[[Observation], str | None]
+
+
+TEXTS: dict[str, _Texts] = {
+    "browser_visit": _Texts(_visit_texts, _no_text),
+    "download": _Texts(_download_texts, _no_text),
+    "search_term": _Texts(lambda o: (_search_text(o),), _search_text),
+    "text": _Texts(lambda o: (_message_text(o),), _message_text),
+}
+
+
 def check_visit(ctx: OrderContext, obs: Observation) -> list[Finding]:
     assert isinstance(obs, BrowserVisitObservation)
+    address, title = _visit_texts(obs)
     found = _site(ctx, obs, obs.url, "Visited")
-    found += _words(ctx, obs, readable_url(obs.url), "a visited address")
-    found += _words(ctx, obs, obs.title, "a page title")
+    found += _words(ctx, obs, address, "a visited address")
+    found += _words(ctx, obs, title, "a page title")
     if obs.recovered:
         title = f"Deleted browsing history recovered ({_name(obs.browser)})"
         found += ctx.finding(
@@ -335,8 +486,9 @@ def check_visit(ctx: OrderContext, obs: Observation) -> list[Finding]:
 
 def check_download(ctx: OrderContext, obs: Observation) -> list[Finding]:
     assert isinstance(obs, DownloadObservation)
+    (address,) = _download_texts(obs)
     return _site(ctx, obs, obs.url, "Downloaded from") + _words(
-        ctx, obs, readable_url(obs.url), "a download address"
+        ctx, obs, address, "a download address"
     )
 
 
@@ -405,6 +557,8 @@ def check_tamper(ctx: OrderContext, obs: Observation) -> list[Finding]:
 
 
 def _utc(value: datetime) -> datetime:
+    if value.tzinfo is UTC:
+        return value
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 

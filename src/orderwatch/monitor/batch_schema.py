@@ -321,17 +321,23 @@ def _check_count(body: bytes, limit: int) -> None:
 
 
 def _future_times(observations: Sequence[_ObservationIn], now: datetime) -> list[FieldProblem]:
+    """Problems for times in the future; every time is turned into aware UTC on the way (once
+    here, so that storing and checking them later costs nothing)."""
     latest = now + MAX_CLOCK_SKEW
     problems = []
     for index, item in enumerate(observations):
         names = _TIME_FIELDS if item.kind == "usb_device" else _TIME_FIELDS[:1]
+        values = item.__dict__
         for name in names:
-            value = getattr(item, name)
-            if value is not None and as_utc(value) > latest:
+            value = values[name]
+            if value is None:
+                continue
+            value = values[name] = as_utc(value)
+            if value > latest:
                 problems.append(
                     FieldProblem(
                         f"observations[{index}].{name}",
-                        f"{as_utc(value):%Y-%m-%dT%H:%M:%SZ} is in the future "
+                        f"{value:%Y-%m-%dT%H:%M:%SZ} is in the future "
                         f"(server time {now:%Y-%m-%dT%H:%M:%SZ})",
                     )
                 )
@@ -340,6 +346,8 @@ def _future_times(observations: Sequence[_ObservationIn], now: datetime) -> list
 
 def as_utc(value: datetime) -> datetime:
     """Aware UTC; a time without a zone is taken as UTC (the wire format says UTC)."""
+    if value.tzinfo is UTC:
+        return value
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 

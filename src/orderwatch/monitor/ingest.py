@@ -197,9 +197,10 @@ class IngestionService:
         self, order: CachedOrder, device: DeviceContext, observations: Sequence[Any], now: datetime
     ) -> _Evaluated:
         """Findings of the new observations; heartbeats are checked per device for gaps."""
-        findings: list[Finding] = []
         heartbeats: list[tuple[datetime, str]] = []
         source = f"monitored device {device.device_id}"
+        agent = Provenance(source=source, parser="agent")  # shared by items naming none
+        checked: list[Observation] = []
         for item in observations:
             if item.kind == "heartbeat":
                 if item.time is not None:
@@ -207,11 +208,12 @@ class IngestionService:
                 continue
             if item.kind not in order.kinds:
                 continue  # none of the person's conditions can be evidenced by this kind
-            observation = to_domain(item, source)
-            findings += order.compiled.evaluate(observation)
+            observation = to_domain(item, source, agent)
+            checked.append(observation)
             if isinstance(observation, ImageObservation) and self.hashsets is not None:
-                for match in image_hash_matches(self.hashsets, observation):
-                    findings += order.compiled.evaluate(match)
+                checked += image_hash_matches(self.hashsets, observation)
+        # All at once: the keyword matching of the batch's texts runs as one scan per matcher.
+        findings = order.compiled.evaluate_many(checked) if checked else []
         last = device.last_heartbeat_at
         for time, client_id in sorted(heartbeats):
             if last is not None and ConditionType.KEEP_MONITORING in order.conditions:
@@ -240,21 +242,25 @@ def _observed_at(rows: Sequence[NewObservation]) -> dict[str, datetime]:
     return {r.client_id: r.observed_at for r in rows}
 
 
-def to_domain(item: Any, source: str) -> Observation:
-    """The domain observation for a validated batch item (the device is its source)."""
+def to_domain(item: Any, source: str, agent: Provenance | None = None) -> Observation:
+    """The domain observation for a validated batch item (the device is its source; `agent`,
+    when given, is the provenance of items that name none)."""
     values = dict(item.__dict__)
     values.pop("kind")
     given = values.pop("provenance")  # its `source` is ignored: the device is the source
     for name in ("time", "first_seen", "last_seen"):
         if values.get(name) is not None:
             values[name] = as_utc(values[name])
-    provenance = Provenance(
-        source=source,
-        parser=given.parser if given else "agent",
-        path=given.path if given else None,
-        record=given.record if given else None,
-        original_time=given.original_time if given else None,
-    )
+    if given is None and agent is not None:
+        provenance = agent
+    else:
+        provenance = Provenance(
+            source=source,
+            parser=given.parser if given else "agent",
+            path=given.path if given else None,
+            record=given.record if given else None,
+            original_time=given.original_time if given else None,
+        )
     cls = OBSERVATION_TYPES[item.kind]
     return cls(provenance=provenance, **values)
 
