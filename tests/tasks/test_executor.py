@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 from orderwatch.tasks.executor import (
+    IN_FLIGHT_PER_WORKER,
     InlineExecutor,
     ProcessPoolExecutor,
     TaskFailure,
@@ -65,3 +67,33 @@ def test_create_executor_picks_inline_for_one_worker() -> None:
     pool = create_executor(2)
     assert isinstance(pool, ProcessPoolExecutor) and pool.workers == 2
     pool.close()
+
+
+def test_pool_takes_items_only_as_workers_need_them() -> None:
+    pulled: list[int] = []
+
+    def items() -> Iterator[int]:
+        for value in range(50):
+            pulled.append(value)
+            yield value
+
+    executor = ProcessPoolExecutor(2)
+    try:
+        results = executor.map_unordered(_square_with_pid, items())
+        next(results)
+        assert len(pulled) <= 2 * IN_FLIGHT_PER_WORKER  # a walk still running is not drained
+        assert len(list(results)) == 49
+    finally:
+        executor.close()
+
+
+def test_items_after_a_dying_worker_go_on_in_a_new_pool() -> None:
+    executor = ProcessPoolExecutor(2)
+    try:
+        results = list(executor.map_unordered(_die_on_three, range(40)))
+    finally:
+        executor.close()
+    assert [r.item for r in results if isinstance(r, TaskFailure)] == [3]
+    assert sorted(r for r in results if not isinstance(r, TaskFailure)) == [
+        v for v in range(40) if v != 3
+    ]

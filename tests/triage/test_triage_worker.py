@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -28,14 +29,15 @@ def test_a_file_gone_since_the_walk_is_an_open_error_with_its_record(tmp_path: P
     init_worker(WorkerOptions())
     tasks = tuple(FileTask(0, str(tmp_path), r) for r in records.values())
     result = run_batch(Batch(files=tasks))
-    by_path = {f.inventory["path"]: f for f in result.files}
+    by_path = {e["path"]: e for e in map(json.loads, result.lines)}
     assert set(by_path) == {"/here.txt", "/gone.txt"}  # the record is kept, hashes unknown
     gone = by_path["/gone.txt"]
-    assert gone.inventory["md5"] is None and gone.inventory["hashed"] is False
-    (error,) = gone.errors
+    assert gone["md5"] is None and gone["hashed"] is False
+    (error,) = result.errors  # /here.txt has none
     assert (error.path, error.stage) == ("/gone.txt", "open")
     assert "No such file" in error.message
-    assert by_path["/here.txt"].errors == [] and by_path["/here.txt"].inventory["hashed"]
+    assert by_path["/here.txt"]["hashed"]
+    assert (result.files, result.files_hashed) == (2, 1)
 
 
 def test_an_unreadable_file_is_a_read_error(tmp_path: Path) -> None:
@@ -45,11 +47,12 @@ def test_an_unreadable_file_is_a_read_error(tmp_path: Path) -> None:
     # /proc/self/mem opens but fails on read with EIO at offset 0, as a bad sector does.
     task = FileTask(0, str(tmp_path), replace(record, locator="/proc/self/mem"))
     init_worker(WorkerOptions())
-    (result,) = run_batch(Batch(files=(task,))).files
+    result = run_batch(Batch(files=(task,)))
     (error,) = result.errors
     assert (error.path, error.stage) == ("/file.bin", "read")
     assert "Input/output error" in error.message
-    assert result.inventory["md5"] is None and result.bytes_hashed == 0
+    (entry,) = map(json.loads, result.lines)
+    assert entry["md5"] is None and result.bytes_hashed == 0
 
 
 def test_truncated_e01_is_recorded_and_the_run_exits_0(
@@ -84,13 +87,46 @@ def test_progress_is_silent_off_a_terminal_and_a_bar_on_one() -> None:
     assert "3/3 files" in shown and "hash-set match: /x.jpg (known, A)" in shown
 
 
+def test_the_bar_totals_grow_while_the_walk_finds_files() -> None:
+    screen = io.StringIO()
+    bar = RichProgress(screen)
+    bar.start(files=0, total_bytes=0)
+    bar.discover(2, 2000)
+    bar.advance(2, 2000)
+    bar.discover(3, 3000)
+    bar.advance(3, 3000)
+    bar.stop()
+    assert "5/5 files" in screen.getvalue()
+
+
 def test_a_file_that_shrank_since_the_walk_is_flagged(tmp_path: Path) -> None:
     (tmp_path / "log.txt").write_bytes(b"a" * 1000)
     with open_source(tmp_path) as source:
         (record,) = list(source.walk())
     (tmp_path / "log.txt").write_bytes(b"a" * 400)  # e.g. a live folder being written to
     init_worker(WorkerOptions())
-    (result,) = run_batch(Batch(files=(FileTask(0, str(tmp_path), record),))).files
+    result = run_batch(Batch(files=(FileTask(0, str(tmp_path), record),)))
     (error,) = result.errors
     assert error.stage == "read" and error.message.startswith("read 400 bytes of 1000")
-    assert result.inventory["size_read"] == 400 and result.inventory["md5"] is not None
+    (entry,) = map(json.loads, result.lines)
+    assert entry["size_read"] == 400 and entry["md5"] is not None
+    assert result.keys is None  # hashes travel separately only when the run matches hash sets
+
+
+def test_a_batch_sends_each_files_hashes_when_the_run_matches(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_bytes(b"abc")
+    with open_source(tmp_path) as source:
+        (record,) = list(source.walk())
+    init_worker(WorkerOptions(match_keys=True))
+    try:
+        result = run_batch(Batch(files=(FileTask(0, str(tmp_path), record),)))
+    finally:
+        init_worker(WorkerOptions())
+    assert result.keys == [
+        (
+            "900150983cd24fb0d6963f7d28e17f72",
+            "a9993e364706816aba3e25717850c26c9cd0d89d",
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            None,
+        )
+    ]

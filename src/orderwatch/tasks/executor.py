@@ -2,7 +2,8 @@
 
 Both run `fn(item)` for each item and yield results in completion order. Each worker process
 calls `initializer(*initargs)` once (e.g. to make its own dfvfs resolver context). Items are
-dispatched in the order given, so a caller that sorts largest-first gets largest-first.
+dispatched in the order given, so a caller that sorts largest-first gets largest-first, and taken
+from the iterable only as workers need them.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
+
+IN_FLIGHT_PER_WORKER = 3  # items queued or running per worker: enough that none waits
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -84,6 +87,7 @@ class ProcessPoolExecutor:
         preload: tuple[str, ...] = (),
     ) -> None:
         self.workers = max(1, workers)
+        self._window = self.workers * IN_FLIGHT_PER_WORKER
         self._initializer = initializer
         self._initargs = initargs
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
@@ -103,19 +107,52 @@ class ProcessPoolExecutor:
     def map_unordered(
         self, fn: Callable[[T], R], items: Iterable[T]
     ) -> Iterator[R | TaskFailure[T]]:
-        self._pool = self._pool or self._new_pool(self.workers)
-        futures = {self._pool.submit(fn, item): item for item in items}
-        failed: list[T] = []
-        for future in concurrent.futures.as_completed(list(futures)):
-            item = futures.pop(future)  # hold nothing of a finished item
-            try:
-                yield future.result()
-            except BrokenProcessPool:
-                failed.append(item)
-        if failed:  # retry each alone so only the item that kills its worker fails
-            self.close()
-            for item in failed:
-                yield from self._run_alone(fn, item)
+        """Items are taken from `items` only as workers need them (a few per worker in flight),
+        so a lazy iterable (a walk still in progress) overlaps with the work and memory stays
+        bounded. If a worker dies, the items then in flight are retried one by one and the rest
+        go on in a new pool."""
+        pending = iter(items)
+        while True:
+            failed, exhausted = yield from self._run_window(fn, pending)
+            if failed:  # retry each alone so only the item that kills its worker fails
+                self.close()
+                for item in failed:
+                    yield from self._run_alone(fn, item)
+            if exhausted:
+                return
+
+    def _run_window(
+        self, fn: Callable[[T], R], pending: Iterator[T]
+    ) -> Generator[R | TaskFailure[T], None, tuple[list[T], bool]]:
+        """Run items until they run out (True) or the pool breaks (the items then in flight)."""
+        pool = self._pool = self._pool or self._new_pool(self.workers)
+        in_flight: dict[concurrent.futures.Future[R], T] = {}
+        exhausted = False
+        broken: list[T] = []
+        while True:
+            while not exhausted and not broken and len(in_flight) < self._window:
+                try:
+                    item = next(pending)
+                except StopIteration:
+                    exhausted = True
+                    break
+                try:
+                    in_flight[pool.submit(fn, item)] = item
+                except BrokenProcessPool:  # the pool broke before a future said so
+                    broken.append(item)
+            if not in_flight:
+                return broken, exhausted
+            done, _ = concurrent.futures.wait(
+                in_flight, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+            for future in done:
+                item = in_flight.pop(future)  # hold nothing of a finished item
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    broken.append(item)
+                    continue
+                yield result
 
     def _run_alone(self, fn: Callable[[T], R], item: T) -> Iterator[R | TaskFailure[T]]:
         pool = self._new_pool(1)

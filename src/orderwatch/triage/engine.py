@@ -1,13 +1,14 @@
 """A triage run: open sources, walk, schedule files over workers, stream the inventory, report.
 
-The parent walks every source (metadata only), sorts files largest first, batches the small ones,
-and hands batches to an executor. Results are matched against the hash sets and written to
-inventory.jsonl as they arrive; observations, findings and errors go to report.json and the HTML.
+The parent walks every source (metadata only) and hands the files on as it finds them, a window at
+a time: each window sorted largest first, its small files batched. Workers examine a batch and send
+back its inventory lines ready to write; the parent matches them against the hash sets, appends
+them to inventory.jsonl as they arrive, and keeps observations, findings and errors for
+report.json and the HTML.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -23,9 +24,9 @@ from orderwatch.tasks.executor import Executor, TaskFailure, create_executor
 from orderwatch.triage.encoded import unique_encoded
 from orderwatch.triage.findings import evaluate_order, load_order, order_summary
 from orderwatch.triage.hidden import encrypted_volume
-from orderwatch.triage.matching import match_results
+from orderwatch.triage.matching import match_batch
 from orderwatch.triage.progress import Progress, SilentProgress
-from orderwatch.triage.records import Batch, BatchResult, ErrorRecord, FileResult, FileTask
+from orderwatch.triage.records import Batch, BatchResult, ErrorRecord, FileTask
 from orderwatch.triage.report import (
     RunFacts,
     build_report,
@@ -37,6 +38,8 @@ from orderwatch.triage.worker import WorkerOptions, init_worker, run_batch
 
 BATCH_BYTES = 16 * 1024 * 1024  # small files are grouped up to this many bytes ...
 BATCH_FILES = 256  # ... or this many files per task
+WALK_WINDOW_FILES = 4096  # the walk hands files on in windows of this many files ...
+WALK_WINDOW_BYTES = 256 * 1024 * 1024  # ... or bytes, each window scheduled largest first
 OUTPUT_FILES = ("report.json", "inventory.jsonl", "report.html", "report.pdf")
 
 ExecutorFactory = Callable[..., Executor]
@@ -115,21 +118,23 @@ def _examine(
     progress: Progress,
     rule_kinds: frozenset[str],
 ) -> None:
-    """Walk, schedule and run every file; stream inventory.jsonl; fold results into `facts`."""
+    """Walk, schedule and run every file; stream inventory.jsonl; fold results into `facts`.
+
+    The walk feeds the workers as it goes (the executor takes batches only as workers need
+    them), so hashing starts with the first files found and memory stays bounded."""
     # Objects travel back only for the kinds the order's rules read; the rest only encoded.
-    worker_options = replace(options.worker_options, rule_kinds=rule_kinds)
+    worker_options = replace(
+        options.worker_options, rule_kinds=rule_kinds, match_keys=collection is not None
+    )
     quick_sizes = collection.sizes() if options.quick and collection is not None else None
     facts.quick_sizes = len(quick_sizes) if quick_sizes is not None else None
-    tasks = list(_walk(opened, options, facts, quick_sizes))
-    file_count, total_bytes = len(tasks), sum(int(t.record.size or 0) for t in tasks)
-    batches = iter(plan_batches(tasks, _verifications(opened, facts)))
-    del tasks  # the batches hold the records now; each is dropped once its batch is done
     executor = options.executor_factory(
         options.workers, init_worker, (worker_options,), ("orderwatch.triage.worker",)
     )
     facts.workers = executor.workers
     options.out.mkdir(parents=True, exist_ok=True)
-    progress.start(file_count, total_bytes)
+    progress.start(0, 0)
+    batches = _schedule(opened, options, facts, quick_sizes, progress)
     try:
         with open(options.out / "inventory.jsonl", "w", encoding="utf-8") as inventory:
             for outcome in executor.map_unordered(run_batch, batches):
@@ -137,6 +142,25 @@ def _examine(
     finally:
         executor.close()
         progress.stop()
+
+
+def _schedule(
+    opened: list[Any], options: TriageOptions, facts: RunFacts, quick_sizes: Any, progress: Progress
+) -> Iterator[Batch]:
+    """Verifications first, then the files as the walk finds them, a window at a time: each
+    window largest first, its small files grouped into batches (see plan_batches)."""
+    yield from _verifications(opened, facts)
+    window: list[FileTask] = []
+    window_bytes = 0
+    for task in _walk(opened, options, facts, quick_sizes):
+        window.append(task)
+        window_bytes += int(task.record.size or 0)
+        if len(window) >= WALK_WINDOW_FILES or window_bytes >= WALK_WINDOW_BYTES:
+            progress.discover(len(window), window_bytes)
+            yield from plan_batches(window)
+            window, window_bytes = [], 0
+    progress.discover(len(window), window_bytes)
+    yield from plan_batches(window)
 
 
 def _rule_kinds(order: OrderDocument | None) -> frozenset[str]:
@@ -268,7 +292,7 @@ def _collect(
     inventory: IO[str],
     progress: Progress,
 ) -> None:
-    """Fold one batch's results into the run: match, write inventory lines, keep observations."""
+    """Fold one batch's results into the run: match, write its inventory lines, keep the rest."""
     if isinstance(outcome, TaskFailure):
         for task in outcome.item.files:
             facts.errors.append(
@@ -281,36 +305,31 @@ def _collect(
         return
     if outcome.verify_source is not None:
         facts.sources[outcome.verify_source]["verified"] = outcome.verified
+    facts.files += outcome.files
+    facts.deleted_files += outcome.deleted_files
+    facts.files_hashed += outcome.files_hashed
+    facts.bytes_hashed += outcome.bytes_hashed
     facts.errors.extend(outcome.errors)
-    matched = (
-        match_results(collection, outcome.files)
-        if collection is not None
-        else [[]] * len(outcome.files)
-    )
-    for result, observations in zip(outcome.files, matched, strict=True):
-        _collect_file(result, observations, facts)
-        inventory.write(json.dumps(result.inventory, ensure_ascii=False) + "\n")
-        for match in observations:
-            progress.note(f"hash-set match: {match.path} ({match.hashset}, {match.category})")
-    inventory.flush()  # a reader following the file sees each batch as it lands
-    progress.advance(len(outcome.files), sum(r.inventory["size"] for r in outcome.files))
+    facts.observations.extend(outcome.observations)
+    facts.encoded.extend(outcome.encoded)
+    facts.archives.extend(outcome.archives)
+    if collection is not None and outcome.keys:
+        for matches in match_batch(collection, outcome):
+            _record_matches(matches, facts, progress)
+    if outcome.lines:
+        inventory.write("\n".join(outcome.lines))
+        inventory.write("\n")
+        inventory.flush()  # a reader following the file sees each batch as it lands
+    progress.advance(outcome.files, outcome.size)
 
 
-def _collect_file(result: FileResult, matched: list[HashMatchObservation], facts: RunFacts) -> None:
-    entry = result.inventory
-    facts.files += 1
-    facts.deleted_files += int(entry["deleted"])
-    facts.bytes_hashed += result.bytes_hashed
-    facts.files_hashed += int(entry["hashed"])
-    facts.errors.extend(result.errors)
-    facts.observations.extend(result.observations)
-    facts.encoded.extend(result.encoded)
-    if matched:
-        facts.hash_matches += 1
-        for match in matched:
-            facts.add_observation(match)
-        for category in {m.category or "uncategorised" for m in matched}:
-            facts.category_counts[category] = facts.category_counts.get(category, 0) + 1
-    archive = entry.get("archive")
-    if archive:
-        facts.archives.append({"source": entry["source"], "path": entry["path"], **archive})
+def _record_matches(
+    matches: list[HashMatchObservation], facts: RunFacts, progress: Progress
+) -> None:
+    """One file's hash-set matches: observations, counts, and a line on screen for each."""
+    facts.hash_matches += 1
+    for match in matches:
+        facts.add_observation(match)
+        progress.note(f"hash-set match: {match.path} ({match.hashset}, {match.category})")
+    for category in {m.category or "uncategorised" for m in matches}:
+        facts.category_counts[category] = facts.category_counts.get(category, 0) + 1

@@ -2,38 +2,45 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from orderwatch.domain.observations import HashMatchObservation, Provenance, stable_id
-from orderwatch.triage.records import FileResult, time_value
+from orderwatch.triage.records import BatchResult, time_value
 
 MATCHER = "hash_set"
 
 
-def match_results(collection: Any, results: list[FileResult]) -> list[list[HashMatchObservation]]:
-    """Match a batch of files against the loaded hash sets in one vectorised lookup.
+def match_batch(collection: Any, batch: BatchResult) -> list[list[HashMatchObservation]]:
+    """Match a batch's files against the loaded hash sets in one vectorised lookup.
 
-    Fills each entry's "match" list and returns each file's observations. Known-good (NSRL) hits
-    mark the entry `known_good` and make no observation.
+    Only the lines of files with a match are decoded: their entry gets its "match" list (or
+    `known_good` for an NSRL hit, which makes no observation) and the line is rewritten. Returns
+    the observations of each file that has any.
     """
-    hashed = [r for r in results if r.inventory["md5"] is not None]
+    keys = batch.keys or []
+    hashed = [i for i, key in enumerate(keys) if key[0] is not None]
     exact = (
         collection.match_many(
-            [r.inventory["md5"] for r in hashed],
-            [r.inventory["sha1"] for r in hashed],
-            [r.inventory["sha256"] for r in hashed],
+            [keys[i][0] for i in hashed], [keys[i][1] for i in hashed], [keys[i][2] for i in hashed]
         )
         if hashed
         else []
     )
-    by_result = {id(r): m for r, m in zip(hashed, exact, strict=True)}
-    found: list[list[HashMatchObservation]] = []
-    for result in results:
-        matches = list(by_result.get(id(result), []))
-        if result.pdq is not None:
-            matches.extend(collection.match_pdq(result.pdq))
-        found.append(_record(result.inventory, matches))
-    return found
+    found: dict[int, list[Any]] = {i: list(m) for i, m in zip(hashed, exact, strict=True) if m}
+    for i, key in enumerate(keys):
+        if key[3] is not None:
+            pdq = collection.match_pdq(key[3])
+            if pdq:
+                found.setdefault(i, []).extend(pdq)
+    observed: list[list[HashMatchObservation]] = []
+    for i in sorted(found):
+        entry = json.loads(batch.lines[i])
+        observations = _record(entry, found[i])
+        batch.lines[i] = json.dumps(entry, ensure_ascii=False)
+        if observations:
+            observed.append(observations)
+    return observed
 
 
 def _record(entry: dict[str, Any], matches: list[Any]) -> list[HashMatchObservation]:

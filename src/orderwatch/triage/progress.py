@@ -1,4 +1,7 @@
-"""Triage progress: a rich bar (files, bytes, rate, ETA) on a terminal, silence otherwise."""
+"""Triage progress: a rich bar (files, bytes, rate, ETA) on a terminal, silence otherwise.
+
+The walk runs beside the work, so the totals grow (`discover`) until it ends.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,10 @@ class Progress(Protocol):
 
     def start(self, files: int, total_bytes: int) -> None: ...
 
+    def discover(self, files: int, total_bytes: int) -> None:
+        """The walk found this many more files and bytes (totals grow while it runs)."""
+        ...
+
     def advance(self, files: int, done_bytes: int) -> None: ...
 
     def note(self, text: str) -> None: ...
@@ -22,6 +29,9 @@ class SilentProgress:
     """Reports nothing (not a terminal, tests, library use)."""
 
     def start(self, files: int, total_bytes: int) -> None:
+        pass
+
+    def discover(self, files: int, total_bytes: int) -> None:
         pass
 
     def advance(self, files: int, done_bytes: int) -> None:
@@ -61,11 +71,19 @@ class RichProgress:
         )
         self._task = self._bar.add_task("triage", start=False, files=0, files_done=0)
         self._done = 0
+        self._files = 0
+        self._bytes = 0
 
     def start(self, files: int, total_bytes: int) -> None:
+        self._files, self._bytes = files, total_bytes
         self._bar.update(self._task, total=max(total_bytes, 1), files=files)
         self._bar.start_task(self._task)
         self._bar.start()
+
+    def discover(self, files: int, total_bytes: int) -> None:
+        self._files += files
+        self._bytes += total_bytes
+        self._bar.update(self._task, total=max(self._bytes, 1), files=self._files)
 
     def advance(self, files: int, done_bytes: int) -> None:
         self._done += files

@@ -72,14 +72,48 @@ class FileResult:
     pdq: bytes | None = None
 
 
+# What the parent needs of a file to match it against hash sets: MD5, SHA-1, SHA-256, PDQ.
+MatchKey = tuple[str | None, str | None, str | None, bytes | None]
+
+
 @dataclass(slots=True)
 class BatchResult:
-    """The answer to one Batch."""
+    """The answer to one Batch, folded in the worker so the parent handles a batch, not files.
 
-    files: list[FileResult] = field(default_factory=list)
+    `lines` are the files' inventory.jsonl lines, ready to write; `keys` (when the run matches
+    hash sets) give each line's hashes, so the parent rewrites only the lines that match."""
+
+    lines: list[str] = field(default_factory=list)
+    keys: list[MatchKey] | None = None
+    files: int = 0
+    deleted_files: int = 0
+    files_hashed: int = 0
+    bytes_hashed: int = 0
+    size: int = 0  # the files' recorded sizes (progress)
+    observations: list[Observation] = field(default_factory=list)
+    encoded: list[EncodedObservation] = field(default_factory=list)
+    errors: list[ErrorRecord] = field(default_factory=list)
+    archives: list[dict[str, Any]] = field(default_factory=list)
     verify_source: int | None = None
     verified: bool | None = None
-    errors: list[ErrorRecord] = field(default_factory=list)
+
+    def add(self, result: FileResult, line: str) -> None:
+        """Fold one examined file (and its encoded inventory line) into the batch."""
+        entry = result.inventory
+        self.lines.append(line)
+        if self.keys is not None:
+            self.keys.append((entry["md5"], entry["sha1"], entry["sha256"], result.pdq))
+        self.files += 1
+        self.deleted_files += int(entry["deleted"])
+        self.files_hashed += int(entry["hashed"])
+        self.bytes_hashed += result.bytes_hashed
+        self.size += entry["size"]
+        self.observations.extend(result.observations)
+        self.encoded.extend(result.encoded)
+        self.errors.extend(result.errors)
+        archive = entry.get("archive")
+        if archive:
+            self.archives.append({"source": entry["source"], "path": entry["path"], **archive})
 
 
 def time_text(value: object) -> str | None:

@@ -6,6 +6,7 @@ parsers that need sibling files). It returns observations and errors; it never w
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -34,6 +35,7 @@ from orderwatch.triage.records import (
 )
 
 MAX_IMAGE_BYTES = 64 * 1024 * 1024  # larger images are hashed but not decoded for PDQ
+_LINE = json.JSONEncoder(ensure_ascii=False).encode  # an inventory entry as its jsonl line
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class WorkerOptions:
     # Kinds whose objects the parent needs (the order's rules); the rest travel only encoded.
     # None keeps every object (callers of examine_file that read them).
     rule_kinds: frozenset[str] | None = None
+    match_keys: bool = False  # send each file's hashes back: the parent matches hash sets
 
 
 @dataclass
@@ -76,12 +79,15 @@ def run_batch(batch: Batch) -> BatchResult:
         state = _state
     assert state is not None
     result = BatchResult(verify_source=batch.verify_source)
+    if state.options.match_keys:
+        result.keys = []
     if batch.verify_path is not None:
         result.verified, error = _verify(batch.verify_path)
         if error is not None:
             result.errors.append(error)
     for task in batch.files:
-        result.files.append(examine_file(state, task))
+        examined = examine_file(state, task)
+        result.add(examined, _LINE(examined.inventory))
     return result
 
 
