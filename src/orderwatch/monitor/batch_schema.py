@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic_core import from_json
 
 from orderwatch.domain.observations import OBSERVATION_TYPES, SOFTWARE_CATEGORIES
 
@@ -290,7 +291,7 @@ def validate_batch(
     problems = _future_times(batch.observations, now)
     if problems:
         raise BatchRejected(422, problems)
-    raw = json.loads(body)["observations"]
+    raw = from_json(body)["observations"]
     return ValidBatch(batch.batch_id, batch.device_id, batch.observations, raw)
 
 

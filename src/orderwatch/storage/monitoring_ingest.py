@@ -7,12 +7,12 @@ open incidents with one SELECT and bulk INSERT/UPDATEs. The caller's transaction
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
+from pydantic_core import to_json
 from sqlalchemy import Table, and_, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -94,17 +94,18 @@ _STORED_BATCH = select(_BATCHES.c.body_sha256, _BATCHES.c.result).where(
 )
 # The rows go in as one JSON document unpacked by the database (PostgreSQL json_array_elements,
 # SQLite json_each): the statement text is constant, so it is parsed and prepared once, and no
-# parameter needs escaping. Rows whose (device, client id) is stored already are skipped.
+# parameter needs escaping. Rows whose (device, client id) is stored already are skipped. Run on
+# the driver's own cursor (its paramstyle): SQLAlchemy's result rows cost more than the insert.
 _INSERT_OBSERVATIONS = {
-    "postgresql": text(
+    "postgresql": (
         "INSERT INTO monitor_observations "
         "(person_id, device_id, client_id, kind, observed_at, received_at, payload) "
-        "SELECT :person_id, :device_id, r->>'c', r->>'k', CAST(r->>'t' AS timestamptz), "
-        ":received_at, r->'p' FROM json_array_elements(CAST(:rows AS json)) AS r "
+        "SELECT %(person_id)s, %(device_id)s, r->>'c', r->>'k', CAST(r->>'t' AS timestamptz), "
+        "%(received_at)s, r->'p' FROM json_array_elements(CAST(%(rows)s AS json)) AS r "
         "ON CONFLICT (device_id, client_id) DO NOTHING "
         "RETURNING client_id, id"
-    ).bindparams(bindparam("received_at", type_=UtcDateTime)),
-    "sqlite": text(
+    ),
+    "sqlite": (
         "INSERT INTO monitor_observations "
         "(person_id, device_id, client_id, kind, observed_at, received_at, payload) "
         "SELECT :person_id, :device_id, json_extract(value, '$.c'), json_extract(value, '$.k'), "
@@ -112,7 +113,7 @@ _INSERT_OBSERVATIONS = {
         "FROM json_each(:rows) WHERE true "  # WHERE: SQLite's INSERT ... SELECT ... ON CONFLICT
         "ON CONFLICT (device_id, client_id) DO NOTHING "
         "RETURNING client_id, id"
-    ).bindparams(bindparam("received_at", type_=UtcDateTime)),
+    ),
 }
 _OPEN_ALERTS = (
     select(
@@ -197,9 +198,9 @@ def store_observations(
     if not observations:
         return {}
     connection = session.connection()
-    dialect = connection.dialect.name
+    sqlite = connection.dialect.name == "sqlite"
     # SQLite keeps UTC datetimes naive, in SQLAlchemy's text form; PostgreSQL reads ISO 8601.
-    when = _sqlite_time if dialect == "sqlite" else datetime.isoformat
+    when = _sqlite_time if sqlite else datetime.isoformat
     document = [
         {"c": o.client_id, "k": o.kind, "t": when(o.observed_at), "p": o.payload}
         for o in observations
@@ -207,11 +208,15 @@ def store_observations(
     params = {
         "person_id": device.person_id,
         "device_id": device.device_id,
-        "received_at": received_at,
-        "rows": json.dumps(document, separators=(",", ":")),
+        "received_at": _sqlite_time(received_at) if sqlite else received_at,
+        "rows": to_json(document).decode(),
     }
-    result = connection.execute(_INSERT_OBSERVATIONS[dialect], params)
-    return {client_id: row_id for client_id, row_id in result}
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(_INSERT_OBSERVATIONS["sqlite" if sqlite else "postgresql"], params)
+        return dict(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def _sqlite_time(value: datetime) -> str:
