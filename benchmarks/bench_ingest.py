@@ -31,8 +31,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -198,15 +200,22 @@ def application() -> Any:
 def post_all(
     base: str, work: list[tuple[str, bytes, int]], clients: int
 ) -> tuple[float, list[float]]:
-    """Post every batch from `clients` threads; (wall seconds, latencies in seconds)."""
+    """Post every batch from `clients` threads; (wall seconds, latencies in seconds).
+
+    Each client keeps one HTTP/1.1 connection open (http.client: far less client CPU per
+    request than httpx, so the load generator takes less of the cores the server shares); the
+    bodies are encoded beforehand. Every batch still goes through HTTP, validation and a commit.
+    """
     jobs: queue.Queue[tuple[str, bytes, int]] = queue.Queue()
     for item in work:
         jobs.put(item)
     latencies: list[float] = []
     failures: list[str] = []
+    address = urlsplit(base)
 
     def client() -> None:
-        with httpx.Client(base_url=base, timeout=120) as http:
+        http = HTTPConnection(address.hostname or "127.0.0.1", address.port, timeout=120)
+        try:
             while True:
                 try:
                     credential, body, _ = jobs.get_nowait()
@@ -217,10 +226,14 @@ def post_all(
                     "Content-Type": "application/json",
                 }
                 started = time.perf_counter()
-                response = http.post("/api/v1/agent/batches", content=body, headers=headers)
+                http.request("POST", "/api/v1/agent/batches", body=body, headers=headers)
+                response = http.getresponse()
+                answer = response.read()
                 latencies.append(time.perf_counter() - started)
-                if response.status_code != 200:
-                    failures.append(f"{response.status_code}: {response.text[:200]}")
+                if response.status != 200:
+                    failures.append(f"{response.status}: {answer[:200]!r}")
+        finally:
+            http.close()
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
     started = time.perf_counter()
