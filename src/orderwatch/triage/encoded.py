@@ -61,6 +61,27 @@ def _value(value: Any) -> str:
     return _encode(value)  # numbers, lists, dicts: json's encoder itself
 
 
+def line_template(cls: type[Observation]) -> str:
+    """A kind's line with a `%s` for each value: id, time, the kind's own fields in order, then
+    provenance's source, parser, path, record and original_time (each as `json_value` writes)."""
+    return _template(cls)[0]
+
+
+def json_value(value: Any) -> str:
+    """One value as it stands in a line (the JSON text `encode_observation` writes for it)."""
+    return _value(value)
+
+
+class ReportLines:
+    """What a parser mediator is handed to keep observations as report.json lines only."""
+
+    encode = staticmethod(encode_observation)
+    template = staticmethod(line_template)
+    value = staticmethod(json_value)
+
+
+REPORT_LINES = ReportLines()
+
 _TEMPLATES: dict[type, tuple[str, Callable[[Any], tuple[Any, ...]]]] = {}
 
 

@@ -13,9 +13,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, ClassVar
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Protocol
 
 from orderwatch.domain.observations import Observation, Provenance, StableIds
+
+if TYPE_CHECKING:
+    from orderwatch.triage.encoded import EncodedObservation
 
 
 def file_name_key(path: str) -> str:
@@ -95,23 +98,53 @@ class ParseError:
     message: str
 
 
+class LineWriter(Protocol):
+    """How report.json writes observations (`triage.encoded.REPORT_LINES`): a parser that makes
+    many of one kind may write their lines itself from the kind's template."""
+
+    def encode(self, observation: Observation) -> EncodedObservation: ...
+
+    def template(self, cls: type[Observation]) -> str: ...
+
+    def value(self, value: Any) -> str: ...
+
+
 @dataclass
 class ParserMediator:
-    """The one channel from a parser to the rest of the system (plaso's mediator)."""
+    """The one channel from a parser to the rest of the system (plaso's mediator).
+
+    Given `lines`, observations of kinds outside `object_kinds` are kept only as their
+    report.json lines (`encoded`): a triage needs objects only for the kinds its order's rules
+    read. Without `lines` (or with `object_kinds` None) every observation is kept as an object.
+    """
 
     source: str
     on_observation: Callable[[Observation], None] | None = None
     observations: list[Observation] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
+    lines: LineWriter | None = None
+    object_kinds: frozenset[str] | None = None
+    encoded: list[EncodedObservation] = field(default_factory=list)
     _ids: dict[tuple[str, str], StableIds] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
+    def wants_object(self, kind: str) -> bool:
+        """Whether an observation of `kind` must be made as an object (else a line will do)."""
+        return (
+            self.lines is None
+            or self.object_kinds is None
+            or self.on_observation is not None
+            or kind in self.object_kinds
+        )
+
     def produce(self, observation: Observation) -> None:
         if self.on_observation is not None:
             self.on_observation(observation)
-        else:
+        elif self.lines is None or self.wants_object(observation.KIND):
             self.observations.append(observation)
+        else:
+            self.encoded.append(self.lines.encode(observation))
 
     def error(self, path: str, parser: str, message: str) -> None:
         self.errors.append(ParseError(path, parser, message))

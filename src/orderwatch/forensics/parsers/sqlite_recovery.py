@@ -13,11 +13,10 @@ holds. Only bytes are read: nothing in the data is followed or run.
 
 from __future__ import annotations
 
-import bisect
 import mmap
 import re
 import struct
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,12 +85,12 @@ def recover_records(
             layout = _DatabaseLayout(data, pages)
             page_size = layout.page_size
             if layout.valid:
-                _collect(data, "database", layout.region_of, shapes, found, seen)
+                _collect(data, "database", layout.regions(), shapes, found, seen)
         if wal_layout is not None and wal_layout.valid:
-            _collect(wal_layout.data, "wal", wal_layout.region_of, shapes, found, seen)
+            _collect(wal_layout.data, "wal", wal_layout.regions(), shapes, found, seen)
         if journal is not None and journal.is_file() and journal.stat().st_size > 0:
             journal_layout = _JournalLayout(stack.enter_context(_mapped(journal)), page_size)
-            _collect(journal_layout.data, "journal", journal_layout.region_of, shapes, found, seen)
+            _collect(journal_layout.data, "journal", journal_layout.regions(), shapes, found, seen)
     return found
 
 
@@ -104,39 +103,40 @@ def _mapped(path: Path) -> Iterator[mmap.mmap]:
 def _collect(
     data: mmap.mmap,
     source: str,
-    locate: Callable[[int], Region | None],
+    regions: Iterable[Region],
     shapes: Sequence[RecordShape],
     found: list[RecoveredRecord],
     seen: set[tuple[object, ...]],
 ) -> None:
-    """Carve a record around every URL start that `locate` puts in a recoverable region."""
-    for match in _URL_START.finditer(data):
-        at = match.start()
-        region = locate(at)
-        if region is None:
-            continue
-        for shape in shapes:
-            carved = carve_record(data, at, region, shape)
-            if carved is None:
-                continue
-            values, offset, complete, damaged = carved
-            key = (shape.table, shape.index, *sorted((k, repr(v)) for k, v in values.items()))
-            if key not in seen:
-                seen.add(key)
-                found.append(
-                    RecoveredRecord(
-                        shape.table,
-                        values,
-                        source,
-                        region.kind,
-                        region.page,
-                        offset,
-                        complete,
-                        shape.index,
-                        damaged,
+    """Carve a record around every URL start inside the recoverable regions (in file order; a
+    byte two regions claim, as damaged freeblock lists can, belongs to the first)."""
+    covered = 0
+    for region in regions:
+        start, covered = max(region.start, covered), max(region.end, covered)
+        for match in _URL_START.finditer(data, start, region.end):
+            at = match.start()
+            for shape in shapes:
+                carved = carve_record(data, at, region, shape)
+                if carved is None:
+                    continue
+                values, offset, complete, damaged = carved
+                key = (shape.table, shape.index, *sorted((k, repr(v)) for k, v in values.items()))
+                if key not in seen:
+                    seen.add(key)
+                    found.append(
+                        RecoveredRecord(
+                            shape.table,
+                            values,
+                            source,
+                            region.kind,
+                            region.page,
+                            offset,
+                            complete,
+                            shape.index,
+                            damaged,
+                        )
                     )
-                )
-            break
+                break
 
 
 # --- where free space is -------------------------------------------------------------------
@@ -153,7 +153,6 @@ class _DatabaseLayout:
     usable: int = 0
     pages: int = 0
     free_pages: dict[int, int] = field(default_factory=dict)  # page -> first free byte in it
-    _cache: dict[int, list[Region]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         data = self.data
@@ -185,15 +184,15 @@ class _DatabaseLayout:
                     self.free_pages.setdefault(leaf, 0)
             trunk = next_trunk
 
-    def region_of(self, at: int) -> Region | None:
-        page = at // self.page_size + 1
-        regions = self._cache.get(page)
-        if regions is None:
-            regions = self._cache[page] = self._page_regions(page)
-        for region in regions:
-            if region.start <= at < region.end:
-                return region
-        return None
+    def regions(self) -> Iterator[Region]:
+        """Free-list pages, pages the WAL supersedes, and the unallocated space and freeblocks
+        of b-tree pages, in file order. A last, partial page is looked at only when a URL
+        starts in it (its header may be cut short)."""
+        for page in range(1, self.pages + 1):
+            yield from self._page_regions(page)
+        tail = self.pages * self.page_size
+        if tail < len(self.data) and _URL_START.search(self.data, tail) is not None:
+            yield from self._page_regions(self.pages + 1)
 
     def _page_regions(self, page: int) -> list[Region]:
         start = (page - 1) * self.page_size
@@ -248,18 +247,15 @@ class _WalLayout:
             if self.data[frame + 8 : frame + 16] == salts:
                 self.superseded.add(struct.unpack(">I", self.data[frame : frame + 4])[0])
 
-    def region_of(self, at: int) -> Region | None:
-        if at < 32:
-            return None
-        index = (at - 32) // (24 + self.page_size)
-        start = 32 + index * (24 + self.page_size) + 24
-        if at < start:
-            return None
-        header = self.data[start - 24 : start]
-        page = struct.unpack(">I", header[:4])[0]
-        current = header[8:16] == self.data[16:24]
-        kind = f"wal frame {index + 1}" + ("" if current else " (older WAL generation)")
-        return Region(kind, page, start, min(start + self.page_size, len(self.data)))
+    def regions(self) -> Iterator[Region]:
+        """Each frame's page image (the last may be cut short), in file order."""
+        salts, size = self.data[16:24], len(self.data)
+        for index, start in enumerate(range(32 + 24, size, 24 + self.page_size)):
+            header = self.data[start - 24 : start]
+            page = struct.unpack(">I", header[:4])[0]
+            current = header[8:16] == salts
+            kind = f"wal frame {index + 1}" + ("" if current else " (older WAL generation)")
+            yield Region(kind, page, start, min(start + self.page_size, size))
 
 
 @dataclass
@@ -295,10 +291,8 @@ class _JournalLayout:
             step = self.page_size + 8
             self.starts = list(range(sector + 4, size - step + 5, step))
 
-    def region_of(self, at: int) -> Region | None:
-        index = bisect.bisect_right(self.starts, at) - 1
-        if index < 0 or at >= self.starts[index] + self.page_size:
-            return None
-        start = self.starts[index]
-        page = struct.unpack(">I", self.data[start - 4 : start])[0]
-        return Region("journal page image", page, start, start + self.page_size)
+    def regions(self) -> Iterator[Region]:
+        """Each page image, in file order."""
+        for start in self.starts:
+            page = struct.unpack(">I", self.data[start - 4 : start])[0]
+            yield Region("journal page image", page, start, start + self.page_size)

@@ -7,4 +7,5 @@ import orderwatch.forensics.parsers.sqlite_plugins.firefox_downloads
 import orderwatch.forensics.parsers.sqlite_plugins.firefox_forms
 import orderwatch.forensics.parsers.sqlite_plugins.firefox_history
 import orderwatch.forensics.parsers.sqlite_plugins.history_indicators
-import orderwatch.forensics.parsers.sqlite_plugins.safari_history  # noqa: F401
+import orderwatch.forensics.parsers.sqlite_plugins.safari_history
+import orderwatch.forensics.parsers.sqlite_plugins.visit_lines  # noqa: F401

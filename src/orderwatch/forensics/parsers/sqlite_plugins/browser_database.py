@@ -7,10 +7,12 @@ deletion indicators (`history_indicators`).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import struct
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import ClassVar
 
 from orderwatch.domain.observations import (
@@ -32,6 +34,7 @@ from orderwatch.forensics.parsers.sqlite_plugins.history_indicators import (
     history_indicators,
 )
 from orderwatch.forensics.parsers.sqlite_plugins.interface import SQLiteContext, SQLitePlugin
+from orderwatch.forensics.parsers.sqlite_plugins.visit_lines import VisitRows, write_visit_lines
 from orderwatch.forensics.parsers.sqlite_recovery import recover_records
 
 
@@ -64,12 +67,39 @@ class BrowserDatabasePlugin(SQLitePlugin):
     VISITS: ClassVar[VisitTable | None] = None
     RETENTION: ClassVar[timedelta | None] = None  # the browser's own expiry of old visits
     RECOVERY: ClassVar[tuple[RecoveryTarget, ...]] = ()
+    VISIT_ROWS: ClassVar[VisitRows | None] = None  # the visits, read before QUERIES
 
     def parse_database(self, context: SQLiteContext) -> None:
         context.profile = identify_profile(context.path, self.FAMILY)
+        self.read_visits(context)
         super().parse_database(context)
         self.report_indicators(context)
         self.recover_deleted(context)
+
+    def read_visits(self, context: SQLiteContext) -> None:
+        """Every visit of VISIT_ROWS: as lines when the mediator keeps visits as lines (most rows
+        written in bulk), else (and for unusual rows) as objects, one row at a time."""
+        rows = self.VISIT_ROWS
+        if rows is None:
+            return
+        left = "1"
+        if not context.mediator.wants_object(BrowserVisitObservation.KIND):
+            left = write_visit_lines(self, context, rows)
+        for row in context.rows(f"SELECT * FROM ({rows.sql}) WHERE {left} ORDER BY id"):
+            try:
+                self.produce_visit(
+                    context,
+                    row["id"],
+                    row["url"] or "",
+                    row["title"],
+                    row["stored"],
+                    rows.record.format(**row),
+                )
+            except (ValueError, TypeError, KeyError, IndexError) as error:
+                context.problems.append(f"parse_visit row: {type(error).__name__}: {error}")
+
+    def profile_of(self, context: SQLiteContext) -> BrowserProfile:
+        return _profile(context)
 
     # --- observations -------------------------------------------------------------------
 
@@ -95,7 +125,8 @@ class BrowserDatabasePlugin(SQLitePlugin):
                 browser=profile.browser,
                 profile=profile.profile,
                 url=url,
-                title=title or None,
+                # A BLOB title (no browser writes one) as text: report.json holds no bytes.
+                title=_lenient(title) or None,
                 recovered=recovered,
             )
         )
@@ -206,26 +237,26 @@ class BrowserDatabasePlugin(SQLitePlugin):
         visits = self.VISITS
         if visits is None or not context.schema.has({visits.table: (visits.id, visits.time)}):
             return
-        ids: list[int] = []
+        rows = context.rows(
+            f'SELECT "{visits.id}", "{visits.time}" FROM "{visits.table}" '
+            f"WHERE typeof(\"{visits.id}\") = 'integer' ORDER BY 1",
+            tuples=True,
+        )
+        stored = [t for _, t in rows if t.__class__ in (int, float) and t > 0]
+        oldest, newest = min(stored, default=None), max(stored, default=None)
+        gaps: list[tuple[int, int]] = []
         edges: dict[int, datetime | None] = {}
-        oldest = newest = None
-        previous: tuple[int, object] | None = None
-        sql = f'SELECT "{visits.id}", "{visits.time}" FROM "{visits.table}" ORDER BY 1'
-        for visit_id, stored in context.rows(sql):
-            if not isinstance(visit_id, int):
-                continue
-            ids.append(visit_id)
-            if isinstance(stored, int | float) and stored > 0:
-                oldest = stored if oldest is None or stored < oldest else oldest
-                newest = stored if newest is None or stored > newest else newest
-            if previous is not None and visit_id - previous[0] > 1:
-                edges[previous[0]] = to_datetime(previous[1], self.TIME_FORMAT)
-                edges[visit_id] = to_datetime(stored, self.TIME_FORMAT)
-            previous = (visit_id, stored)
+        for (before, before_time), (after, after_time) in pairwise(rows):
+            if after - before > 1:
+                gaps.append((before, after))
+                edges[before] = to_datetime(before_time, self.TIME_FORMAT)
+                edges[after] = to_datetime(after_time, self.TIME_FORMAT)
         times = profile_times(context.artefact, self.FAMILY)
         figures = HistoryFigures(
             label=self.label(context),
-            visit_ids=ids,
+            first_id=rows[0][0] if rows else None,
+            last_id=rows[-1][0] if rows else None,
+            gaps=gaps,
             oldest=to_datetime(oldest, self.TIME_FORMAT),
             newest=to_datetime(newest, self.TIME_FORMAT),
             sequence=_sequence(context, visits.table),
@@ -247,14 +278,11 @@ class BrowserDatabasePlugin(SQLitePlugin):
         """
         targets: dict[str, RecoveryTarget] = {}
         shapes = []
-        live: set[str] = set()
         for target in self.RECOVERY:
             needed = tuple(c for c in (target.title, target.time, *target.reaches) if c)
             shape = context.schema.shape(target.table, target.url, needed)
             if shape is None:
                 continue
-            rows = context.rows(f'SELECT "{target.url}" FROM "{target.table}"')
-            live.update(str(row[0]) for row in rows)
             targets[shape.table] = target
             shapes += [shape, *context.schema.index_shapes(target.table, target.url)]
         if not targets:
@@ -265,12 +293,23 @@ class BrowserDatabasePlugin(SQLitePlugin):
         except (OSError, ValueError, struct.error) as error:
             context.problems.append(f"recovery of deleted records failed: {error}")
             return
-        produced: set[str] = set()
-        indexed = _indexed_urls(context)
+        found_urls = []
         for found in sorted(records, key=lambda record: record.index is not None):
+            url = found.values.get(targets[found.table].url.lower())
+            if isinstance(url, str):
+                found_urls.append((found, url))
+        if not found_urls:
+            return
+        # Only the URLs found are looked up (by SQLite), not every live URL read out.
+        columns = {(t.table, t.url) for t in targets.values()}
+        live = _held(context, {url for _, url in found_urls}, columns)
+        from_tables = {url for found, url in found_urls if found.index is None}
+        only_indexed = {url for found, url in found_urls if found.index is not None}
+        indexed = _held(context, only_indexed - from_tables - live, _indexed_columns(context))
+        produced: set[str] = set()
+        for found, url in found_urls:
             target = targets[found.table]
-            url = found.values.get(target.url.lower())
-            if not isinstance(url, str) or url in live:
+            if url in live:
                 continue
             if found.index is not None:
                 if url in produced or url in indexed:
@@ -296,22 +335,40 @@ class BrowserDatabasePlugin(SQLitePlugin):
             )
 
 
+def _lenient(value: str | bytes | None) -> str | None:
+    return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
+
+
 def _profile(context: SQLiteContext) -> BrowserProfile:
     return context.profile or BrowserProfile("unknown", "unknown")
 
 
-def _indexed_urls(context: SQLiteContext) -> set[str]:
-    """Live URL-like values of every indexed text column: an index record does not say which
-    index it came from, so one that another table (Chrome's segments) still holds is no loss."""
-    values: set[str] = set()
-    for table, indexes in context.schema.indexes.items():
-        for _, columns in indexes:
-            for column in columns[:2]:
-                rows = context.rows(
-                    f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" LIKE \'http%\''
-                )
-                values.update(str(row[0]) for row in rows)
-    return values
+def _indexed_columns(context: SQLiteContext) -> set[tuple[str, str]]:
+    """(table, column) of the first two columns of every index: an index record does not say
+    which index it came from, so one whose URL another table (Chrome's segments) still holds is
+    no loss."""
+    return {
+        (table, column)
+        for table, indexes in context.schema.indexes.items()
+        for _, columns in indexes
+        for column in columns[:2]
+    }
+
+
+def _held(context: SQLiteContext, urls: set[str], columns: set[tuple[str, str]]) -> set[str]:
+    """Those of `urls` that a live row holds in any of the (table, column)s."""
+    if not urls:
+        return set()
+    held: set[str] = set()
+    wanted = json.dumps(sorted(urls), ensure_ascii=False)
+    for table, column in sorted(columns):
+        rows = context.rows(
+            f'SELECT value FROM json_each(?) WHERE value COLLATE BINARY IN (SELECT "{column}" '
+            f'FROM "{table}")',
+            (wanted,),
+        )
+        held.update(row[0] for row in rows)
+    return held
 
 
 def _sequence(context: SQLiteContext, table: str) -> int | None:

@@ -19,6 +19,7 @@ from orderwatch.forensics.parsers.sqlite_plugins.browser_database import (
     VisitTable,
 )
 from orderwatch.forensics.parsers.sqlite_plugins.interface import Query, SQLiteContext
+from orderwatch.forensics.parsers.sqlite_plugins.visit_lines import VisitRows
 
 
 class ChromeHistoryPlugin(BrowserDatabasePlugin):
@@ -33,20 +34,15 @@ class ChromeHistoryPlugin(BrowserDatabasePlugin):
     VISITS = VisitTable("visits", "id", "visit_time")
     RETENTION = timedelta(days=90)
     RECOVERY = (RecoveryTarget("urls", "url", "title", "last_visit_time"),)
+    VISIT_ROWS = VisitRows(
+        "SELECT visits.id AS id, visits.visit_time AS stored, urls.id AS url_id, "
+        "urls.url AS url, urls.title AS title FROM visits JOIN urls ON urls.id = visits.url",
+        "visits.id={id} (urls.id={url_id})",
+    )
     REQUIRED_STRUCTURE: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "urls": ("id", "url", "title", "last_visit_time"),
         "visits": ("id", "url", "visit_time"),
     }
-
-    def parse_visit(self, context: SQLiteContext, row: sqlite3.Row) -> None:
-        self.produce_visit(
-            context,
-            row["id"],
-            row["url"] or "",
-            row["title"],
-            row["visit_time"],
-            f"visits.id={row['id']} (urls.id={row['url_id']})",
-        )
 
     def parse_keyword_term(self, context: SQLiteContext, row: sqlite3.Row) -> None:
         """Terms Chrome kept for its search engines; skipped when a visit's URL already gave it."""
@@ -93,12 +89,6 @@ class ChromeHistoryPlugin(BrowserDatabasePlugin):
         )
 
     QUERIES = (
-        Query(
-            "SELECT visits.id AS id, visits.visit_time AS visit_time, urls.id AS url_id, "
-            "urls.url AS url, urls.title AS title FROM visits JOIN urls ON urls.id = visits.url "
-            "ORDER BY visits.id",
-            "parse_visit",
-        ),
         Query(
             "SELECT k.keyword_id AS keyword_id, k.url_id AS url_id, k.term AS term, "
             "urls.url AS url, urls.last_visit_time AS last_visit_time, "

@@ -16,6 +16,7 @@ from orderwatch.forensics.parsers.sqlite_plugins.browser_database import (
     VisitTable,
 )
 from orderwatch.forensics.parsers.sqlite_plugins.interface import Query, SQLiteContext
+from orderwatch.forensics.parsers.sqlite_plugins.visit_lines import VisitRows
 
 
 class FirefoxHistoryPlugin(BrowserDatabasePlugin):
@@ -31,20 +32,15 @@ class FirefoxHistoryPlugin(BrowserDatabasePlugin):
     # Firefox expires by database size, not age; half a year is a cautious floor.
     RETENTION = timedelta(days=180)
     RECOVERY = (RecoveryTarget("moz_places", "url", "title", "last_visit_date"),)
+    VISIT_ROWS = VisitRows(
+        "SELECT v.id AS id, v.visit_date AS stored, p.id AS place_id, p.url AS url, "
+        "p.title AS title FROM moz_historyvisits v JOIN moz_places p ON p.id = v.place_id",
+        "moz_historyvisits.id={id} (moz_places.id={place_id})",
+    )
     REQUIRED_STRUCTURE: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "moz_places": ("id", "url", "title"),
         "moz_historyvisits": ("id", "place_id", "visit_date"),
     }
-
-    def parse_visit(self, context: SQLiteContext, row: sqlite3.Row) -> None:
-        self.produce_visit(
-            context,
-            row["id"],
-            row["url"] or "",
-            row["title"],
-            row["visit_date"],
-            f"moz_historyvisits.id={row['id']} (moz_places.id={row['place_id']})",
-        )
 
     def parse_download(self, context: SQLiteContext, row: sqlite3.Row) -> None:
         self.produce_download(
@@ -58,12 +54,6 @@ class FirefoxHistoryPlugin(BrowserDatabasePlugin):
         )
 
     QUERIES = (
-        Query(
-            "SELECT v.id AS id, v.visit_date AS visit_date, p.id AS place_id, p.url AS url, "
-            "p.title AS title FROM moz_historyvisits v JOIN moz_places p ON p.id = v.place_id "
-            "ORDER BY v.id",
-            "parse_visit",
-        ),
         Query(
             "SELECT a.id AS id, p.url AS url, a.content AS content, a.dateAdded AS added "
             "FROM moz_annos a JOIN moz_anno_attributes n ON n.id = a.anno_attribute_id "

@@ -24,7 +24,9 @@ class HistoryFigures:
     """What one history database says about itself, gathered by its plugin."""
 
     label: str  # e.g. "chrome profile 'Default'"
-    visit_ids: Sequence[int]  # ascending
+    first_id: int | None  # the lowest visit id (None: no visits)
+    last_id: int | None  # the highest
+    gaps: Sequence[tuple[int, int]]  # ids either side of each run of missing ids, ascending
     oldest: datetime | None
     newest: datetime | None
     sequence: int | None  # sqlite_sequence value of the visits table (AUTOINCREMENT), if any
@@ -54,8 +56,7 @@ def history_indicators(figures: HistoryFigures) -> list[Indicator]:
 
 
 def _gaps(figures: HistoryFigures) -> Indicator | None:
-    ids = figures.visit_ids
-    gaps = [(ids[i], ids[i + 1]) for i in range(len(ids) - 1) if ids[i + 1] - ids[i] > 1]
+    gaps = figures.gaps
     if not gaps:
         return None
     missing = sum(after - before - 1 for before, after in gaps)
@@ -66,7 +67,8 @@ def _gaps(figures: HistoryFigures) -> Indicator | None:
     return Indicator(
         "visit_id_gaps",
         f"{figures.label}: {missing} visit id(s) missing inside the kept range "
-        f"{ids[0]}-{ids[-1]} ({len(gaps)} gap(s); largest: ids {before + 1}-{after - 1}{when})",
+        f"{figures.first_id}-{figures.last_id} ({len(gaps)} gap(s); largest: ids "
+        f"{before + 1}-{after - 1}{when})",
         start,
         f"visit ids {before}..{after}",
     )
@@ -75,7 +77,7 @@ def _gaps(figures: HistoryFigures) -> Indicator | None:
 def _deleted_after_last(figures: HistoryFigures) -> Indicator | None:
     if figures.sequence is None:
         return None
-    highest = figures.visit_ids[-1] if figures.visit_ids else 0
+    highest = figures.last_id if figures.last_id is not None else 0
     if figures.sequence <= highest:
         return None
     count = figures.sequence - highest
@@ -110,7 +112,7 @@ def _younger_than_profile(figures: HistoryFigures) -> Indicator | None:
 
 
 def _empty_in_old_profile(figures: HistoryFigures) -> Indicator | None:
-    if figures.visit_ids or figures.created is None or figures.last_used is None:
+    if figures.last_id is not None or figures.created is None or figures.last_used is None:
         return None
     span = figures.last_used - figures.created
     if span <= OLD_PROFILE_SPAN:

@@ -155,20 +155,28 @@ class SQLiteContext:
             ids = self._ids = StableIds(self.mediator.source, self.parser, self.artefact.path)
         return ids(*record)
 
-    def rows(self, sql: str, parameters: tuple[object, ...] = ()) -> list[sqlite3.Row]:
-        """All rows of a statement; a failure becomes a problem and gives no rows. Text that is
-        not UTF-8 is read again with replacement characters (slower, so only when needed)."""
+    def rows(
+        self, sql: str, parameters: tuple[object, ...] = (), tuples: bool = False
+    ) -> list[Any]:
+        """All rows of a statement (sqlite3.Row, or plain tuples: cheaper for many rows); a
+        failure becomes a problem and gives no rows. Text that is not UTF-8 is read again with
+        replacement characters (slower, so only when needed)."""
+        cursor = self.connection.cursor()
+        if tuples:
+            cursor.row_factory = None
         try:
             try:
-                return self.connection.execute(sql, parameters).fetchall()
+                return cursor.execute(sql, parameters).fetchall()
             except sqlite3.OperationalError as error:
                 if "decode" not in str(error) or self.connection.text_factory is not str:
                     raise
                 self.connection.text_factory = _lenient_text
-                return self.connection.execute(sql, parameters).fetchall()
+                return cursor.execute(sql, parameters).fetchall()
         except sqlite3.Error as error:
             self.problems.append(f"{sql.split()[0]} failed: {error}")
             return []
+        finally:
+            cursor.close()
 
 
 class SQLitePlugin(ArtefactParser):
