@@ -84,17 +84,24 @@ class KeywordHit:
 
 
 class _Keys:
-    """One compiled set of keys: the scanner, and per pattern index its length and terms.
+    """The compiled keys: one scanner for both the fast keys (matched on whole texts) and the
+    full keys (matched on the full normalisation of windows), as most keys are both; per pattern
+    index its length and its terms as a fast key and as a full key (either may be empty). One
+    scanner instead of two halves the memory and keeps its tables in the CPU caches.
 
-    With `spots`, the spot literals are compiled in too (indexes from len(lengths) on), so one
-    scan finds both: worth it for large sets, where it saves a pass over the text, not for small
+    With `spots`, the spot literals are compiled in too (indexes from `count` on), so one scan
+    finds both: worth it for large sets, where it saves a pass over the text, not for small
     ones, where the spot literals would dominate compile time and memory (one shared scanner).
     """
 
-    def __init__(self, by_key: dict[bytes, list[str]], spots: bool = False) -> None:
-        patterns = list(by_key)
+    def __init__(
+        self, fast: dict[bytes, list[str]], full: dict[bytes, list[str]], spots: bool = False
+    ) -> None:
+        patterns = list(fast) + [key for key in full if key not in fast]
+        self.count = len(patterns)
         self.lengths = [len(p) for p in patterns]
-        self.terms = [tuple(by_key[p]) for p in patterns]
+        self.fast_terms = [tuple(fast.get(p, ())) for p in patterns]
+        self.full_terms = [tuple(full.get(p, ())) for p in patterns]
         self.spots = spots
         self.engine: Engine = load_engine(patterns + list(_TRIGGERS) * spots, _HYPERSCAN)
 
@@ -121,8 +128,8 @@ class KeywordMatcher:
                 self._add_forms(variant, term)
         self._has_terms = bool(self._full_keys)
         self._count = len(self._fast_keys.keys() | self._full_keys.keys())
-        self._fast = _Keys(self._fast_keys, spots=len(self._fast_keys) >= _OWN_SPOT_SCAN_FROM)
-        self._full = _Keys(self._full_keys)
+        spots = len(self._fast_keys) >= _OWN_SPOT_SCAN_FROM
+        self._fast = self._full = _Keys(self._fast_keys, self._full_keys, spots)
         self._margin = 2 * longest + _WINDOW_SLACK
 
     def _add(self, keys: dict[bytes, list[str]], key: bytes, term: str) -> None:
@@ -172,26 +179,50 @@ class KeywordMatcher:
         if parts is not None:
             for part in parts[:-1]:
                 starts.append(starts[-1] + len(part) + len(_SEPARATOR))
-        buffer = b" " + key.data  # so that a spot at the very start is seen too
+        buffer = key.buffer
         found: set[tuple[int, int, str]] = set()
         fast = self._fast
-        lengths, terms, count = fast.lengths, fast.terms, len(fast.lengths)
-        triggers: list[tuple[int, int]] = []
-        for index, end in fast.engine.scan(buffer):
-            if index >= count:
-                triggers.append((index - count, end))
+        count = fast.count
+        matches = fast.engine.scan(buffer)
+        if fast.spots:  # spot literals come after the keys; a spot is the key offset of an end
+            spots = [end - 1 for index, end in matches if index >= count]
+            if spots:
+                matches = [match for match in matches if match[0] < count]
+        else:
+            spots = [end - 1 for _, end in _trigger_engine().scan(buffer)]
+        if matches:
+            self._record_fast(found, key, text, matches)
+        if spots:
+            self._find_full(found, key, text, spots, _bounds(key, starts, parts))
+        return self._hits(found, starts)
+
+    def _record_fast(
+        self,
+        found: set[tuple[int, int, str]],
+        key: FastKey,
+        text: str,
+        matches: list[tuple[int, int]],
+    ) -> None:
+        """Record the key matches (end offsets in the buffer, one ahead of the key) that stand
+        on word boundaries; the byte lookups settle almost every case before a method call."""
+        lengths, all_terms = self._fast.lengths, self._fast.fast_terms
+        buffer, word = key.buffer, WORD_BYTES
+        size = len(key)
+        mapped = key.mapped
+        for index, end in matches:
+            terms = all_terms[index]
+            if not terms:  # a full key only
                 continue
             end -= 1
             start = end - lengths[index]
-            if key.continues_word(start - 1, -1) or key.continues_word(end, 1):
+            if start > 0 and word[buffer[start]] and key.continues_word(start - 1, -1):
                 continue
-            _record(found, terms[index], text, key.original(start), key.original(end))
-        if not fast.spots:
-            triggers = _trigger_engine().scan(buffer)
-        if triggers:
-            spots = [end - 1 for _, end in triggers]
-            self._find_full(found, key, text, spots, _bounds(key, starts, parts))
-        return self._hits(found, starts)
+            if end < size and word[buffer[end + 1]] and key.continues_word(end, 1):
+                continue
+            if mapped:
+                _record(found, terms, text, key.original(start), key.original(end))
+            else:
+                _record(found, terms, text, start, end)
 
     def _hits(self, found: set[tuple[int, int, str]], starts: list[int]) -> list[list[KeywordHit]]:
         """The hits of each part, by position, with spans from the start of their part."""
@@ -226,8 +257,11 @@ class KeywordMatcher:
             at += last - first + len(_WINDOW_SEPARATOR)
         joined = full_key(_WINDOW_SEPARATOR.join(raw[a:b] for a, b in windows), MATCHING)
         data = joined.data
-        lengths, terms = self._full.lengths, self._full.terms
-        for index, end in self._full.engine.scan(data):
+        full = self._full
+        lengths, all_terms, count = full.lengths, full.full_terms, full.count
+        for index, end in full.engine.scan(data):
+            if index >= count or not all_terms[index]:  # a spot or a fast key only
+                continue
             start = end - lengths[index]
             if (start > 0 and WORD_BYTES[data[start - 1]]) or (
                 end < len(data) and WORD_BYTES[data[end]]
@@ -241,7 +275,7 @@ class KeywordMatcher:
             stop = min(joined.original(end) - offset, size) if end < len(data) else size
             _record(
                 found,
-                terms[index],
+                all_terms[index],
                 text,
                 key.original(first + start - offset),
                 key.original(first + stop),
@@ -251,7 +285,7 @@ class KeywordMatcher:
 def _bounds(key: FastKey, starts: list[int], parts: Sequence[str] | None) -> list[tuple[int, int]]:
     """[low, high) key bytes of each text (of each part, when the text is parts joined)."""
     if parts is None:
-        return [(0, len(key.data))]
+        return [(0, len(key))]
     ends = [start + len(part) for start, part in zip(starts, parts, strict=True)]
     return list(zip(map(key.key_index, starts), map(key.key_index, ends), strict=True))
 
@@ -259,14 +293,13 @@ def _bounds(key: FastKey, starts: list[int], parts: Sequence[str] | None) -> lis
 def _record(
     found: set[tuple[int, int, str]], terms: tuple[str, ...], text: str, start: int, end: int
 ) -> None:
-    while end > start + 1 and _is_dropped(text[end - 1]):
-        end -= 1  # spaces, apostrophes or zero-width characters after the term
+    while end > start + 1:  # drop spaces, apostrophes or zero-width characters after the term
+        char = text[end - 1]
+        if char.isalnum() or char in "$@!|+":
+            break
+        end -= 1
     for term in terms:
         found.add((start, end, term))
-
-
-def _is_dropped(char: str) -> bool:
-    return not char.isalnum() and char not in "$@!|+"
 
 
 def _windows(
@@ -275,12 +308,20 @@ def _windows(
     """Merged [first, last) windows of key bytes around sorted spots, each within its text's
     bounds, widened to spaces so no word is cut (the fast key and the folded text have the
     same length)."""
+    if len(bounds) == 1:  # one text: a window breaks where spots are over 2 margins apart
+        gap = 2 * margin
+        breaks = [i for i in range(1, len(spots)) if spots[i] - spots[i - 1] > gap]
+        firsts = [0, *breaks]
+        lasts = [i - 1 for i in breaks] + [len(spots) - 1]
+        return [
+            _widen([spots[a] - margin, spots[b] + margin], raw, bounds[0])
+            for a, b in zip(firsts, lasts, strict=True)
+        ]
     windows: list[tuple[int, int]] = []
-    many = len(bounds) > 1
     lows = [low for low, _ in bounds]
     current: list[int] = []  # first, last, text number
     for spot in spots:
-        number = max(0, bisect_right(lows, spot) - 1) if many else 0
+        number = max(0, bisect_right(lows, spot) - 1)
         if current and current[2] == number and spot - margin <= current[1]:
             current[1] = spot + margin
             continue

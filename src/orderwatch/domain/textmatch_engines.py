@@ -17,7 +17,7 @@ class Engine:
 
     name = ""
 
-    def scan(self, data: bytes) -> list[tuple[int, int]]:
+    def scan(self, data: bytes | bytearray) -> list[tuple[int, int]]:
         """(pattern index, end offset) for every occurrence, boundaries not yet checked."""
         raise NotImplementedError
 
@@ -41,7 +41,7 @@ class _HyperscanEngine(Engine):
         self._prototype = hyperscan.Scratch(self._database)
         self._local = threading.local()  # a scratch space is not shareable between threads
 
-    def scan(self, data: bytes) -> list[tuple[int, int]]:
+    def scan(self, data: bytes | bytearray) -> list[tuple[int, int]]:
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:
             scratch = self._local.scratch = self._prototype.clone()
@@ -61,7 +61,7 @@ class _AhoCorasickEngine(Engine):
             self._automaton.add_word(pattern.decode("latin-1"), index)
         self._automaton.make_automaton()
 
-    def scan(self, data: bytes) -> list[tuple[int, int]]:
+    def scan(self, data: bytes | bytearray) -> list[tuple[int, int]]:
         return [(index, last + 1) for last, index in self._automaton.iter(data.decode("latin-1"))]
 
 
@@ -71,7 +71,7 @@ class _NoEngine(Engine):
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def scan(self, data: bytes) -> list[tuple[int, int]]:
+    def scan(self, data: bytes | bytearray) -> list[tuple[int, int]]:
         return []
 
 

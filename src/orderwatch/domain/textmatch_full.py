@@ -8,7 +8,6 @@ so windows around suspicious spots cost microseconds (no regex scan, no numpy ca
 
 from __future__ import annotations
 
-import re
 import string
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -70,7 +69,6 @@ _BOTH = frozenset(ord(c) for c in LEET_BOTH_SIDES)
 _SYMBOLS = frozenset(ord(c) for c in (*LEET_EITHER_SIDE, *LEET_BOTH_SIDES))
 # Leet characters as "L" (found with bytes.find), everything else ".".
 _LEET_CLASSES = _class_table({_LEET: b"L"}, b".")
-_LEET_RUN = re.compile(rb"L+")  # only ever anchored with .match(): no scan
 # After the leetspeak: a-z as "a", other word bytes (digits, non-ASCII) as "w", space as " ".
 _WORD_CLASSES = _class_table(
     {string.ascii_lowercase: b"a", string.digits: b"w", " ": b" ", "'": b"'"}, b"w"
@@ -223,11 +221,19 @@ def _read_leet(data: bytes, classes: bytes, leet: bytes) -> bytes:
     size = len(data)
     start = classes.find(b"L")
     while start >= 0:
-        run = _LEET_RUN.match(classes, start)
-        assert run is not None
-        end = run.end()
+        end = classes.find(b".", start)
+        if end < 0:
+            end = size
         left = start > 0 and _is_letter(data[start - 1])
         right = end < size and _is_letter(data[end])
+        if end == start + 1:  # one character, most runs ("!" ending a sentence, a digit)
+            byte = data[start]
+            if (left and right) if byte in _BOTH else (left or right):
+                out[start] = leet[byte]
+            elif byte in _SYMBOLS:
+                out[start] = 0x20
+            start = classes.find(b"L", end)
+            continue
         chars = data[start:end]
         if not left and not right and chars.isdigit():  # a number: stays as it is
             start = classes.find(b"L", end)

@@ -84,6 +84,8 @@ def _fold_error(error: UnicodeError) -> tuple[bytes, int]:
     start, end = error.start, error.end
     run = error.object[start:end]
     folded, lengths = _RUNS.get(run) or _fold_run(run)
+    if lengths is None:  # one byte per character: offsets stay as they are, no anchor needed
+        return folded, end
     state = _FOLDING
     key_at = start + state.shift
     state.anchors.append((key_at, key_at + len(folded), start, end - start, lengths))
@@ -97,11 +99,12 @@ codecs.register_error(_ERRORS, _fold_error)
 class FastKey:
     """The fast key of a text: folded bytes, one per byte of the folded text's UTF-8.
 
-    ASCII text maps one byte to one character. Otherwise each run of non-ASCII characters is
-    folded (cached per run) and keeps an anchor to map offsets back.
+    ASCII text maps one byte to one character, and so does a run of non-ASCII characters that
+    folds to one byte each (accents, look-alikes, emoji, curly quotes). Any other run keeps an
+    anchor to map offsets back.
     """
 
-    __slots__ = ("_anchors", "_char_starts", "_starts", "data", "raw")
+    __slots__ = ("_anchors", "_char_starts", "_starts", "buffer", "mapped", "raw")
 
     def __init__(self, text: str) -> None:
         # (key start, key end, first character, characters, folded lengths) per non-ASCII run
@@ -117,10 +120,24 @@ class FastKey:
             self.raw = text.encode("ascii", _ERRORS)
             self._starts = [anchor[0] for anchor in self._anchors]
             self._char_starts = [anchor[2] for anchor in self._anchors]
+        self.mapped = bool(self._anchors)  # whether key offsets differ from the text's
+        # The key with a space in front (key byte i is buffer[i + 1]), as it is scanned: so
+        # that a spot at the very start is seen too. A bytearray translates about twice as fast
+        # (no "changed" check) and is scanned as it is, without a copy.
         if len(self.raw) < 2048:
-            self.data = self.raw.translate(FAST_FOLD)
-        else:  # bytearray.translate runs about twice as fast (no "changed" check), copies aside
-            self.data = bytes(bytearray(self.raw).translate(FAST_FOLD))
+            self.buffer: bytes | bytearray = (b" " + self.raw).translate(FAST_FOLD)
+        else:
+            buffer = bytearray(b" ")
+            buffer += self.raw
+            self.buffer = buffer.translate(FAST_FOLD)
+
+    @property
+    def data(self) -> bytes:
+        """The key: folded bytes, one per byte of the folded text's UTF-8."""
+        return bytes(self.buffer[1:])
+
+    def __len__(self) -> int:
+        return len(self.buffer) - 1
 
     def original(self, index: int) -> int:
         """The original text's index of key byte `index`."""
@@ -160,8 +177,8 @@ class FastKey:
         A letter does; a digit or symbol read as a letter does only when it stands between the hit
         and another letter ("h0me" hides "me"), so "alone!" still ends at "alone".
         """
-        data, raw = self.data, self.raw
-        if not 0 <= position < len(data) or not WORD_BYTES[data[position]]:
+        buffer, raw = self.buffer, self.raw
+        if not 0 <= position < len(raw) or not WORD_BYTES[buffer[position + 1]]:
             return False
         while 0 <= position < len(raw):
             byte = raw[position]
