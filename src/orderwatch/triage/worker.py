@@ -22,7 +22,7 @@ from orderwatch.forensics.hashing import (
     read_head,
 )
 from orderwatch.forensics.parsers.interface import ParserMediator
-from orderwatch.triage.encoded import encode_observation
+from orderwatch.triage.encoded import REPORT_LINES, encode_observation
 from orderwatch.triage.hidden import FileFacts, detect_hidden_material, list_archive
 from orderwatch.triage.records import (
     Batch,
@@ -159,7 +159,7 @@ def examine_file(state: _WorkerState, task: FileTask) -> FileResult:
 
 def _encode(options: WorkerOptions, result: FileResult) -> None:
     """Every observation as report.json's line; objects kept only for the rules' kinds."""
-    result.encoded = [encode_observation(o) for o in result.observations]
+    result.encoded += [encode_observation(o) for o in result.observations]
     kinds = options.rule_kinds
     if kinds is not None:
         result.observations = [o for o in result.observations if o.KIND in kinds]
@@ -228,9 +228,13 @@ def _run_parsers(state: _WorkerState, task: FileTask, result: FileResult) -> Non
     if not registry.parsers_for(task.record.path):
         return
     artefact = sources.ImageArtefact(task.record, state.context)
-    mediator = ParserMediator(source=task.source)
+    # Parsers keep as lines only the kinds the rules do not read (a history's visits, mostly).
+    mediator = ParserMediator(
+        task.source, lines=REPORT_LINES, object_kinds=state.options.rule_kinds
+    )
     registry.parse(artefact, mediator)
     result.observations.extend(mediator.observations)
+    result.encoded += mediator.encoded
     for problem in mediator.errors:
         stage = f"parse:{problem.parser}"
         result.errors.append(ErrorRecord(problem.path, stage, problem.message, task.source))
