@@ -14,6 +14,7 @@ ALLOWED = {
     "dfvfs": ("forensics/sources.py", "forensics/_source_"),
     "pytsk3": ("forensics/sources.py", "forensics/_source_"),
     "pyewf": ("forensics/sources.py", "forensics/_source_"),
+    "pysmraw": ("forensics/sources.py", "forensics/_source_"),
     "sqlalchemy": ("storage/",),
     "alembic": ("storage/",),
     "celery": ("tasks/",),

@@ -7,6 +7,7 @@ Listings are checked against what the fixture put in and against Sleuth Kit's `f
 from __future__ import annotations
 
 import hashlib
+import json
 import multiprocessing
 import os
 import re
@@ -21,6 +22,7 @@ import pytest
 
 from datafiles import shared_file
 from fixtures.images import BuiltImage
+from orderwatch.forensics._source_tsk import native_raw_fs_info
 from orderwatch.forensics.sources import (
     EvidenceSource,
     FileRecord,
@@ -624,3 +626,26 @@ def test_walk_is_a_generator_that_can_run_twice(ext2_image: BuiltImage) -> None:
         assert list(source.walk()) == first
     with pytest.raises(ValueError, match="closed"):
         list(source.walk())
+
+
+@pytest.mark.parametrize(
+    ("fixture", "native"),
+    [
+        ("ext2_image", True),  # a file system straight on a raw image
+        ("mbr_disk", True),  # MBR partitions carry their offset
+        ("ext2_split_raw", False),  # segments are joined by dfvfs
+        ("ext2_e01", False),
+        ("ext2_vhd", False),
+        ("gpt_disk", False),  # dfvfs's GPT spec names no offset
+    ],
+)
+def test_raw_images_are_read_by_sleuth_kit_itself_and_others_through_dfvfs(
+    fixture: str, native: bool, request: pytest.FixtureRequest
+) -> None:
+    image: BuiltImage = request.getfixturevalue(fixture)
+    with open_source(image.path) as source:
+        records, _ = walk(source)
+    parents = {json.dumps(json.loads(r.locator)["parent"]) for r in records.values()}
+    assert parents
+    for parent in parents:
+        assert (native_raw_fs_info(json.loads(parent)) is not None) is native, parent

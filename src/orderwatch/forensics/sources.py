@@ -35,7 +35,12 @@ from orderwatch.forensics._source_records import (
     WalkError,
     error_text,
 )
-from orderwatch.forensics._source_tsk import TskWalker, open_tsk_stream, tsk_record_at
+from orderwatch.forensics._source_tsk import (
+    TskWalker,
+    native_raw_fs_info,
+    open_tsk_stream,
+    tsk_record_at,
+)
 from orderwatch.forensics._source_volumes import LayoutScanner, Volume, identify, new_spec
 from orderwatch.forensics.parsers.interface import Artefact
 
@@ -91,6 +96,10 @@ class ResolverContext:
         self._check_process()
         fs_info = self._tsk.get(key)
         if fs_info is None:
+            fs_info = native_raw_fs_info(parent)
+            if fs_info is not None:
+                self._tsk[key] = fs_info
+                return fs_info
             parent_spec = json_serializer.JsonPathSpecSerializer.ReadSerialized(json.dumps(parent))
             spec = new_spec(definitions.TYPE_INDICATOR_TSK, location="/", parent=parent_spec)
             fs_info = self._tsk[key] = self.file_system(spec).GetFsInfo()
