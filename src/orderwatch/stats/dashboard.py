@@ -23,9 +23,9 @@ from orderwatch.domain.statistics import (
     chart_buckets,
 )
 from orderwatch.monitor.alert_states import CLOSED_STATES, AlertState
-from orderwatch.stats.totals import BREACH_STATES, SeriesIndex, Totals, index_series
+from orderwatch.stats.totals import BREACH_STATES, Totals
 from orderwatch.storage import Database
-from orderwatch.storage.investigations_stats import RawStatistics, Series, collect_statistics
+from orderwatch.storage.investigations_stats import RawStatistics, collect_statistics
 from orderwatch.storage.investigations_stats_scope import (
     OfficerInfo,
     ScopeKind,
@@ -125,14 +125,14 @@ TRENDS = ("breaches", "arrests", "devices_seized", "alerts_raised")
 
 def _breakdown(totals: Totals) -> dict[str, Change]:
     return {
-        "breaches": totals.fold(totals.breaches_by_period()),
-        "arrests": totals.change("arrests"),
-        "charges": totals.change("charges"),
-        "offences_cyber": totals.change("offences", lambda k: k[1] == "yes"),
-        "children_safeguarded": totals.change("children_safeguarded"),
-        "warrants_executed": totals.change("warrants_executed"),
-        "devices_seized": totals.change("exhibits_seized"),
-        "visits_done": totals.change("visits_done"),
+        "breaches": totals.breaches(),
+        "arrests": totals.officer_change("arrests"),
+        "charges": totals.officer_change("charges"),
+        "offences_cyber": totals.officer_change("offences_cyber"),
+        "children_safeguarded": totals.officer_change("children_safeguarded"),
+        "warrants_executed": totals.officer_change("warrants_executed"),
+        "devices_seized": totals.officer_change("exhibits_seized"),
+        "visits_done": totals.officer_change("visits_done"),
         "overdue_at_end": totals.snapshot(totals.raw.overdue),
     }
 
@@ -141,8 +141,8 @@ def _groups(totals: Totals) -> tuple[FigureGroup, ...]:
     def f(key: str, label: str, change: Change, unit: str = "", note: str | None = None) -> Figure:
         return Figure(key, label, change, unit, note)
 
-    breaches = totals.fold(totals.breaches_by_period())
-    from_alerts = totals.change("alert_decisions", lambda k: k[0] in BREACH_STATES)
+    breaches = totals.breaches()
+    from_alerts = totals.officer_change("breach_alerts")
     offences = totals.change("offences")
     return (
         FigureGroup(
@@ -154,19 +154,23 @@ def _groups(totals: Totals) -> tuple[FigureGroup, ...]:
                     breaches,
                     note=f"{int(from_alerts.current)} from monitoring alerts",
                 ),
-                f("arrests", "Arrests", totals.change("arrests")),
-                f("charges", "Charges", totals.change("charges")),
-                f("warrants_executed", "Warrants executed", totals.change("warrants_executed")),
+                f("arrests", "Arrests", totals.officer_change("arrests")),
+                f("charges", "Charges", totals.officer_change("charges")),
+                f(
+                    "warrants_executed",
+                    "Warrants executed",
+                    totals.officer_change("warrants_executed"),
+                ),
                 f("offences", "Offences identified", offences),
                 f(
                     "offences_cyber",
                     "Offences with the cyber flag",
-                    totals.change("offences", lambda k: k[1] == "yes"),
+                    totals.officer_change("offences_cyber"),
                 ),
                 f(
                     "children_safeguarded",
                     "Children safeguarded",
-                    totals.change("children_safeguarded"),
+                    totals.officer_change("children_safeguarded"),
                 ),
                 f("referrals", "Referrals received", totals.change("referrals")),
                 f(
@@ -184,11 +188,11 @@ def _groups(totals: Totals) -> tuple[FigureGroup, ...]:
         FigureGroup(
             "Devices and the examination queue",
             (
-                f("devices_seized", "Devices seized", totals.change("exhibits_seized")),
+                f("devices_seized", "Devices seized", totals.officer_change("exhibits_seized")),
                 f(
                     "hidden_devices",
                     "Hidden or undeclared devices found",
-                    totals.change("exhibits_seized", lambda k: k[0] == "yes"),
+                    totals.change("hidden_devices"),
                 ),
                 f("devices_examined", "Devices examined", totals.change("exhibits_examined")),
                 f(
@@ -208,14 +212,10 @@ def _groups(totals: Totals) -> tuple[FigureGroup, ...]:
         FigureGroup(
             "Monitoring and visits",
             (
-                f("alerts_raised", "Alerts raised", totals.change("alerts_raised")),
+                f("alerts_raised", "Alerts raised", totals.trend_change("alerts_raised")),
                 f("alerts_decided", "Alerts decided", totals.change("alert_decisions")),
-                f("visits_done", "Home visits done", totals.change("visits_done")),
-                f(
-                    "visits_late",
-                    "Visits done late",
-                    totals.change("visits_done", lambda k: k[0] == "late"),
-                ),
+                f("visits_done", "Home visits done", totals.officer_change("visits_done")),
+                f("visits_late", "Visits done late", totals.officer_change("visits_late")),
                 f(
                     "overdue_at_end",
                     "Persons overdue a visit at period end",
@@ -275,15 +275,20 @@ def build_dashboard(
             audit_action=audit_action,
         )
     everyone = None if scope.kind is ScopeKind.UNIT else set(scope.officers)
-    index = index_series(raw)
-    totals = Totals(raw, everyone, index)
+    totals = Totals(raw, everyone)
     groups = _groups(totals)
     by_key = {f.key: f for g in groups for f in g.figures}
     offences = totals.keyed("offences", 0)
     decisions = totals.keyed("alert_decisions", 0)
     outcomes = totals.keyed("investigation_outcomes", 0)
     results = totals.keyed("charge_results", 0)
-    trends = {key: tuple(raw.trends[key]) for key in TRENDS}
+    breach_trend = zip(raw.trends["breach_alerts"], raw.trends["breach_offences"], strict=True)
+    trends = {
+        "breaches": tuple(a + b for a, b in breach_trend),
+        "arrests": tuple(raw.trends["arrests"]),
+        "devices_seized": tuple(raw.trends["exhibits_seized"]),
+        "alerts_raised": tuple(raw.trends["alerts_raised"]),
+    }
     return Dashboard(
         comparison=comparison,
         scope=scope,
@@ -310,8 +315,8 @@ def build_dashboard(
             for r in ChargeResult
             if r is not ChargeResult.PENDING
         ),
-        officer_rows=_officer_rows(raw, scope, index),
-        team_rows=_team_rows(raw, scope, index),
+        officer_rows=_officer_rows(raw, scope),
+        team_rows=_team_rows(raw, scope),
         trends=trends,
     )
 
@@ -320,30 +325,26 @@ def _ranked(table: dict[str, Change]) -> list[tuple[str, Change]]:
     return sorted(table.items(), key=lambda item: (-item[1].current, -item[1].previous, item[0]))
 
 
-def _officer_rows(
-    raw: RawStatistics, scope: StatisticsScope, index: SeriesIndex
-) -> tuple[BreakdownRow, ...]:
+def _officer_rows(raw: RawStatistics, scope: StatisticsScope) -> tuple[BreakdownRow, ...]:
     if scope.kind is ScopeKind.OWN:
         return ()
     rows = []
     for officer_id in sorted(scope.officer_lines, key=lambda o: scope.officers[o].full_name):
         info: OfficerInfo = scope.officers[officer_id]
-        rows.append(BreakdownRow(info.full_name, _breakdown(Totals(raw, {officer_id}, index))))
+        rows.append(BreakdownRow(info.full_name, _breakdown(Totals(raw, {officer_id}))))
     return tuple(rows)
 
 
-def _team_rows(
-    raw: RawStatistics, scope: StatisticsScope, index: SeriesIndex
-) -> tuple[BreakdownRow, ...]:
+def _team_rows(raw: RawStatistics, scope: StatisticsScope) -> tuple[BreakdownRow, ...]:
     if not scope.team_lines:
         return ()
     teams: dict[str, set[int]] = {}
     for info in scope.officers.values():
         teams.setdefault(info.team_name or "No team", set()).add(info.id)
     return tuple(
-        BreakdownRow(name, _breakdown(Totals(raw, members, index)))
+        BreakdownRow(name, _breakdown(Totals(raw, members)))
         for name, members in sorted(teams.items())
     )
 
 
-__all__ = ["BREAKDOWN", "Dashboard", "Figure", "FigureGroup", "Series", "build_dashboard"]
+__all__ = ["BREAKDOWN", "Dashboard", "Figure", "FigureGroup", "build_dashboard"]

@@ -3,7 +3,7 @@ previous and current period of a figure, optionally filtered or split by its key
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 
 from orderwatch.domain.statistics import Change, median
 from orderwatch.monitor.alert_states import OUTCOME_KINDS
@@ -12,57 +12,33 @@ from orderwatch.storage.investigations_stats import Key, RawStatistics
 BREACH_STATES = frozenset(s.value for s in OUTCOME_KINDS)
 
 
-SeriesIndex = dict[str, dict[int, list[tuple[Key, list[int]]]]]
-
-
-def index_series(raw: RawStatistics) -> SeriesIndex:
-    """The raw series by metric, then officer: breakdown lines read only their own officers."""
-    index: SeriesIndex = {}
-    for metric, series in raw.series.items():
-        by_officer = index.setdefault(metric, {})
-        for (officer, key), counts in series.items():
-            by_officer.setdefault(officer, []).append((key, counts))
-    return index
-
-
 class Totals:
-    """Sums of the raw series for a set of officers (None: everyone counted)."""
+    """Sums of the raw counts for a set of officers (None: everyone counted). Per-officer
+    figures are summed over the officers; keyed figures and trends are the scope's own."""
 
-    def __init__(
-        self, raw: RawStatistics, officers: set[int] | None, index: SeriesIndex | None = None
-    ) -> None:
+    def __init__(self, raw: RawStatistics, officers: set[int] | None) -> None:
         self.raw = raw
         self.officers = officers
-        self.current = [False, True]  # the series hold [previous, current]
-        self.index = index if index is not None else index_series(raw)
 
     def _wanted(self, officer: int) -> bool:
         return self.officers is None or officer in self.officers
 
-    def _entries(self, metric: str) -> Iterator[tuple[Key, list[int]]]:
-        """(key, counts) of the metric for the wanted officers only (no scan of the others)."""
-        by_officer = self.index.get(metric, {})
-        wanted = by_officer.keys() if self.officers is None else self.officers
-        for officer in wanted:
-            yield from by_officer.get(officer, ())
-
-    def buckets(self, metric: str, keep: Callable[[Key], bool] = lambda _: True) -> list[int]:
-        out = [0, 0]
-        for key, counts in self._entries(metric):
-            if keep(key):
-                out = [a + b for a, b in zip(out, counts, strict=True)]
-        return out
+    def officer_change(self, metric: str) -> Change:
+        """A per-officer figure summed over the wanted officers."""
+        by_officer = self.raw.officers.get(metric, {})
+        if self.officers is None:
+            rows = list(by_officer.values())
+        else:
+            rows = [by_officer[o] for o in self.officers if o in by_officer]
+        return Change(sum(r[1] for r in rows), sum(r[0] for r in rows))
 
     def change(self, metric: str, keep: Callable[[Key], bool] = lambda _: True) -> Change:
-        return self.fold(self.buckets(metric, keep))
-
-    def fold(self, per_bucket: Iterable[int]) -> Change:
+        """A keyed figure of the scope, summed over the keys kept."""
         previous = current = 0
-        for is_current, value in zip(self.current, per_bucket, strict=True):
-            if is_current:
-                current += value
-            else:
-                previous += value
+        for key, (before, now) in self.raw.keyed.get(metric, {}).items():
+            if keep(key):
+                previous += before
+                current += now
         return Change(current, previous)
 
     def keyed(
@@ -70,11 +46,28 @@ class Totals:
     ) -> dict[str, Change]:
         """The figure split by one part of its key (e.g. offence type), previous and current."""
         split: dict[str, list[int]] = {}
-        for key, counts in self._entries(metric):
+        for key, counts in self.raw.keyed.get(metric, {}).items():
             if keep(key):
-                into = split.setdefault(key[index], [0] * len(counts))
-                split[key[index]] = [a + b for a, b in zip(into, counts, strict=True)]
-        return {value: self.fold(counts) for value, counts in sorted(split.items())}
+                into = split.setdefault(key[index], [0, 0])
+                into[0] += counts[0]
+                into[1] += counts[1]
+        return {value: Change(c[1], c[0]) for value, c in sorted(split.items())}
+
+    def trend_change(self, metric: str) -> Change:
+        """A figure counted per chart bucket, folded into the two periods."""
+        previous = current = 0
+        for bucket, count in zip(self.raw.buckets, self.raw.trends[metric], strict=True):
+            if bucket.current:
+                current += count
+            else:
+                previous += count
+        return Change(current, previous)
+
+    def breaches(self) -> Change:
+        """Breach decisions on alerts plus breach offences not found through such an alert."""
+        alerts = self.officer_change("breach_alerts")
+        offences = self.officer_change("breach_offences")
+        return Change(alerts.current + offences.current, alerts.previous + offences.previous)
 
     def snapshot(self, table: dict[int, list[int]]) -> Change:
         previous = sum(v[0] for o, v in table.items() if self._wanted(o))
@@ -86,8 +79,3 @@ class Totals:
         now = median([d for c, d in days if c])
         before = median([d for c, d in days if not c])
         return Change(now or 0, before or 0)
-
-    def breaches_by_period(self) -> list[int]:
-        alerts = self.buckets("alert_decisions", lambda k: k[0] in BREACH_STATES)
-        offences = self.buckets("breach_offences")
-        return [a + b for a, b in zip(alerts, offences, strict=True)]

@@ -1,7 +1,8 @@
-"""The unit's outcome figures, counted in the database: one statement (UNION ALL of a grouped
-query per source) split by officer and period (the current one and the one before); the sources
-the trend charts also need are counted per chart bucket (week/month) in that same statement and
-folded into periods here, so each table is read once; then backlog, examination times, overdue.
+"""The unit's outcome figures, counted in the database to the level the dashboard shows: one
+statement (UNION ALL of small grouped queries) gives the per-officer figures of the breakdown
+tables, the scope's keyed figures (offence types, alert outcomes, breaches by condition ...) and
+the trend charts' counts per chart bucket, a few hundred rows in all; a second statement counts
+visits done and persons overdue per officer; then backlog and examination times.
 
 Figures follow the officer they belong to: investigation records, exhibits and their outcomes
 follow the investigating officer; alerts, visits and overdue visits follow the person's
@@ -12,10 +13,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from enum import Enum
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, case, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from orderwatch.domain.access import Actor
@@ -38,22 +56,29 @@ from orderwatch.storage.investigations_tables import (
     WarrantRow,
 )
 from orderwatch.storage.monitoring_tables import AlertRow
-from orderwatch.storage.tables import PersonRow, VisitRow
+from orderwatch.storage.tables import PersonRow, UtcDateTime, VisitRow
 
 Key = tuple[str, ...]
-# metric -> (officer id, key) -> value per bucket
-Series = dict[tuple[int, Key], list[int]]
 BREACH_STATES = tuple(s.value for s in OUTCOME_KINDS)
+
+
+class Grain(Enum):
+    """What one part of the statement is grouped by (besides its bucket)."""
+
+    OFFICER = "officer"  # per officer, per period: the breakdown lines and scope sums
+    KEYS = "keys"  # the scope's total per key, per period (types, outcomes, conditions)
+    TREND = "trend"  # the scope's total per chart bucket
 
 
 @dataclass
 class RawStatistics:
-    """Counts by source, officer, key and bucket; snapshots at each period's end."""
+    """The scope's counts as the dashboard shows them; [previous, current] per entry."""
 
     scope: StatisticsScope
     buckets: list[Bucket]
-    series: dict[str, Series] = field(default_factory=dict)  # [previous, current] per key
-    trends: dict[str, list[int]] = field(default_factory=dict)  # scope total per bucket
+    officers: dict[str, dict[int, list[int]]] = field(default_factory=dict)  # per officer
+    keyed: dict[str, dict[Key, list[int]]] = field(default_factory=dict)  # scope per key
+    trends: dict[str, list[int]] = field(default_factory=dict)  # scope total per chart bucket
     exam_days: list[tuple[int, bool, int]] = field(default_factory=list)  # officer, current, days
     backlog: dict[int, list[int]] = field(default_factory=dict)  # officer -> [prev end, cur end]
     overdue: dict[int, list[int]] = field(default_factory=dict)
@@ -72,73 +97,104 @@ def _bucket_case(column: Any, intervals: Sequence[tuple[Any, Any]]) -> ColumnEle
 
 
 @dataclass(frozen=True)
-class _Branch:
-    """One source's rows for the combined query: (metric, officer, k0, k1, interval, value)."""
+class _Part:
+    """One grouped query of the statement: (part, officer, k0, k1, bucket, value) rows."""
 
     metric: str
+    grain: Grain
     keys: int
-    size: int  # number of intervals
     query: Any
 
 
-def _branch(
-    metric: str,
-    scope: StatisticsScope,
-    officer_col: Any,
-    when_col: Any,
-    intervals: Sequence[tuple[Any, Any]],
-    *,
-    joins: Sequence[tuple[Any, Any]] = (),
-    where: Sequence[ColumnElement[bool]] = (),
-    keys: Sequence[Any] = (),
-    value: Any = None,
-    base: Any = None,
-    by_officer: bool = True,
-) -> _Branch:
-    """The rows of one source, each with the interval it falls in; without `by_officer` every
-    officer in scope is folded into officer 0. Keys are text (booleans as yes/no)."""
-    texts = [_text(k) for k in keys] + [literal("")] * (2 - len(keys))
-    columns = [
-        literal(metric).label("metric"),
-        (officer_col if by_officer else literal(0)).label("officer"),
-        texts[0].label("k0"),
-        texts[1].label("k1"),
-        _bucket_case(when_col, intervals).label("bucket"),
-        (value if value is not None else literal(1)).label("value"),
-    ]
-    query = select(*columns).select_from(base if base is not None else when_col.table)
-    for target, on in joins:
-        query = query.join(target, on)
-    query = query.where(when_col >= intervals[0][0], when_col < intervals[-1][1], *where)
-    if scope.kind is not ScopeKind.UNIT:
-        query = query.where(officer_col.in_(list(scope.officers) or [-1]))
-    return _Branch(metric, len(keys), len(intervals), query)
+class _Parts:
+    """Builds the statement's grouped queries for one scope and comparison."""
+
+    def __init__(self, scope: StatisticsScope, days: Any, moments: Any, fine: Any, fine_at: Any):
+        self.scope = scope
+        self.days, self.moments, self.fine, self.fine_at = days, moments, fine, fine_at
+        self.parts: list[_Part] = []
+
+    def intervals(self, when: Any, grain: Grain) -> Sequence[tuple[Any, Any]]:
+        """Local days for date columns, their UTC instants for timestamp columns."""
+        timed = isinstance(when.type, UtcDateTime)
+        if grain is Grain.TREND:
+            return self.fine_at if timed else self.fine
+        return self.moments if timed else self.days
+
+    def add(
+        self,
+        metric: str,
+        grain: Grain,
+        officer: Any,
+        when: Any,
+        *,
+        joins: Sequence[tuple[Any, Any]] = (),
+        where: Sequence[ColumnElement[bool]] = (),
+        keys: Sequence[Any] = (),
+        value: Any = None,
+        base: Any = None,
+        persons: Any = None,
+    ) -> None:
+        """Rows of `when`'s table in the two periods, grouped by the grain. `officer` is the
+        column that places a row in the scope; `persons` (a person id column) places it there
+        through the person's officer instead, without joining the persons."""
+        intervals = self.intervals(when, grain)
+        bucket = _bucket_case(when, intervals)
+        texts = [_text(k) for k in keys]
+        owner = officer if grain is Grain.OFFICER else cast(null(), Integer)
+        columns = [
+            literal(len(self.parts)).label("part"),
+            owner.label("officer"),
+            *[t.label(f"k{i}") for i, t in enumerate(texts)],
+            *[cast(null(), String).label(f"k{i}") for i in range(len(texts), 2)],
+            bucket.label("bucket"),
+            func.sum(value if value is not None else literal(1)).label("value"),
+        ]
+        query = select(*columns).select_from(base if base is not None else when.table)
+        for target, on in joins:
+            query = query.join(target, on)
+        query = query.where(when >= intervals[0][0], when < intervals[-1][1], *where)
+        if self.scope.kind is not ScopeKind.UNIT:
+            officers = list(self.scope.officers) or [-1]
+            if persons is not None:
+                in_scope = select(PersonRow.id).where(PersonRow.officer_id.in_(officers))
+                query = query.where(persons.in_(in_scope))
+            else:
+                query = query.where(officer.in_(officers))
+        grouped = [*([officer] if grain is Grain.OFFICER else []), *texts, bucket]
+        self.parts.append(_Part(metric, grain, len(keys), query.group_by(*grouped)))
+
+    def count(self, session: Session, raw: RawStatistics) -> None:
+        """Run every part as one statement and file its rows into `raw`."""
+        statement = union_all(*[p.query for p in self.parts])
+        for part_index, officer, k0, k1, bucket, total in session.connection().execute(statement):
+            if bucket < 0:
+                continue
+            part = self.parts[part_index]
+            value = int(total or 0)
+            if part.grain is Grain.OFFICER:
+                counts = raw.officers[part.metric].setdefault(int(officer), [0, 0])
+            elif part.grain is Grain.KEYS:
+                key = (k0, k1)[: part.keys]
+                counts = raw.keyed[part.metric].setdefault(key, [0, 0])
+            else:
+                counts = raw.trends[part.metric]
+            counts[bucket] += value
+
+    def prepare(self, raw: RawStatistics) -> None:
+        for part in self.parts:
+            if part.grain is Grain.OFFICER:
+                raw.officers.setdefault(part.metric, {})
+            elif part.grain is Grain.KEYS:
+                raw.keyed.setdefault(part.metric, {})
+            else:
+                raw.trends.setdefault(part.metric, [0] * len(self.fine))
 
 
 def _text(key: Any) -> Any:
     if isinstance(key.type, Boolean):
         return case((key, "yes"), else_="no")
     return func.coalesce(key, "")
-
-
-def _counted(session: Session, branches: Sequence[_Branch]) -> dict[str, Series]:
-    """All branches in one statement (UNION ALL), grouped: metric -> (officer, keys) -> counts
-    per interval; rows with no officer come under officer -1."""
-    rows = union_all(*[b.query for b in branches]).subquery()
-    grouped = select(
-        rows.c.metric, rows.c.officer, rows.c.k0, rows.c.k1, rows.c.bucket, func.sum(rows.c.value)
-    ).group_by(rows.c.metric, rows.c.officer, rows.c.k0, rows.c.k1, rows.c.bucket)
-    width = {b.metric: b.keys for b in branches}
-    sizes = {b.metric: b.size for b in branches}
-    found: dict[str, Series] = {b.metric: {} for b in branches}
-    for metric, officer, k0, k1, bucket, total in session.connection().execute(grouped):
-        if bucket < 0:
-            continue
-        key = (k0, k1)[: width[metric]]
-        owner = -1 if officer is None else int(officer)
-        counts = found[metric].setdefault((owner, key), [0] * sizes[metric])
-        counts[bucket] += int(total or 0)
-    return found
 
 
 def collect_statistics(
@@ -154,58 +210,25 @@ def collect_statistics(
 ) -> RawStatistics:
     """Every figure of the dashboard for the scope (audited: a view, or an export)."""
     periods = (comparison.previous, comparison.current)
-    days = [(p.start, p.end_exclusive) for p in periods]
-    moments = _moments(periods, zone)
+    parts = _Parts(
+        scope,
+        [(p.start, p.end_exclusive) for p in periods],
+        _moments(periods, zone),
+        [(b.start, b.end_exclusive) for b in buckets],
+        _moments(buckets, zone),
+    )
+    _investigation_parts(parts)
+    _alert_parts(parts)
     raw = RawStatistics(scope, buckets)
-    inv = InvestigationRow.officer_id
-    # sources the trend charts share are counted per chart bucket (each inside one period)
-    fine_days = [(b.start, b.end_exclusive) for b in buckets]
-    fine_moments = _moments(buckets, zone)
-
-    def via(table: Any) -> list[tuple[Any, Any]]:
-        return [(InvestigationRow, InvestigationRow.id == table.investigation_id)]
-
-    by_person = [(PersonRow, PersonRow.id == AlertRow.person_id)]
-    closed = [c.value for c in CLOSED_STATES]
-    late = case((VisitRow.done_on > VisitRow.due_on, "late"), else_="on time")
-    branches = [
-        _branch("referrals", scope, inv, ReferralRow.received_on, days,
-                joins=via(ReferralRow), keys=[ReferralRow.online]),
-        _branch("warrants_executed", scope, inv, WarrantRow.executed_on, days,
-                joins=via(WarrantRow)),
-        _branch("arrests", scope, inv, ArrestRow.arrested_on, fine_days, joins=via(ArrestRow)),
-        _branch("offences", scope, inv, OffenceRow.identified_on, days,
-                joins=via(OffenceRow), keys=[OffenceRow.offence_type, OffenceRow.cyber]),
-        _breach_offences(scope, fine_days),
-        _branch("charges", scope, inv, ChargeRow.charged_on, days, joins=via(ChargeRow)),
-        _branch("charge_results", scope, inv, ChargeRow.result_on, days,
-                joins=via(ChargeRow), keys=[ChargeRow.result]),
-        _branch("children_safeguarded", scope, inv, SafeguardingRow.recorded_on, days,
-                joins=via(SafeguardingRow), value=SafeguardingRow.children),
-        _branch("investigations_opened", scope, inv, InvestigationRow.opened_on, days),
-        _branch("investigation_outcomes", scope, inv, InvestigationRow.outcome_on, days,
-                keys=[InvestigationRow.outcome]),
-        _branch("exhibits_seized", scope, inv, ExhibitRow.seized_on, fine_days,
-                joins=via(ExhibitRow), keys=[or_(ExhibitRow.hidden, ExhibitRow.undeclared)]),
-        _branch("exhibits_examined", scope, inv, ExhibitRow.first_exam_on, days,
-                joins=via(ExhibitRow)),
-        _branch("alerts_raised", scope, PersonRow.officer_id, AlertRow.opened_at, fine_moments,
-                joins=by_person),
-        _branch("breach_alerts", scope, PersonRow.officer_id, AlertRow.state_changed_at,
-                fine_moments, joins=by_person, where=[AlertRow.state.in_(BREACH_STATES)],
-                by_officer=False),
-        _branch("alert_decisions", scope, PersonRow.officer_id, AlertRow.state_changed_at,
-                moments, joins=by_person, where=[AlertRow.state.in_(closed)],
-                keys=[AlertRow.state, AlertRow.condition]),
-        _branch("visits_done", scope, PersonRow.officer_id, VisitRow.done_on, days,
-                joins=[(PersonRow, PersonRow.id == VisitRow.person_id)], keys=[late]),
-    ]  # fmt: skip
-    found = _counted(session, branches)
-    _trends(raw, found, buckets)
-    raw.series.update(found)
+    parts.prepare(raw)
+    if session.get_bind().dialect.name == "postgresql":
+        # The statement is many small grouped queries whose summed cost estimate passes the
+        # JIT threshold; compiling them costs far more (~300 ms) than running them (~40 ms).
+        session.execute(text("SET LOCAL jit = off"))
+    parts.count(session, raw)
+    _visits(session, scope, raw, comparison, cadence or VisitCadence())
     _examination_times(session, scope, raw, comparison)
     _backlog(session, scope, raw, comparison)
-    _overdue(session, scope, raw, comparison, cadence or VisitCadence())
     detail = {
         "scope": scope.kind.value,
         "team_id": scope.team_id,
@@ -216,6 +239,62 @@ def collect_statistics(
     return raw
 
 
+def _investigation_parts(parts: _Parts) -> None:
+    """Investigation records and exhibits, placed by the investigating officer (a breach
+    offence unless found through an alert that already counts as a breach)."""
+    officer, keys, trend = Grain.OFFICER, Grain.KEYS, Grain.TREND
+    breach: dict[str, Any] = {"where": [OffenceRow.breach.is_(True), _not_through_breach_alert()]}
+    condition = func.coalesce(OffenceRow.breach_condition, OffenceRow.offence_type)
+    spec: list[tuple[str, Grain, Any, dict[str, Any]]] = [
+        ("referrals", keys, ReferralRow.received_on, {"keys": [ReferralRow.online]}),
+        ("warrants_executed", officer, WarrantRow.executed_on, {}),
+        ("arrests", officer, ArrestRow.arrested_on, {}),
+        ("arrests", trend, ArrestRow.arrested_on, {}),
+        ("offences", keys, OffenceRow.identified_on, {"keys": [OffenceRow.offence_type]}),
+        ("offences_cyber", officer, OffenceRow.identified_on,
+         {"where": [OffenceRow.cyber.is_(True)]}),
+        ("breach_offences", officer, OffenceRow.identified_on, breach),
+        ("breach_offences", keys, OffenceRow.identified_on, {**breach, "keys": [condition]}),
+        ("breach_offences", trend, OffenceRow.identified_on, breach),
+        ("charges", officer, ChargeRow.charged_on, {}),
+        ("charge_results", keys, ChargeRow.result_on, {"keys": [ChargeRow.result]}),
+        ("children_safeguarded", officer, SafeguardingRow.recorded_on,
+         {"value": SafeguardingRow.children}),
+        ("investigations_opened", keys, InvestigationRow.opened_on, {}),
+        ("investigation_outcomes", keys, InvestigationRow.outcome_on,
+         {"keys": [InvestigationRow.outcome]}),
+        ("exhibits_seized", officer, ExhibitRow.seized_on, {}),
+        ("exhibits_seized", trend, ExhibitRow.seized_on, {}),
+        ("hidden_devices", keys, ExhibitRow.seized_on,
+         {"where": [or_(ExhibitRow.hidden, ExhibitRow.undeclared)]}),
+        ("exhibits_examined", keys, ExhibitRow.first_exam_on, {}),
+    ]  # fmt: skip
+    for metric, grain, when, options in spec:
+        table = when.class_
+        joins = [] if table is InvestigationRow else [
+            (InvestigationRow, InvestigationRow.id == table.investigation_id)
+        ]  # fmt: skip
+        parts.add(metric, grain, InvestigationRow.officer_id, when, joins=joins, **options)
+
+
+def _alert_parts(parts: _Parts) -> None:
+    """Alerts, placed by their person's officer: raised (per chart bucket), decided (per state
+    and condition), and breaches per officer (the breakdown) and per chart bucket."""
+    closed = [c.value for c in CLOSED_STATES]
+    person = AlertRow.person_id
+    by_person = [(PersonRow, PersonRow.id == AlertRow.person_id)]
+    breach = AlertRow.state.in_(BREACH_STATES)
+    # fmt: off
+    parts.add("alerts_raised", Grain.TREND, None, AlertRow.opened_at, persons=person)
+    parts.add("alert_decisions", Grain.KEYS, None, AlertRow.state_changed_at, persons=person,
+              where=[AlertRow.state.in_(closed)], keys=[AlertRow.state, AlertRow.condition])
+    parts.add("breach_alerts", Grain.OFFICER, PersonRow.officer_id, AlertRow.state_changed_at,
+              joins=by_person, where=[breach])
+    parts.add("breach_alerts", Grain.TREND, None, AlertRow.state_changed_at, persons=person,
+              where=[breach])
+    # fmt: on
+
+
 def _moments(spans: Sequence[Period | Bucket], zone: str) -> list[tuple[datetime, datetime]]:
     """Local-day intervals as UTC instants (for timestamp columns)."""
     starts = utc_boundaries([s.start for s in spans], zone)
@@ -223,63 +302,12 @@ def _moments(spans: Sequence[Period | Bucket], zone: str) -> list[tuple[datetime
     return list(zip(starts, ends, strict=True))
 
 
-def _breach_offences(
-    scope: StatisticsScope, intervals: Sequence[tuple[Any, Any]], **options: Any
-) -> _Branch:
-    """Breach offences, unless found through an alert that already counts as a breach; keyed
-    by the condition breached (else the offence type)."""
-    return _branch(
-        "breach_offences",
-        scope,
-        InvestigationRow.officer_id,
-        OffenceRow.identified_on,
-        intervals,
-        joins=[(InvestigationRow, InvestigationRow.id == OffenceRow.investigation_id)],
-        where=[OffenceRow.breach.is_(True), _not_through_breach_alert()],
-        keys=[func.coalesce(OffenceRow.breach_condition, OffenceRow.offence_type)],
-        base=OffenceRow.__table__.outerjoin(AlertRow, AlertRow.id == OffenceRow.alert_id),
-        **options,
-    )
-
-
-def _trends(raw: RawStatistics, found: dict[str, Series], buckets: list[Bucket]) -> None:
-    """Scope totals per chart bucket for the trend charts (every officer, or none, and every
-    key summed), then the per-bucket series folded into [previous, current] per officer (rows
-    with no officer dropped, as the period figures always did)."""
-    fine = ("arrests", "breach_offences", "exhibits_seized", "alerts_raised", "breach_alerts")
-
-    def total(metric: str) -> list[int]:
-        out = [0] * len(buckets)
-        for counts in found[metric].values():
-            out = [a + b for a, b in zip(out, counts, strict=True)]
-        return out
-
-    raw.trends["breaches"] = [
-        a + b for a, b in zip(total("breach_alerts"), total("breach_offences"), strict=True)
-    ]
-    raw.trends["arrests"] = total("arrests")
-    raw.trends["devices_seized"] = total("exhibits_seized")
-    raw.trends["alerts_raised"] = total("alerts_raised")
-    del found["breach_alerts"]
-    for metric in fine:
-        if metric not in found:
-            continue
-        folded: Series = {}
-        for (officer, key), counts in found[metric].items():
-            if officer < 0:
-                continue
-            periods = folded.setdefault((officer, key), [0, 0])
-            for bucket, count in zip(buckets, counts, strict=True):
-                periods[1 if bucket.current else 0] += count
-        found[metric] = folded
-    for metric, series in found.items():
-        if metric not in fine:
-            found[metric] = {k: v for k, v in series.items() if k[0] >= 0}
-
-
 def _not_through_breach_alert() -> ColumnElement[bool]:
     """A breach offence counts unless the alert it came from already counts as a breach."""
-    return or_(AlertRow.id.is_(None), AlertRow.state.not_in(BREACH_STATES))
+    through = select(AlertRow.id).where(
+        AlertRow.id == OffenceRow.alert_id, AlertRow.state.in_(BREACH_STATES)
+    )
+    return or_(OffenceRow.alert_id.is_(None), ~exists(through))
 
 
 def _scoped(query: Any, scope: StatisticsScope, officer_col: Any) -> Any:
@@ -340,25 +368,48 @@ def _backlog(
         raw.backlog[officer] = [int(previous or 0), int(current or 0)]
 
 
-def _overdue(
+def _routine_days(cadence: VisitCadence) -> dict[tuple[str, str], timedelta | None]:
+    """The routine interval per (risk, management), from the domain rule (None: reactive)."""
+    origin = date(2000, 1, 1)
+    intervals: dict[tuple[str, str], timedelta | None] = {}
+    for risk in RiskLevel:
+        for management in ManagementLevel:
+            routine = next_visit_due(risk, management, None, origin, cadence)
+            intervals[(risk.value, management.value)] = routine - origin if routine else None
+    return intervals
+
+
+def _visits(
     session: Session,
     scope: StatisticsScope,
     raw: RawStatistics,
     comparison: Comparison,
     cadence: VisitCadence,
 ) -> None:
-    """Persons whose visit was overdue at the end of each period (today's risk level)."""
-    ends = (comparison.previous.end, comparison.current.end)
-    aggregates: list[ColumnElement[Any]] = []
-    for end in ends:
-        aggregates.append(func.max(case((VisitRow.done_on <= end, VisitRow.done_on))))
+    """Per officer: visits done (and done late) in each period, and persons whose visit was
+    overdue at each period's end (today's risk level), in one pass over the visits.
+
+    A person is overdue at `end` when effective_visit_due's date, the earlier of last visit (or
+    start of management) + the routine interval and the earliest visit booked but not made, is
+    before `end`: the booked visit is before it, or the last visit is before `end` - interval.
+    """
+    periods = (comparison.previous, comparison.current)
+    per_person: list[ColumnElement[Any]] = []
+    for period in periods:
+        end = period.end
+        done = (VisitRow.done_on >= period.start) & (VisitRow.done_on <= end)
         still_open = (VisitRow.due_on <= end) & or_(
             VisitRow.done_on.is_(None), VisitRow.done_on > end
         )
-        aggregates.append(func.min(case((still_open, VisitRow.due_on))))
+        per_person += [
+            func.max(case((VisitRow.done_on <= end, VisitRow.done_on))),
+            func.min(case((still_open, VisitRow.due_on))),
+            func.sum(case((done, 1), else_=0)),
+            func.sum(case((done & (VisitRow.done_on > VisitRow.due_on), 1), else_=0)),
+        ]
     visits_query = select(
         VisitRow.person_id.label("person_id"),
-        *[a.label(f"a{i}") for i, a in enumerate(aggregates)],
+        *[c.label(f"a{i}") for i, c in enumerate(per_person)],
     ).group_by(VisitRow.person_id)
     if scope.kind is not ScopeKind.UNIT:
         in_scope = select(PersonRow.id).where(
@@ -366,44 +417,40 @@ def _overdue(
         )
         visits_query = visits_query.where(VisitRow.person_id.in_(in_scope))
     visits = visits_query.subquery()
-    query = (
-        select(
-            PersonRow.officer_id,
-            PersonRow.risk_level,
-            PersonRow.management_level,
-            PersonRow.managed_since,
-            *[visits.c[f"a{i}"] for i in range(4)],
+    routine = _routine_days(cadence)
+    columns: list[ColumnElement[Any]] = []
+    for index, period in enumerate(periods):
+        end = period.end
+        last, booked, done_count, late_count = (visits.c[f"a{4 * index + i}"] for i in range(4))
+        thresholds = [
+            (and_(PersonRow.risk_level == risk, PersonRow.management_level == level), end - days)
+            for (risk, level), days in routine.items()
+            if days is not None
+        ]
+        overdue = (PersonRow.managed_since <= end) & or_(
+            booked < end,
+            func.coalesce(last, PersonRow.managed_since) < case(*thresholds, else_=None),
         )
+        columns += [
+            func.sum(case((overdue, 1), else_=0)),
+            func.sum(func.coalesce(done_count, 0)),
+            func.sum(func.coalesce(late_count, 0)),
+        ]
+    query = (
+        select(PersonRow.officer_id, *columns)
         .outerjoin(visits, visits.c.person_id == PersonRow.id)
-        .where(PersonRow.managed_since <= comparison.current.end)
+        .group_by(PersonRow.officer_id)
     )
-    # The routine interval per (risk, management), taken from the domain rule once (None for
-    # reactive management); per person the due date is then effective_visit_due's: the earlier
-    # of last visit (or start) + interval and the earliest visit booked but not made.
-    origin = date(2000, 1, 1)
-    intervals = {}
-    for risk in RiskLevel:
-        for management in ManagementLevel:
-            routine = next_visit_due(risk, management, None, origin, cadence)
-            intervals[(risk.value, management.value)] = routine - origin if routine else None
-    for officer, risk_value, management_value, since, *marks in session.connection().execute(
+    done_by = raw.officers.setdefault("visits_done", {})
+    late_by = raw.officers.setdefault("visits_late", {})
+    for officer, *counts in session.connection().execute(
         _scoped(query, scope, PersonRow.officer_id)
     ):
-        counts = raw.overdue.setdefault(officer, [0, 0])
-        interval = intervals[(risk_value, management_value)]
-        for index, end in enumerate(ends):
-            if since > end:
-                continue
-            last, booked = _as_date(marks[2 * index]), _as_date(marks[2 * index + 1])
-            due = (last or since) + interval if interval is not None else None
-            if booked is not None and (due is None or booked < due):
-                due = booked
-            if due is not None and end > due:
-                counts[index] += 1
-
-
-def _as_date(value: Any) -> date | None:
-    """MAX/MIN over a CASE lose the column type on SQLite (ISO text comes back)."""
-    if value is None or isinstance(value, date):
-        return value if not isinstance(value, datetime) else value.date()
-    return date.fromisoformat(str(value)[:10])
+        counts = [int(c or 0) for c in counts]
+        overdue_previous, done_previous, late_previous = counts[:3]
+        overdue_current, done_current, late_current = counts[3:]
+        raw.overdue[officer] = [overdue_previous, overdue_current]
+        if done_previous or done_current:
+            done_by[officer] = [done_previous, done_current]
+        if late_previous or late_current:
+            late_by[officer] = [late_previous, late_current]
