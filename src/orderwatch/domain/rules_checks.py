@@ -10,6 +10,7 @@ import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from orderwatch.domain.conditions import Condition, ConditionType
 from orderwatch.domain.lexicons import Lexicon
@@ -61,50 +62,54 @@ _HISTORY_EVENTS = ("history_cleared", "history_deleted", "private_browsing", "in
 
 
 class DomainIndex:
-    """Domain lists looked up by a host's suffixes: what `domain_in` answers for each list, with
-    the lists indexed once (when the order is compiled) and the host split once per lookup."""
+    """Domain lists indexed once, each answered as `domain_in` would: the listed domain a host is
+    or is under (subdomains included), the first listed one when several are."""
 
     __slots__ = ("_indexes",)
 
     def __init__(self, lists: Iterable[tuple[str, ...]]) -> None:
         self._indexes = [_domain_index(domains) for domains in lists]
 
-    @staticmethod
-    def suffixes(host: str) -> list[str]:
-        """a.b.example.com -> [a.b.example.com, b.example.com, example.com, com]"""
-        found = [host]
+    def find(self, host: str) -> tuple[str | None, ...]:
+        """The answer of each list for `host`."""
+        if not any(self._indexes):
+            return (None,) * len(self._indexes)
+        suffixes = [host]  # a.example.com, example.com, com
         dot = host.find(".")
         while dot >= 0:
-            found.append(host[dot + 1 :])
+            suffixes.append(host[dot + 1 :])
             dot = host.find(".", dot + 1)
-        return found
-
-    def find(self, suffixes: Sequence[str], number: int) -> str | None:
-        """The domain of list `number` that the host is or is under (the first listed one)."""
-        index = self._indexes[number]
-        best: tuple[int, str] | None = None
-        for suffix in suffixes:
-            found = index.get(suffix)
-            if found is not None and (best is None or found[0] < best[0]):
-                best = found
-        return best[1] if best is not None else None
+        return tuple(_first_listed(index, suffixes) for index in self._indexes)
 
 
-# The lists of DomainIndex in an OrderContext's `sites`.
-_ANONYMITY, _VPN, _CLOUD, _ADULT, _PROHIBITED = range(5)
-_CLOUD_DOMAINS = tuple(CLOUD_STORAGE_DOMAINS)
+def _first_listed(index: dict[str, tuple[int, str]], suffixes: list[str]) -> str | None:
+    best: tuple[int, str] | None = None
+    for suffix in suffixes:
+        found = index.get(suffix)
+        if found is not None and (best is None or found[0] < best[0]):
+            best = found
+    return best[1] if best is not None else None
+
+
+# The shipped lists, the same for every order: anonymity, VPN, cloud storage, adult sites.
+_SHIPPED_SITES = DomainIndex(
+    (ANONYMITY_DOMAINS, VPN_DOMAINS, tuple(CLOUD_STORAGE_DOMAINS), ADULT_DOMAINS)
+)
+
+
+@lru_cache(maxsize=1 << 14)
+def _shipped_site(host: str) -> tuple[str | None, ...]:
+    """_SHIPPED_SITES.find(host), remembered: the same hosts come back all day."""
+    return _SHIPPED_SITES.find(host)
 
 
 def site_index(conditions: Mapping[ConditionType, Condition]) -> DomainIndex:
-    """The domain lists a visited site is checked against, for one order."""
+    """One order's own domain lists: its adult sites and its prohibited sites."""
     adult = conditions.get(C.NO_ADULT_PORNOGRAPHY)
     sites = conditions.get(C.PROHIBITED_APPS_OR_SITES)
     return DomainIndex(
         (
-            ANONYMITY_DOMAINS,
-            VPN_DOMAINS,
-            _CLOUD_DOMAINS,
-            (*adult.strings("domains"), *ADULT_DOMAINS) if adult is not None else (),
+            tuple(adult.strings("domains")) if adult is not None else (),
             tuple(sites.strings("domains")) if sites is not None else (),
         )
     )
@@ -352,37 +357,32 @@ def _site(ctx: OrderContext, obs: Observation, url: str, verb: str) -> list[Find
     found: list[Finding] = []
     if not host:
         return found
-    sites = ctx.sites
-    assert sites is not None
-    suffixes = sites.suffixes(host)
-    anonymity = sites.find(suffixes, _ANONYMITY)
-    vpn = sites.find(suffixes, _VPN)
+    assert ctx.sites is not None
+    anonymity, vpn, cloud, shipped_adult = _shipped_site(host)
+    own_adult, prohibited = ctx.sites.find(host)
     if (anonymity or vpn) and not _allowed(ctx, host):
         severity = Severity.HIGH if anonymity else Severity.MEDIUM
         kind = "anonymity network or proxy" if anonymity else "VPN provider"
         listed = anonymity or vpn or host
         title = f"{verb} {kind}: {host}"
         found += ctx.finding(C.NO_ANONYMISATION, severity, title, obs, f"site:{listed}", url)
-    cloud = sites.find(suffixes, _CLOUD)
     if cloud and not ctx.declared.has_cloud_service(CLOUD_STORAGE_DOMAINS[cloud]):
         title = f"{verb} undeclared cloud storage: {CLOUD_STORAGE_DOMAINS[cloud]} ({host})"
         found += ctx.finding(
             C.DECLARE_CLOUD_STORAGE, Severity.MEDIUM, title, obs, f"cloud:{cloud}", url
         )
     if C.NO_ADULT_PORNOGRAPHY in ctx.conditions:
-        adult = sites.find(suffixes, _ADULT)
+        adult = own_adult or shipped_adult  # the order's own domains are listed first
         if adult:
             title = f"{verb} adult pornography site: {host}"
             found += ctx.finding(
                 C.NO_ADULT_PORNOGRAPHY, Severity.MEDIUM, title, obs, f"site:{adult}", url
             )
-    if C.PROHIBITED_APPS_OR_SITES in ctx.conditions:
-        prohibited = sites.find(suffixes, _PROHIBITED)
-        if prohibited:
-            title = f"{verb} prohibited site: {host}"
-            found += ctx.finding(
-                C.PROHIBITED_APPS_OR_SITES, Severity.HIGH, title, obs, f"site:{prohibited}", url
-            )
+    if prohibited and C.PROHIBITED_APPS_OR_SITES in ctx.conditions:
+        title = f"{verb} prohibited site: {host}"
+        found += ctx.finding(
+            C.PROHIBITED_APPS_OR_SITES, Severity.HIGH, title, obs, f"site:{prohibited}", url
+        )
     return found
 
 
