@@ -51,6 +51,8 @@ _RUN_CACHE_SIZE = 8192
 # curly quotes, accented words), so each is worked out once.
 _RUNS: dict[str, tuple[bytes, tuple[int, ...] | None]] = {}
 _Anchor = tuple[int, int, int, int, tuple[int, ...] | None]
+_NO_ANCHORS: list[_Anchor] = []  # shared by every key without anchors: never appended to
+_NO_OFFSETS: list[int] = []
 
 
 def _fold_run(run: str) -> tuple[bytes, tuple[int, ...] | None]:
@@ -107,28 +109,31 @@ class FastKey:
     __slots__ = ("_anchors", "_char_starts", "_starts", "buffer", "mapped", "raw")
 
     def __init__(self, text: str) -> None:
-        # (key start, key end, first character, characters, folded lengths) per non-ASCII run
-        self._anchors: list[_Anchor] = []
-        self._starts: list[int] = []
-        self._char_starts: list[int] = []
         if text.isascii():
-            self.raw = text.encode("ascii")
+            raw = text.encode("ascii")
+            self.mapped = False
+            # (key start, key end, first character, characters, folded lengths) per anchored run
+            self._anchors: list[_Anchor] = _NO_ANCHORS
+            self._starts = self._char_starts = _NO_OFFSETS
         else:
+            anchors: list[_Anchor] = []
             state = _FOLDING
-            state.anchors = self._anchors
+            state.anchors = anchors
             state.shift = 0
-            self.raw = text.encode("ascii", _ERRORS)
-            self._starts = [anchor[0] for anchor in self._anchors]
-            self._char_starts = [anchor[2] for anchor in self._anchors]
-        self.mapped = bool(self._anchors)  # whether key offsets differ from the text's
+            raw = text.encode("ascii", _ERRORS)
+            self._anchors = anchors
+            self._starts = [anchor[0] for anchor in anchors]
+            self._char_starts = [anchor[2] for anchor in anchors]
+            self.mapped = bool(anchors)  # whether key offsets differ from the text's
+        self.raw = raw
         # The key with a space in front (key byte i is buffer[i + 1]), as it is scanned: so
         # that a spot at the very start is seen too. A bytearray translates about twice as fast
         # (no "changed" check) and is scanned as it is, without a copy.
-        if len(self.raw) < 2048:
-            self.buffer: bytes | bytearray = (b" " + self.raw).translate(FAST_FOLD)
+        if len(raw) < 2048:
+            self.buffer: bytes | bytearray = (b" " + raw).translate(FAST_FOLD)
         else:
             buffer = bytearray(b" ")
-            buffer += self.raw
+            buffer += raw
             self.buffer = buffer.translate(FAST_FOLD)
 
     @property
