@@ -56,7 +56,10 @@ def test_only_the_kinds_asked_for_stay_objects(shared_data: Path) -> None:
     assert [o.KIND for o in mediator.observations] == ["download", "download"]
 
 
-def test_firefox_with_deleted_places_gives_the_same_lines(tmp_path: Path) -> None:
+@pytest.mark.parametrize("objects_for", [frozenset(), frozenset({"search_term"})])
+def test_firefox_with_deleted_places_gives_the_same_lines(
+    tmp_path: Path, objects_for: frozenset[str]
+) -> None:
     profile = firefox_profile(tmp_path)
     with sqlite3.connect(profile / "places.sqlite") as connection:
         connection.execute("PRAGMA secure_delete = OFF")
@@ -66,8 +69,9 @@ def test_firefox_with_deleted_places_gives_the_same_lines(tmp_path: Path) -> Non
         connection.execute("DELETE FROM moz_historyvisits WHERE id % 3 = 0")
         connection.execute("DELETE FROM moz_places WHERE id % 3 = 0")
     connection.close()
-    expected, made, _ = _both_ways(profile / "places.sqlite", tmp_path)
+    expected, made, mediator = _both_ways(profile / "places.sqlite", tmp_path, objects_for)
     assert made == expected
+    assert {o.KIND for o in mediator.observations} == set(objects_for)
     kinds = {kind: sum(e[2] == kind for e in made) for kind in {e[2] for e in made}}
     assert kinds["browser_visit"] > 300 and kinds["search_term"] > 250
     assert any('"recovered": true' in e[-1] for e in made)

@@ -17,7 +17,11 @@ import string
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
-from orderwatch.domain.observations import BrowserVisitObservation
+from orderwatch.domain.observations import (
+    BrowserVisitObservation,
+    Observation,
+    SearchTermObservation,
+)
 from orderwatch.forensics.parsers.browser_times import sql_time_text, to_datetime
 from orderwatch.forensics.parsers.search_engines import extract_search
 from orderwatch.forensics.parsers.sqlite_plugins.interface import SQLiteContext
@@ -64,7 +68,7 @@ def write_visit_lines(
     plugin: BrowserDatabasePlugin, context: SQLiteContext, rows: VisitRows
 ) -> str:
     """Write the usual rows' visits (and their URLs' search terms) as lines; the SQL condition
-    of the rows left for the object path ("1" for every row when nothing was written)."""
+    of the rows left for the object path ("0" when none is)."""
     time_text = sql_time_text("stored", plugin.TIME_FORMAT)
     if time_text is None:
         return "1"
@@ -73,62 +77,64 @@ def write_visit_lines(
     cursor.row_factory = None
     try:
         found = cursor.execute(
-            f"SELECT CAST('visit' || char(31) || id AS BLOB), {time_text}, {rows.record_sql()}, "
-            f"coalesce(url, ''), nullif(title, ''), stored, id FROM ({rows.sql}) WHERE {usual} "
-            "ORDER BY id"
+            f"SELECT {usual}, id, {time_text}, {rows.record_sql()}, coalesce(url, ''), "
+            f"nullif(title, ''), stored FROM ({rows.sql}) ORDER BY id"
         ).fetchall()
     except sqlite3.Error:  # text that is not UTF-8, a damaged page: the object path says which
         return "1"
     finally:
         cursor.close()
     mediator = context.mediator
-    assert mediator.lines is not None
     parser, path = plugin.NAME, context.path
-    template = _template(plugin, context)
-    head = hashlib.sha1(
-        f"{mediator.source}\x1f{parser}\x1f{path}\x1f".encode("utf-8", "surrogatepass")
-    )
-    copy, kind, append = head.copy, BrowserVisitObservation.KIND, mediator.encoded.append
-    for key, time, record, url, title, stored, ident in found:
+    profile = plugin.profile_of(context)
+    visit = _template(context, parser, BrowserVisitObservation, profile.browser, profile.profile)
+    search = None
+    if not mediator.wants_object(SearchTermObservation.KIND):
+        search = _template(context, parser, SearchTermObservation)
+    # The ids StableIds(source, parser, path)(kind, id) gives: the shared head hashed once.
+    copy = hashlib.sha1(f"{mediator.source}\x1f{parser}\x1f{path}\x1f".encode(*_ENCODING)).copy
+    append, unusual = mediator.encoded.append, False
+    for is_usual, ident, time, record, url, title, stored in found:
+        if not is_usual:
+            unusual = True
+            continue
         digest = copy()
-        digest.update(key)
+        digest.update(b"visit\x1f%d" % ident)
         oid = digest.hexdigest()[:20]
-        line = template % (
-            oid,
-            "null" if time is None else f'"{time}"',
-            _quote(url),
-            "null" if title is None else _quote(title),
-            _quote(record),
-            stored,
-        )
-        append((oid, time, kind, parser, path, record, line))
+        moment = "null" if time is None else f'"{time}"'
+        url_text, record_text = _quote(url), _quote(record)
+        title_text = _quote(title) if title else "null"
+        line = visit % (oid, moment, url_text, title_text, record_text, stored)
+        append((oid, time, "browser_visit", parser, path, record, line))
         hit = extract_search(url)
-        if hit is not None:
-            moment = to_datetime(stored, plugin.TIME_FORMAT)
-            plugin.produce_search(context, ident, hit.engine, hit.term, url, moment, record, stored)
-    return f"NOT ({usual})"
+        if hit is None:
+            continue
+        if search is None:
+            when = to_datetime(stored, plugin.TIME_FORMAT)
+            plugin.produce_search(context, ident, hit.engine, hit.term, url, when, record, stored)
+            continue
+        digest = copy()
+        digest.update(b"search\x1f%d" % ident)
+        oid = digest.hexdigest()[:20]
+        engine, term = _quote(hit.engine), _quote(hit.term)
+        line = search % (oid, moment, engine, term, url_text, record_text, stored)
+        append((oid, time, "search_term", parser, path, record, line))
+    return f"NOT ({usual})" if unusual else "0"
 
 
-def _template(plugin: BrowserDatabasePlugin, context: SQLiteContext) -> str:
-    """The visit line with this database's constant values in place: %s for the id (a hex
-    string), the time, url, title and record (JSON texts), %d for the stored time."""
+def _template(context: SQLiteContext, parser: str, cls: type[Observation], *known: object) -> str:
+    """A kind's line with this database's constant values in place: its first own fields from
+    `known` (the visit's browser and profile), `recovered` false; %s for the id (a hex string),
+    the time, the other own fields and the record (JSON texts), %d for the stored time."""
     mediator = context.mediator
     assert mediator.lines is not None
     value = mediator.lines.value
-    profile = plugin.profile_of(context)
-    known = {"browser": profile.browser, "profile": profile.profile, "recovered": False}
-    own = [f.name for f in fields(BrowserVisitObservation)]
+    own = [f.name for f in fields(cls) if f.name not in ("id", "time", "provenance")]
     filled = [
-        "%s" if name in ("url", "title") else value(known[name]).replace("%", "%%")
-        for name in own
-        if name not in ("id", "time", "provenance")
+        value(known[n] if n < len(known) else False).replace("%", "%%")
+        if n < len(known) or name == "recovered"
+        else "%s"
+        for n, name in enumerate(own)
     ]
-    provenance = [value(v).replace("%", "%%") for v in (mediator.source, plugin.NAME, context.path)]
-    return mediator.lines.template(BrowserVisitObservation) % (
-        '"%s"',
-        "%s",
-        *filled,
-        *provenance,
-        "%s",
-        '"%d"',
-    )
+    provenance = [value(v).replace("%", "%%") for v in (mediator.source, parser, context.path)]
+    return mediator.lines.template(cls) % ('"%s"', "%s", *filled, *provenance, "%s", '"%d"')
