@@ -133,6 +133,29 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def database_backends(url: str) -> list[int]:
+    """The PostgreSQL server processes serving the benchmark's database (none for SQLite)."""
+    if url.startswith("sqlite"):
+        return []
+    import psycopg
+
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain) as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [int(pid) for (pid,) in rows]
+
+
+def busy_cores() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(fields) - idle) / tick, sum(fields) / tick
+
+
 def _children(pid: int) -> list[int]:
     try:
         found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
@@ -330,9 +353,16 @@ def run_engine(engine: str, args: argparse.Namespace) -> None:
                     warm(base, devices, args.clients)
                 warmed = time.perf_counter() - started
                 print(f"  {engine}: every order compiled (warm-up) in {warmed:.1f} s")
+                backends = database_backends(url)  # the server's pooled connections
                 cpu_before = cpu_seconds(pid)
+                db_before = sum(cpu_seconds(b) for b in backends)
+                client_before = time.process_time()
+                machine_before = busy_cores()
                 wall, latencies = post_all(base, work, args.clients)
                 cpu = cpu_seconds(pid) - cpu_before
+                db_cpu = sum(cpu_seconds(b) for b in backends) - db_before
+                client_cpu = time.process_time() - client_before
+                machine = [a - b for a, b in zip(busy_cores(), machine_before, strict=True)]
             observations = sum(n for _, _, n in work)
             print(
                 f"  {engine:<10} orderwatch API  {observations / wall:8,.0f} observations/s   "
@@ -344,6 +374,13 @@ def run_engine(engine: str, args: argparse.Namespace) -> None:
             print(
                 f"  {engine:<10} server CPU     {cpu / observations * 1e6:8.0f} us per observation "
                 f"({observations / cpu:,.0f} observations/s per core of the server process)"
+            )
+            per = 1e6 / observations
+            database = f"database {db_cpu * per:.0f} us" if backends else "database in-process"
+            print(
+                f"  {engine:<10} other CPU      {database}, load generator "
+                f"{client_cpu * per:.0f} us per observation; the machine's {os.cpu_count()} "
+                f"cores were {machine[0] / machine[1]:.0%} busy (everything on it)"
             )
             raw = raw_insert_rate(url, work[: min(len(work), 200)])
             print(
