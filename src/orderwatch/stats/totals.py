@@ -75,7 +75,9 @@ class Totals:
         return Change(current, previous)
 
     def exam_median(self) -> Change:
-        days = [(c, d) for o, c, d in self.raw.exam_days if self._wanted(o)]
-        now = median([d for c, d in days if c])
-        before = median([d for c, d in days if not c])
-        return Change(now or 0, before or 0)
+        """Median days from seizure to first examination, exhibits examined in each period."""
+        days: list[list[int]] = [[], []]
+        for (value,), counts in self.raw.keyed.get("exam_days", {}).items():
+            for index in (0, 1):
+                days[index] += [int(value)] * counts[index]
+        return Change(median(days[1]) or 0, median(days[0]) or 0)

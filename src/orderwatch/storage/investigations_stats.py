@@ -79,7 +79,6 @@ class RawStatistics:
     officers: dict[str, dict[int, list[int]]] = field(default_factory=dict)  # per officer
     keyed: dict[str, dict[Key, list[int]]] = field(default_factory=dict)  # scope per key
     trends: dict[str, list[int]] = field(default_factory=dict)  # scope total per chart bucket
-    exam_days: list[tuple[int, bool, int]] = field(default_factory=list)  # officer, current, days
     backlog: dict[int, list[int]] = field(default_factory=dict)  # officer -> [prev end, cur end]
     overdue: dict[int, list[int]] = field(default_factory=dict)
 
@@ -109,8 +108,10 @@ class _Part:
 class _Parts:
     """Builds the statement's grouped queries for one scope and comparison."""
 
-    def __init__(self, scope: StatisticsScope, days: Any, moments: Any, fine: Any, fine_at: Any):
-        self.scope = scope
+    def __init__(
+        self, scope: StatisticsScope, dialect: str, days: Any, moments: Any, fine: Any, fine_at: Any
+    ):
+        self.scope, self.dialect = scope, dialect
         self.days, self.moments, self.fine, self.fine_at = days, moments, fine, fine_at
         self.parts: list[_Part] = []
 
@@ -212,6 +213,7 @@ def collect_statistics(
     periods = (comparison.previous, comparison.current)
     parts = _Parts(
         scope,
+        session.get_bind().dialect.name,
         [(p.start, p.end_exclusive) for p in periods],
         _moments(periods, zone),
         [(b.start, b.end_exclusive) for b in buckets],
@@ -221,13 +223,12 @@ def collect_statistics(
     _alert_parts(parts)
     raw = RawStatistics(scope, buckets)
     parts.prepare(raw)
-    if session.get_bind().dialect.name == "postgresql":
+    if parts.dialect == "postgresql":
         # The statement is many small grouped queries whose summed cost estimate passes the
         # JIT threshold; compiling them costs far more (~300 ms) than running them (~40 ms).
         session.execute(text("SET LOCAL jit = off"))
     parts.count(session, raw)
     _visits(session, scope, raw, comparison, cadence or VisitCadence())
-    _examination_times(session, scope, raw, comparison)
     _backlog(session, scope, raw, comparison)
     detail = {
         "scope": scope.kind.value,
@@ -268,6 +269,7 @@ def _investigation_parts(parts: _Parts) -> None:
         ("hidden_devices", keys, ExhibitRow.seized_on,
          {"where": [or_(ExhibitRow.hidden, ExhibitRow.undeclared)]}),
         ("exhibits_examined", keys, ExhibitRow.first_exam_on, {}),
+        ("exam_days", keys, ExhibitRow.first_exam_on, {"keys": [_days_to_examination(parts)]}),
     ]  # fmt: skip
     for metric, grain, when, options in spec:
         table = when.class_
@@ -275,6 +277,14 @@ def _investigation_parts(parts: _Parts) -> None:
             (InvestigationRow, InvestigationRow.id == table.investigation_id)
         ]  # fmt: skip
         parts.add(metric, grain, InvestigationRow.officer_id, when, joins=joins, **options)
+
+
+def _days_to_examination(parts: _Parts) -> ColumnElement[Any]:
+    """Whole days from seizure to first examination (SQLite keeps dates as ISO text)."""
+    if parts.dialect == "sqlite":
+        days = func.julianday(ExhibitRow.first_exam_on) - func.julianday(ExhibitRow.seized_on)
+        return cast(cast(days, Integer), String)
+    return cast(ExhibitRow.first_exam_on - ExhibitRow.seized_on, String)
 
 
 def _alert_parts(parts: _Parts) -> None:
@@ -314,26 +324,6 @@ def _scoped(query: Any, scope: StatisticsScope, officer_col: Any) -> Any:
     if scope.kind is ScopeKind.UNIT:
         return query
     return query.where(officer_col.in_(list(scope.officers) or [-1]))
-
-
-def _examination_times(
-    session: Session, scope: StatisticsScope, raw: RawStatistics, comparison: Comparison
-) -> None:
-    """Days from seizure to first examination, for exhibits first examined in either period."""
-    query = (
-        select(InvestigationRow.officer_id, ExhibitRow.seized_on, ExhibitRow.first_exam_on)
-        .join(InvestigationRow, InvestigationRow.id == ExhibitRow.investigation_id)
-        .where(
-            ExhibitRow.first_exam_on >= comparison.previous.start,
-            ExhibitRow.first_exam_on < comparison.current.end_exclusive,
-        )
-    )
-    for officer, seized, examined in session.connection().execute(
-        _scoped(query, scope, InvestigationRow.officer_id)
-    ):
-        current = examined >= comparison.current.start  # the query keeps only the two periods
-        if current or examined <= comparison.previous.end:
-            raw.exam_days.append((officer, current, (examined - seized).days))
 
 
 def _backlog(
