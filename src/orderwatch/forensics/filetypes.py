@@ -215,6 +215,8 @@ def _text_type(head: bytes | memoryview) -> FileType | None:
         return None
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         return TEXT
+    if b"\x00" in sample:  # most binary content has a NUL early: one memchr, no translate
+        return None
     if sample.startswith(b"\xef\xbb\xbf"):
         sample = sample[3:]
     if sample.translate(None, _BINARY_BYTES) != sample:

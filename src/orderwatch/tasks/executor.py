@@ -16,7 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-IN_FLIGHT_PER_WORKER = 3  # items queued or running per worker: enough that none waits
+IN_FLIGHT_PER_WORKER = 16  # items queued or running per worker: enough that none waits
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -34,6 +34,10 @@ class Executor(Protocol):
     """Runs a function over items; results (or TaskFailures) come back as they complete."""
 
     workers: int
+
+    def start(self) -> None:
+        """Start the workers now (they are otherwise started by the first item)."""
+        ...
 
     def map_unordered(
         self, fn: Callable[[T], R], items: Iterable[T]
@@ -57,6 +61,9 @@ class InlineExecutor:
         self._initializer = initializer
         self._initargs = initargs
         self._initialised = False
+
+    def start(self) -> None:
+        pass
 
     def map_unordered(
         self, fn: Callable[[T], R], items: Iterable[T]
@@ -103,6 +110,13 @@ class ProcessPoolExecutor:
             initializer=self._initializer,
             initargs=self._initargs,
         )
+
+    def start(self) -> None:
+        """Start every worker process (and the fork server) without waiting for them, so
+        their start-up overlaps the caller's own preparation."""
+        self._pool = self._pool or self._new_pool(self.workers)
+        for _ in range(self.workers):
+            self._pool.submit(os.getpid)  # each submit starts a worker while none is idle
 
     def map_unordered(
         self, fn: Callable[[T], R], items: Iterable[T]

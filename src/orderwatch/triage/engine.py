@@ -38,7 +38,7 @@ from orderwatch.triage.worker import WorkerOptions, init_worker, run_batch
 
 BATCH_BYTES = 16 * 1024 * 1024  # small files are grouped up to this many bytes ...
 BATCH_FILES = 256  # ... or this many files per task
-WALK_WINDOW_FILES = 4096  # the walk hands files on in windows of this many files ...
+WALK_WINDOW_FILES = 1024  # the walk hands files on in windows of this many files ...
 WALK_WINDOW_BYTES = 256 * 1024 * 1024  # ... or bytes, each window scheduled largest first
 OUTPUT_FILES = ("report.json", "inventory.jsonl", "report.html", "report.pdf")
 
@@ -81,9 +81,18 @@ def run_triage(options: TriageOptions, progress: Progress | None = None) -> Tria
             "--quick", [Problem(0, "needs --hashset: it hashes only files whose size is in them")]
         )
     with ExitStack() as stack:
+        order = load_order(options.order) if options.order is not None else None
+        # Workers start now, so their start-up overlaps opening the sources and the hash sets.
+        worker_options = replace(
+            options.worker_options, rule_kinds=_rule_kinds(order), match_keys=bool(options.hashsets)
+        )
+        executor = options.executor_factory(
+            options.workers, init_worker, (worker_options,), ("orderwatch.triage.worker",)
+        )
+        stack.callback(executor.close)
+        executor.start()
         opened = [stack.enter_context(evidence.open_source(path)) for path in options.sources]
         collection = _load_hashsets(options.hashsets)
-        order = load_order(options.order) if options.order is not None else None
         facts = RunFacts(
             started=started,
             command_line=list(options.command_line),
@@ -93,7 +102,7 @@ def run_triage(options: TriageOptions, progress: Progress | None = None) -> Tria
             order=order_summary(order, options.order) if order and options.order else None,
         )
         facts.sources = [_source_entry(source) for source in opened]
-        _examine(opened, options, facts, collection, progress, _rule_kinds(order))
+        _examine(opened, options, facts, collection, progress, executor)
     facts.observations = unique_observations(facts.observations)
     facts.encoded = unique_encoded(facts.encoded)
     if order is not None:
@@ -116,21 +125,14 @@ def _examine(
     facts: RunFacts,
     collection: Any,
     progress: Progress,
-    rule_kinds: frozenset[str],
+    executor: Executor,
 ) -> None:
     """Walk, schedule and run every file; stream inventory.jsonl; fold results into `facts`.
 
     The walk feeds the workers as it goes (the executor takes batches only as workers need
     them), so hashing starts with the first files found and memory stays bounded."""
-    # Objects travel back only for the kinds the order's rules read; the rest only encoded.
-    worker_options = replace(
-        options.worker_options, rule_kinds=rule_kinds, match_keys=collection is not None
-    )
     quick_sizes = collection.sizes() if options.quick and collection is not None else None
     facts.quick_sizes = len(quick_sizes) if quick_sizes is not None else None
-    executor = options.executor_factory(
-        options.workers, init_worker, (worker_options,), ("orderwatch.triage.worker",)
-    )
     facts.workers = executor.workers
     options.out.mkdir(parents=True, exist_ok=True)
     progress.start(0, 0)
