@@ -360,6 +360,17 @@ def notify_officer(
 
 
 _INSERT_BATCH = insert(_BATCHES)
+# PostgreSQL: the batch recorded and the device touched in one statement (one round trip less).
+_RECORD_BATCH = text(
+    "WITH recorded AS (INSERT INTO monitor_batches "
+    "(device_id, batch_id, body_sha256, received_at, result) "
+    "VALUES (:device_id, :batch_id, :body_sha256, :now, CAST(:result AS json))) "
+    "UPDATE monitor_devices SET last_batch_at = :now, "
+    "last_heartbeat_at = COALESCE(:heartbeat, last_heartbeat_at) WHERE id = :device_id"
+).bindparams(
+    bindparam("now", type_=UtcDateTime),
+    bindparam("heartbeat", type_=UtcDateTime),
+)
 _TOUCH_DEVICE = (
     update(_DEVICES)
     .where(_DEVICES.c.id == bindparam("device_id"))
@@ -383,6 +394,14 @@ def record_batch(
 ) -> None:
     """Remember the answer for replays, and when the device last reported."""
     connection = session.connection()
+    if last_heartbeat is not None and device.last_heartbeat_at is not None:
+        last_heartbeat = max(last_heartbeat, device.last_heartbeat_at)
+    params = {"device_id": device.device_id, "now": now, "heartbeat": last_heartbeat}
+    if connection.dialect.name == "postgresql":
+        answer = to_json(result).decode()
+        recorded = {"batch_id": batch_id, "body_sha256": body_sha256, "result": answer}
+        connection.execute(_RECORD_BATCH, {**params, **recorded})
+        return
     connection.execute(
         _INSERT_BATCH,
         {
@@ -393,7 +412,4 @@ def record_batch(
             "result": result,
         },
     )
-    if last_heartbeat is not None and device.last_heartbeat_at is not None:
-        last_heartbeat = max(last_heartbeat, device.last_heartbeat_at)
-    params = {"device_id": device.device_id, "now": now, "heartbeat": last_heartbeat}
     connection.execute(_TOUCH_DEVICE, params)
