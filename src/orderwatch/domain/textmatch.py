@@ -3,10 +3,12 @@
 Text and patterns go through the same normalisation (case, accents, homoglyphs, leetspeak,
 zero-width characters, spaced-out letters, repeated letters). One multi-literal scan (hyperscan
 when it loads, else pyahocorasick) runs over a fast key of the whole text (one bytes.translate);
-a second, shared scan flags suspicious spots (runs of one letter, letters spaced out, long gaps),
-and only around those the full normalisation is built (textmatch_full) and scanned, all windows of
-a call in one scan. Hits are reported at their place in the original text. `find_many` scans a
-batch of short texts as one buffer, so per-call costs are paid once per batch.
+suspicious spots (runs of one letter, letters spaced out, long gaps) are found in the same scan
+(large matchers) or by a second, shared one (small ones), and only around those the full
+normalisation is built (textmatch_full) and scanned, all windows of a call in one scan, with the
+same scanner (it holds the fast and the full keys). Hits are reported at their place in the
+original text. `find_many` scans a batch of short texts as one buffer, so per-call costs are paid
+once per batch.
 """
 
 from __future__ import annotations
