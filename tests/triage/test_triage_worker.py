@@ -130,3 +130,16 @@ def test_a_batch_sends_each_files_hashes_when_the_run_matches(tmp_path: Path) ->
             None,
         )
     ]
+
+
+def test_a_worker_uses_the_catalogue_its_parent_loaded() -> None:
+    from orderwatch.forensics import software_catalogue
+
+    before = software_catalogue.default_catalogue()
+    mine = software_catalogue.SoftwareCatalogue([])
+    init_worker(WorkerOptions(catalogue=mine))
+    try:
+        assert software_catalogue.default_catalogue() is mine
+    finally:
+        software_catalogue.use_default_catalogue(before)
+        init_worker(WorkerOptions())

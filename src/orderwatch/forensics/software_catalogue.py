@@ -275,6 +275,14 @@ def default_catalogue() -> SoftwareCatalogue:
         return _default
 
 
+def use_default_catalogue(catalogue: SoftwareCatalogue) -> None:
+    """Make an already loaded catalogue the default: a triage worker gets its parent's, instead
+    of importing the settings and reading the YAML again (a third of a second per process)."""
+    global _default
+    with _default_lock:
+        _default = catalogue
+
+
 def configure_default_catalogue(override: Path | None) -> SoftwareCatalogue:
     """Load the shipped catalogue plus an override file and make it the default (once per run)."""
     global _default

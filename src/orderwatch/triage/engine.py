@@ -20,6 +20,7 @@ from typing import IO, Any
 from orderwatch.domain.errors import InvalidInputError, Problem
 from orderwatch.domain.observations import HashMatchObservation
 from orderwatch.domain.orderfile import OrderDocument
+from orderwatch.forensics.software_catalogue import default_catalogue
 from orderwatch.tasks.executor import Executor, TaskFailure, create_executor
 from orderwatch.triage.encoded import unique_encoded
 from orderwatch.triage.findings import evaluate_order, load_order, order_summary
@@ -84,7 +85,10 @@ def run_triage(options: TriageOptions, progress: Progress | None = None) -> Tria
         order = load_order(options.order) if options.order is not None else None
         # Workers start now, so their start-up overlaps opening the sources and the hash sets.
         worker_options = replace(
-            options.worker_options, rule_kinds=_rule_kinds(order), match_keys=bool(options.hashsets)
+            options.worker_options,
+            rule_kinds=_rule_kinds(order),
+            match_keys=bool(options.hashsets),
+            catalogue=default_catalogue() if options.worker_options.parsers else None,
         )
         executor = options.executor_factory(
             options.workers, init_worker, (worker_options,), ("orderwatch.triage.worker",)

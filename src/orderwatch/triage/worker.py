@@ -22,6 +22,7 @@ from orderwatch.forensics.hashing import (
     read_head,
 )
 from orderwatch.forensics.parsers.interface import ParserMediator
+from orderwatch.forensics.software_catalogue import SoftwareCatalogue, use_default_catalogue
 from orderwatch.triage.encoded import REPORT_LINES, encode_observation
 from orderwatch.triage.hidden import FileFacts, detect_hidden_material, list_archive
 from orderwatch.triage.records import (
@@ -51,6 +52,8 @@ class WorkerOptions:
     # None keeps every object (callers of examine_file that read them).
     rule_kinds: frozenset[str] | None = None
     match_keys: bool = False  # send each file's hashes back: the parent matches hash sets
+    # The parent's software catalogue (parsers read it); None: each worker loads its own.
+    catalogue: SoftwareCatalogue | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -69,6 +72,8 @@ def init_worker(options: WorkerOptions) -> None:
     from orderwatch.forensics import sources
 
     _state = _WorkerState(options, sources.new_resolver_context())
+    if options.catalogue is not None:
+        use_default_catalogue(options.catalogue)
 
 
 def run_batch(batch: Batch) -> BatchResult:
