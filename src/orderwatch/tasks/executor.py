@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
+import multiprocessing.forkserver
 import os
+import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -97,11 +99,9 @@ class ProcessPoolExecutor:
         self._window = self.workers * IN_FLIGHT_PER_WORKER
         self._initializer = initializer
         self._initargs = initargs
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
-        self._context = multiprocessing.get_context(method)
-        if method == "forkserver" and preload:
-            self._context.set_forkserver_preload(list(preload))
+        self._context = _pool_context(preload)
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._starter: threading.Thread | None = None
 
     def _new_pool(self, workers: int) -> concurrent.futures.ProcessPoolExecutor:
         return concurrent.futures.ProcessPoolExecutor(
@@ -112,11 +112,16 @@ class ProcessPoolExecutor:
         )
 
     def start(self) -> None:
-        """Start every worker process (and the fork server) without waiting for them, so
-        their start-up overlaps the caller's own preparation."""
-        self._pool = self._pool or self._new_pool(self.workers)
-        for _ in range(self.workers):
-            self._pool.submit(os.getpid)  # each submit starts a worker while none is idle
+        """Start every worker process (and the fork server) in the background, so their
+        start-up (the fork server's imports) overlaps the caller's own preparation."""
+        pool = self._pool = self._pool or self._new_pool(self.workers)
+
+        def start_workers() -> None:
+            for _ in range(self.workers):
+                pool.submit(os.getpid)  # each submit starts a worker while none is idle
+
+        self._starter = threading.Thread(target=start_workers, name="start-workers", daemon=True)
+        self._starter.start()
 
     def map_unordered(
         self, fn: Callable[[T], R], items: Iterable[T]
@@ -178,9 +183,30 @@ class ProcessPoolExecutor:
             pool.shutdown(wait=True, cancel_futures=True)
 
     def close(self) -> None:
+        if self._starter is not None:
+            self._starter.join()
+            self._starter = None
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _pool_context(preload: tuple[str, ...] = ()) -> Any:
+    """Worker processes come from a fork server (which has imported `preload`) where there is
+    one: forking a process that runs threads is unsafe, and imports are paid once."""
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
+    context = multiprocessing.get_context(method)
+    if method == "forkserver" and preload:
+        context.set_forkserver_preload(list(preload))
+    return context
+
+
+def prestart(preload: tuple[str, ...]) -> None:
+    """Start the fork server now, importing `preload` in the background while the caller goes
+    on importing and preparing; a pool made later with the same preload uses it."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        _pool_context(preload)
+        multiprocessing.forkserver.ensure_running()
 
 
 def default_workers() -> int:

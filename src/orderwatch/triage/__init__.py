@@ -12,6 +12,9 @@ if TYPE_CHECKING:
 
 __all__ = ["TriageOptions", "TriageOutcome", "run_triage"]
 
+# What each worker process imports before its first file (the fork server's preload).
+WORKER_MODULES = ("orderwatch.triage.worker",)
+
 
 def __getattr__(name: str) -> Any:
     if name in __all__:

@@ -71,6 +71,10 @@ def command_line(args: argparse.Namespace) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Run the triage; print where the report went and the headline figures."""
+    from orderwatch.tasks.executor import prestart
+    from orderwatch.triage import WORKER_MODULES
+
+    prestart(WORKER_MODULES)  # the workers' imports run beside this process's own
     from orderwatch.forensics.software_catalogue import default_catalogue
     from orderwatch.settings import get_settings
     from orderwatch.triage.engine import TriageOptions, run_triage

@@ -22,6 +22,7 @@ from orderwatch.domain.observations import HashMatchObservation
 from orderwatch.domain.orderfile import OrderDocument
 from orderwatch.forensics.software_catalogue import default_catalogue
 from orderwatch.tasks.executor import Executor, TaskFailure, create_executor
+from orderwatch.triage import WORKER_MODULES
 from orderwatch.triage.encoded import unique_encoded
 from orderwatch.triage.findings import evaluate_order, load_order, order_summary
 from orderwatch.triage.hidden import encrypted_volume
@@ -91,7 +92,7 @@ def run_triage(options: TriageOptions, progress: Progress | None = None) -> Tria
             catalogue=default_catalogue() if options.worker_options.parsers else None,
         )
         executor = options.executor_factory(
-            options.workers, init_worker, (worker_options,), ("orderwatch.triage.worker",)
+            options.workers, init_worker, (worker_options,), WORKER_MODULES
         )
         stack.callback(executor.close)
         executor.start()
