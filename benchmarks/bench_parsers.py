@@ -6,9 +6,11 @@ The corpus is bench_triage's (cached in /tmp/orderwatch-bench-triage). The artef
 grown to 100,000 visits (5,000 then deleted, so recovery has free pages to read) and a second one
 of 10,000, a Firefox places.sqlite of 50,000 visits, SYSTEM and SOFTWARE hives (hivexregedit),
 setupapi.dev.log and Thunderbird prefs.js. Both are triaged as two sources of one run by the same
-engine call, once with `WorkerOptions(parsers=False)`; on and off alternate over the repeats. Then
-each parser is timed alone on each artefact (one process) to say which cost most, and so is what
-the observations cost afterwards (pickling to the parent, report.json, report.html).
+engine call, once with `WorkerOptions(parsers=False)`; on and off alternate over the repeats. Each
+run's wall times and CPU seconds (the engine's process and its workers: the figure a shared
+machine does not distort) are reported. Then each parser's CPU is measured alone on each artefact
+(one process, lines kept as a triage without an order keeps them) to say which cost most, and so
+is what the lines cost afterwards (pickling to the parent, report.json, report.html).
 """
 
 from __future__ import annotations
@@ -196,13 +198,21 @@ options = TriageOptions(sources=[Path(s) for s in sources], out=Path(out), worke
 started = time.perf_counter()
 summary = run_triage(options).report["summary"]
 wall = time.perf_counter() - started  # report.json's seconds end before the reports are written
+# Workers are the forkserver's children: stopping (and so waiting for) it counts their CPU here.
+import multiprocessing.forkserver, resource
+getattr(multiprocessing.forkserver._forkserver, "_stop", lambda: None)()
+cpu = sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF,
+          resource.RUSAGE_CHILDREN) for field in ("ru_utime", "ru_stime"))
 print(json.dumps({"seconds": summary["seconds"], "wall": wall, "files": summary["files"],
-                  "observations": summary["observations"], "errors": summary["errors"]}))
+                  "observations": summary["observations"], "errors": summary["errors"],
+                  "cpu": cpu}))
 """
 
 
 def triage_run(sources: list[Path], out: Path, workers: int, parsers: bool) -> dict[str, float]:
-    """The triage engine in a fresh process (as bench_triage's parsers-off run): its summary."""
+    """The triage engine in a fresh process (as bench_triage's parsers-off run): its summary,
+    and the CPU seconds of that process and its workers (user + system; on a shared machine the
+    figure the load distorts least)."""
     shutil.rmtree(out, ignore_errors=True)
     argv = [*map(str, sources), str(out), str(workers), "on" if parsers else "off"]
     done = subprocess.run(
@@ -212,61 +222,57 @@ def triage_run(sources: list[Path], out: Path, workers: int, parsers: bool) -> d
 
 
 def parser_costs(artefacts: Path) -> tuple[list[tuple[str, float, int, int, int]], list[Any]]:
-    """Each parser alone on each artefact it claims, one process: (name, seconds, files,
-    observations, errors) most expensive first, and every observation made."""
+    """Each parser alone on each artefact it claims, one process, as a triage without an order
+    runs it (every observation kept as its report.json line): (name, CPU seconds, files,
+    observations, errors) most expensive first, and every line made."""
     import orderwatch.forensics.parsers  # noqa: F401  (registers every parser)
     from orderwatch.forensics.parsers.interface import LocalArtefact, ParserMediator
     from orderwatch.forensics.parsers.manager import registry
+    from orderwatch.triage.encoded import REPORT_LINES, encode_observation
 
     totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0, 0, 0])
     made: list[Any] = []
     for path in sorted(p for p in artefacts.rglob("*") if p.is_file()):
         artefact = LocalArtefact(path, artefacts)
         for parser in registry.parsers_for(artefact.path):
-            mediator = ParserMediator(source=str(artefacts))
-            started = time.perf_counter()
+            mediator = ParserMediator(str(artefacts), lines=REPORT_LINES, object_kinds=frozenset())
+            started = time.process_time()
             parser.parse(artefact, mediator)
+            lines = mediator.encoded + [encode_observation(o) for o in mediator.observations]
             row = totals[parser.NAME]
-            row[0] += time.perf_counter() - started
+            row[0] += time.process_time() - started
             row[1] += 1
-            row[2] += len(mediator.observations)
+            row[2] += len(lines)
             row[3] += len(mediator.errors)
-            made.extend(mediator.observations)
+            made.extend(lines)
     rows = [(name, r[0], int(r[1]), int(r[2]), int(r[3])) for name, r in totals.items()]
     return sorted(rows, key=lambda row: -row[1]), made
 
 
-def downstream_costs(observations: list[Any], out: Path) -> dict[str, float]:
-    """What the observations cost after parsing, one process: encoding in the worker, the trip
-    to the parent (pickle both ways), report.json (sort, write) and report.html."""
+def downstream_costs(encoded: list[Any], out: Path) -> dict[str, float]:
+    """What the lines cost after parsing, one process (CPU seconds): the trip to the parent
+    (pickle both ways), report.json (sort, write) and report.html."""
     from datetime import UTC, datetime
 
-    from orderwatch.triage.encoded import encode_observation
     from orderwatch.triage.html import render_html
     from orderwatch.triage.report import RunFacts, build_report, write_report
 
     costs: dict[str, float] = {}
-    started = time.perf_counter()
-    encoded = [encode_observation(o) for o in observations]
-    costs["encode in the worker (report.json line)"] = time.perf_counter() - started
-    started = time.perf_counter()
+    started = time.process_time()
     pickle.loads(pickle.dumps(encoded, protocol=pickle.HIGHEST_PROTOCOL))
-    costs["pickle to the parent and back (encoded)"] = time.perf_counter() - started
-    started = time.perf_counter()
-    pickle.loads(pickle.dumps(observations, protocol=pickle.HIGHEST_PROTOCOL))
-    costs["(objects instead, as before, for comparison)"] = time.perf_counter() - started
+    costs["pickle to the parent and back (encoded)"] = time.process_time() - started
     facts = RunFacts(started=datetime.now(UTC), command_line=[], workers=1, quick=False)
     facts.encoded = encoded
     facts.finished = datetime.now(UTC)
-    started = time.perf_counter()
+    started = time.process_time()
     report = build_report(facts)
-    costs["build_report (sort)"] = time.perf_counter() - started
-    started = time.perf_counter()
+    costs["build_report (sort)"] = time.process_time() - started
+    started = time.process_time()
     write_report(out / "report.json", report)
-    costs["write_report (report.json)"] = time.perf_counter() - started
-    started = time.perf_counter()
+    costs["write_report (report.json)"] = time.process_time() - started
+    started = time.process_time()
     render_html(report)
-    costs["render_html (report.html)"] = time.perf_counter() - started
+    costs["render_html (report.html)"] = time.process_time() - started
     return costs
 
 
@@ -311,8 +317,8 @@ def main(argv: list[str]) -> None:
                 results[parsers].append(result)
                 print(
                     f"  run {repeat + 1} parsers {'on ' if parsers else 'off'}: "
-                    f"{result['seconds']:6.2f} s (reports written: {result['wall']:6.2f} s), "
-                    f"{result['observations']:.0f} observations, "
+                    f"{result['seconds']:6.2f} s (reports written: {result['wall']:6.2f} s, "
+                    f"CPU {result['cpu']:6.2f} s), {result['observations']:.0f} observations, "
                     f"{result['errors']:.0f} errors (load {_load()})",
                     flush=True,
                 )
@@ -320,7 +326,11 @@ def main(argv: list[str]) -> None:
             parsers: triage_run([artefacts], Path(tmp) / "alone", args.workers, parsers)
             for parsers in (False, True)
         }
-    for key, what in (("seconds", "report.json's seconds"), ("wall", "reports written")):
+    for key, what in (
+        ("seconds", "report.json's seconds"),
+        ("wall", "reports written"),
+        ("cpu", "CPU seconds of all processes, reports written"),
+    ):
         on = [r[key] for r in results[True]]
         off = [r[key] for r in results[False]]
         for label, pick in (("best", min), ("median", statistics.median)):
@@ -331,16 +341,17 @@ def main(argv: list[str]) -> None:
             )
     print(
         f"  artefacts alone: parsers off {alone[False]['seconds']:.2f} s, on "
-        f"{alone[True]['seconds']:.2f} s ({alone[True]['observations']:.0f} observations)"
+        f"{alone[True]['seconds']:.2f} s ({alone[True]['observations']:.0f} observations); CPU "
+        f"off {alone[False]['cpu']:.2f} s, on {alone[True]['cpu']:.2f} s"
     )
-    print("  each parser alone on the artefacts (one process):")
+    print("  each parser alone on the artefacts (one process, CPU, lines as a triage makes them):")
     costs, observations = parser_costs(artefacts)
     for name, seconds, count, made, errors in costs:
         print(
             f"    {name:<28} {seconds:7.3f} s  {count:3d} files {made:7d} observations"
             f"  {errors} errors"
         )
-    print(f"  after parsing, for those {len(observations)} observations (one process):")
+    print(f"  after parsing, for those {len(observations)} observations (one process, CPU):")
     with tempfile.TemporaryDirectory(prefix="orderwatch-bench-parsers-") as tmp:
         for name, seconds in downstream_costs(observations, Path(tmp)).items():
             print(f"    {name:<40} {seconds:7.3f} s")

@@ -11,7 +11,7 @@ import functools
 import re
 from dataclasses import dataclass
 from typing import NamedTuple
-from urllib.parse import parse_qs, unquote_plus, urlsplit
+from urllib.parse import unquote, unquote_plus, urlsplit
 
 
 @dataclass(frozen=True)
@@ -108,15 +108,31 @@ def _extract_cached(url: str, host: str) -> SearchHit | None:
 
 def _extract(url: str, candidates: tuple[SearchEngine, ...]) -> SearchHit | None:
     try:
-        parts = urlsplit(url.strip())
+        path, query, fragment = _split(url.strip())
     except ValueError:
         return None
-    path = parts.path.split(";", 1)[0]
+    path = path.split(";", 1)[0]
     for engine in candidates:
-        term = _term(engine, path, parts.query, parts.fragment)
+        term = _term(engine, path, query, fragment)
         if term:
             return SearchHit(engine.name, term)
     return None
+
+
+# A plain http(s) URL: ASCII, none of the characters urlsplit drops or checks (tab, CR, LF,
+# IPv6 brackets). Its parts are then split here, as urlsplit would, at a third of the cost.
+_PLAIN_URL = re.compile(r"https?://[^/?#]*([^#]*)(?:#(.*))?", re.IGNORECASE | re.DOTALL)
+_AWKWARD = re.compile(r"[\t\r\n\[\]]")
+
+
+def _split(url: str) -> tuple[str, str, str]:
+    """urlsplit(url)'s path, query and fragment."""
+    plain = _PLAIN_URL.fullmatch(url) if url.isascii() else None
+    if plain is None or _AWKWARD.search(url) is not None:
+        parts = urlsplit(url)
+        return parts.path, parts.query, parts.fragment
+    path, _, query = plain.group(1).partition("?")
+    return path, query, plain.group(2) or ""
 
 
 class _EngineIndex:
@@ -183,13 +199,26 @@ def _term(engine: SearchEngine, path: str, query: str, fragment: str) -> str | N
     if engine.paths and normalised.lower() not in engine.paths:
         return None
     for text in (query, fragment):
-        values = parse_qs(text, keep_blank_values=False)
+        values = _query_values(text, engine.params)
         for param in engine.params:
             for value in values.get(param, ()):
                 term = _clean(value)
                 if term:
                     return term
     return None
+
+
+def _query_values(text: str, names: tuple[str, ...]) -> dict[str, list[str]]:
+    """parse_qs(text) (blank values dropped) for `names` only: the others are not decoded."""
+    found: dict[str, list[str]] = {}
+    for part in text.split("&") if text else ():
+        name, equals, value = part.partition("=")
+        if not equals or not value:
+            continue
+        name = unquote(name.replace("+", " "))
+        if name in names:
+            found.setdefault(name, []).append(unquote(value.replace("+", " ")))
+    return found
 
 
 def _clean(term: str) -> str | None:

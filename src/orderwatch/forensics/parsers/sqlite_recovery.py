@@ -35,6 +35,7 @@ _MAGIC = b"SQLite format 3\x00"
 _WAL_MAGICS = (0x377F0682, 0x377F0683)
 _JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
 _BTREE_TYPES = {2: 12, 5: 12, 10: 8, 13: 8}  # page type -> b-tree page header size
+_HEADER = struct.Struct(">HHH")  # a b-tree page's first freeblock, cell count, content start
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def _mapped(path: Path) -> Iterator[mmap.mmap]:
 def _collect(
     data: mmap.mmap,
     source: str,
-    regions: Iterable[Region],
+    regions: Iterable[_Area],
     shapes: Sequence[RecordShape],
     found: list[RecoveredRecord],
     seen: set[tuple[object, ...]],
@@ -111,10 +112,12 @@ def _collect(
     """Carve a record around every URL start inside the recoverable regions (in file order; a
     byte two regions claim, as damaged freeblock lists can, belongs to the first)."""
     covered = 0
-    for region in regions:
-        start, covered = max(region.start, covered), max(region.end, covered)
-        for match in _URL_START.finditer(data, start, region.end):
+    for kind, page, low, end in regions:
+        start, covered = max(low, covered), max(end, covered)
+        region = None
+        for match in _URL_START.finditer(data, start, end):
             at = match.start()
+            region = region or Region(kind, page, low, end)
             for shape in shapes:
                 carved = carve_record(data, at, region, shape)
                 if carved is None:
@@ -140,6 +143,9 @@ def _collect(
 
 
 # --- where free space is -------------------------------------------------------------------
+
+# A recoverable area before any URL is found in it (most hold none): what Region holds.
+_Area = tuple[str, int | None, int, int]
 
 
 @dataclass
@@ -184,7 +190,7 @@ class _DatabaseLayout:
                     self.free_pages.setdefault(leaf, 0)
             trunk = next_trunk
 
-    def regions(self) -> Iterator[Region]:
+    def regions(self) -> Iterator[_Area]:
         """Free-list pages, pages the WAL supersedes, and the unallocated space and freeblocks
         of b-tree pages, in file order. A last, partial page is looked at only when a URL
         starts in it (its header may be cut short)."""
@@ -194,23 +200,23 @@ class _DatabaseLayout:
         if tail < len(self.data) and _URL_START.search(self.data, tail) is not None:
             yield from self._page_regions(self.pages + 1)
 
-    def _page_regions(self, page: int) -> list[Region]:
+    def _page_regions(self, page: int) -> list[_Area]:
         start = (page - 1) * self.page_size
         end = start + self.usable
         if page in self.free_pages:
-            return [Region("freelist page", page, start + self.free_pages[page], end)]
+            return [("freelist page", page, start + self.free_pages[page], end)]
         if page in self.wal_pages:
-            return [Region("page superseded by the WAL", page, start, end)]
+            return [("page superseded by the WAL", page, start, end)]
         header = start + (100 if page == 1 else 0)
         header_size = _BTREE_TYPES.get(self.data[header])
         if header_size is None:
             return []
-        first_free, cells, content = struct.unpack(">HHH", self.data[header + 1 : header + 7])
+        first_free, cells, content = _HEADER.unpack(self.data[header + 1 : header + 7])
         content = content or 65536
         pointers_end = header + header_size + 2 * cells
         if not pointers_end <= start + content <= end:
             return []
-        regions = [Region("unallocated space", page, pointers_end, start + content)]
+        regions: list[_Area] = [("unallocated space", page, pointers_end, start + content)]
         block, hops = first_free, 0
         while block and hops < self.page_size // 4:
             hops += 1
@@ -219,7 +225,7 @@ class _DatabaseLayout:
             next_block, size = struct.unpack(">HH", self.data[start + block : start + block + 4])
             if size < 4 or block + size > self.usable:
                 break
-            regions.append(Region("freeblock", page, start + block, start + block + size))
+            regions.append(("freeblock", page, start + block, start + block + size))
             if next_block and next_block <= block:
                 break
             block = next_block
@@ -247,7 +253,7 @@ class _WalLayout:
             if self.data[frame + 8 : frame + 16] == salts:
                 self.superseded.add(struct.unpack(">I", self.data[frame : frame + 4])[0])
 
-    def regions(self) -> Iterator[Region]:
+    def regions(self) -> Iterator[_Area]:
         """Each frame's page image (the last may be cut short), in file order."""
         salts, size = self.data[16:24], len(self.data)
         for index, start in enumerate(range(32 + 24, size, 24 + self.page_size)):
@@ -255,7 +261,7 @@ class _WalLayout:
             page = struct.unpack(">I", header[:4])[0]
             current = header[8:16] == salts
             kind = f"wal frame {index + 1}" + ("" if current else " (older WAL generation)")
-            yield Region(kind, page, start, min(start + self.page_size, size))
+            yield kind, page, start, min(start + self.page_size, size)
 
 
 @dataclass
@@ -291,8 +297,8 @@ class _JournalLayout:
             step = self.page_size + 8
             self.starts = list(range(sector + 4, size - step + 5, step))
 
-    def regions(self) -> Iterator[Region]:
+    def regions(self) -> Iterator[_Area]:
         """Each page image, in file order."""
         for start in self.starts:
             page = struct.unpack(">I", self.data[start - 4 : start])[0]
-            yield Region("journal page image", page, start, start + self.page_size)
+            yield "journal page image", page, start, start + self.page_size
