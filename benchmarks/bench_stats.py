@@ -131,17 +131,43 @@ def _client(
     return client, timer
 
 
-def _measure(client: TestClient, timer: ServerTimer, path: str, n: int) -> tuple[float, float, int]:
+def _backend_seconds(database: Database) -> float:
+    """CPU seconds used so far by the PostgreSQL backends serving this database (read from
+    /proc: the server runs on this machine); 0 on SQLite, where the app process does it all."""
+    if database.dialect != "postgresql":
+        return 0.0
+    with database.engine.connect() as connection:
+        pids = connection.exec_driver_sql(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        ).scalars()
+        total = 0.0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _measure(
+    client: TestClient, timer: ServerTimer, path: str, n: int, database: Database
+) -> tuple[float, float, int, float, float]:
+    """p50 and p95 of the server time (ms), response size, and CPU per request (ms) of this
+    process and of the database server: CPU does not grow with other sessions' load."""
     for _ in range(3):  # warm templates, caches and the connection pool
         assert client.get(path).status_code == 200, path
     timer.samples.clear()
     size = 0
+    cpu, backend = time.process_time(), _backend_seconds(database)
     for _ in range(n):
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
         size = len(response.content)
+    cpu = (time.process_time() - cpu) * 1000 / n
+    backend = (_backend_seconds(database) - backend) * 1000 / n
     samples = timer.samples[-n:]
-    return _percentile(samples, 0.5) * 1000, _percentile(samples, 0.95) * 1000, size
+    return _percentile(samples, 0.5) * 1000, _percentile(samples, 0.95) * 1000, size, cpu, backend
 
 
 def _run(label: str, database: Database, settings: Settings, args: argparse.Namespace) -> None:
@@ -160,9 +186,12 @@ def _run(label: str, database: Database, settings: Settings, args: argparse.Name
         ),
     )
     for name, path, n in cases:
-        p50, p95, size = _measure(client, timer, path, n)
+        p50, p95, size, cpu, backend = _measure(client, timer, path, n, database)
+        server_cpu = f"{backend:.0f}" if database.dialect == "postgresql" else "-"
         print(
-            f"| {label} | {name} | {n} | {p50:.0f} | {p95:.0f} | {size // 1024} KiB |", flush=True
+            f"| {label} | {name} | {n} | {p50:.0f} | {p95:.0f} | {cpu:.0f} | {server_cpu} "
+            f"| {size // 1024} KiB |",
+            flush=True,
         )
     client.close()
 
@@ -176,9 +205,10 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--alerts", type=int, default=50_000)
     parser.add_argument("--skip-postgres", action="store_true")
     args, _ = parser.parse_known_args(argv)
-    print("times in ms, server side (in-process ASGI); 'last six months vs the six before'")
-    print("| engine | request | n | p50 | p95 | size |")
-    print("|---|---|---|---|---|---|")
+    print("times in ms, server side (in-process ASGI); 'last six months vs the six before';")
+    print("CPU ms per request: app process (app and test client) and PostgreSQL backends")
+    print("| engine | request | n | p50 | p95 | app CPU | db CPU | size |")
+    print("|---|---|---|---|---|---|---|---|")
     folder = Path(tempfile.mkdtemp(prefix="ow-bench-stats-"))
     try:
         settings = Settings(data_dir=folder)
