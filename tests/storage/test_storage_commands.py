@@ -129,6 +129,39 @@ def test_user_add_generates_or_reads_the_password(
     assert "fewer than 10 characters" in capsys.readouterr().err
 
 
+def test_user_list_deactivate_unlock_and_reset_password(
+    cli_database: Database, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("first password 1\n"))
+    assert main(["user", "add", "dc.smith", "--role", "officer", "--password-stdin"]) == 0
+    for _ in range(10):  # enough failures to lock the account
+        with cli_database.session() as session:
+            authenticate(session, "dc.smith", "wrong password")
+    capsys.readouterr()
+    assert main(["user", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert re.search(r"^dc\.smith +officer +- +active, locked until ", listed, re.M), listed
+    assert main(["user", "unlock", "DC.Smith"]) == 0
+    assert "unlocked account 'dc.smith'" in capsys.readouterr().out
+    with cli_database.session() as session:
+        assert authenticate(session, "dc.smith", "first password 1").ok
+    assert main(["user", "deactivate", "dc.smith"]) == 0
+    assert main(["user", "list"]) == 0
+    assert re.search(r"^dc\.smith .* deactivated$", capsys.readouterr().out, re.M)
+    with cli_database.session() as session:
+        assert not authenticate(session, "dc.smith", "first password 1").ok
+    assert main(["user", "activate", "dc.smith"]) == 0
+    assert main(["user", "reset-password", "dc.smith"]) == 0
+    out = capsys.readouterr().out
+    generated = _password(out)
+    assert "their web sessions have ended" in out
+    with cli_database.session() as session:
+        assert authenticate(session, "dc.smith", generated).ok
+        assert not authenticate(session, "dc.smith", "first password 1").ok
+    assert main(["user", "deactivate", "nobody"]) == 2
+    assert "no account named 'nobody'" in capsys.readouterr().err
+
+
 def test_import_orders_all_or_nothing(
     cli_database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

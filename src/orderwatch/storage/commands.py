@@ -1,4 +1,5 @@
-"""Commands: `init`, `db upgrade`, `user add`, `import-orders`, `audit verify`.
+"""Commands: `init`, `db upgrade`, `user add|list|deactivate|activate|unlock|reset-password`,
+`import-orders`, `audit verify`.
 
 Passwords are printed once to standard output and never logged.
 """
@@ -11,18 +12,29 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from orderwatch.domain.access import Actor, Role
-from orderwatch.domain.errors import InvalidInputError, OrderwatchError
+from orderwatch.domain.errors import InvalidInputError, NotFoundError, OrderwatchError
 from orderwatch.domain.orderfile import OrderDocument, parse_order_document
 from orderwatch.security.passwords import MIN_PASSWORD_LENGTH, generate_password
 from orderwatch.settings import get_settings
 from orderwatch.storage.audit import verify_audit_chain
 from orderwatch.storage.database import Database
 from orderwatch.storage.imports import import_order_documents
-from orderwatch.storage.users import create_team, create_user, list_teams, list_users
+from orderwatch.storage.records import UserAccount
+from orderwatch.storage.users import (
+    create_team,
+    create_user,
+    get_user_by_username,
+    list_teams,
+    list_users,
+    set_password,
+    unlock_user,
+    update_user,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -53,6 +65,25 @@ def register(subparsers: Any) -> None:
         help="read the password from standard input instead of generating one",
     )
     add.set_defaults(func=run_user_add)
+    user_actions.add_parser("list", help="list the accounts").set_defaults(func=run_user_list)
+    for action, help_text in (
+        ("deactivate", "stop an account signing in (its web sessions end now)"),
+        ("activate", "let a deactivated account sign in again"),
+        ("unlock", "clear a lockout after too many failed sign-ins"),
+    ):
+        change = user_actions.add_parser(action, help=help_text)
+        change.add_argument("username")
+        change.set_defaults(func=run_user_change, change=action)
+    reset = user_actions.add_parser(
+        "reset-password", help="give an account a new password (its web sessions end now)"
+    )
+    reset.add_argument("username")
+    reset.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input instead of generating one",
+    )
+    reset.set_defaults(func=run_user_reset_password)
 
     imports = subparsers.add_parser("import-orders", help="import order files (all or nothing)")
     imports.add_argument("files", nargs="+", type=Path, metavar="FILE.yaml")
@@ -134,16 +165,20 @@ def _exists(database: Database) -> bool:
     return not name or name == ":memory:" or Path(name).exists()
 
 
+def _new_password(from_stdin: bool) -> str:
+    """A password read from standard input (checked for length) or a generated one."""
+    if not from_stdin:
+        return generate_password()
+    password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise OrderwatchError(
+            f"the password read from standard input has fewer than {MIN_PASSWORD_LENGTH} characters"
+        )
+    return password
+
+
 def run_user_add(args: argparse.Namespace) -> int:
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise OrderwatchError(
-                f"the password read from standard input has fewer than {MIN_PASSWORD_LENGTH} "
-                "characters"
-            )
-    else:
-        password = generate_password()
+    password = _new_password(args.password_stdin)
     actor = _actor()
     with _database() as database, database.session() as session:
         team_id = None
@@ -165,6 +200,53 @@ def run_user_add(args: argparse.Namespace) -> int:
         )
     team = f" in team {account.team_name!r}" if account.team_name else ""
     print(f"created {account.role.value} account {account.username!r}{team}")
+    if not args.password_stdin:
+        print(f"password (shown once, note it now): {password}")
+    return 0
+
+
+def run_user_list(args: argparse.Namespace) -> int:
+    with _database() as database, database.session() as session:
+        accounts = list_users(session, _actor())
+    now = datetime.now(UTC)
+    for account in accounts:
+        state = "active" if account.active else "deactivated"
+        if account.locked_until is not None and account.locked_until > now:
+            state += f", locked until {account.locked_until:%Y-%m-%d %H:%M} UTC"
+        team = account.team_name or "-"
+        print(f"{account.username:<24} {account.role.value:<10} {team:<24} {state}")
+    return 0
+
+
+def _named_account(session: Any, actor: Actor, username: str) -> UserAccount:
+    try:
+        return get_user_by_username(session, actor, username)
+    except NotFoundError:
+        raise OrderwatchError(
+            f"no account named {username!r} (see `orderwatch user list`)"
+        ) from None
+
+
+def run_user_change(args: argparse.Namespace) -> int:
+    actor = _actor()
+    with _database() as database, database.session() as session:
+        account = _named_account(session, actor, args.username)
+        if args.change == "unlock":
+            unlock_user(session, actor, account.id)
+        else:
+            update_user(session, actor, account.id, active=args.change == "activate")
+    done = {"deactivate": "deactivated", "activate": "activated", "unlock": "unlocked"}
+    print(f"{done[args.change]} account {account.username!r}")
+    return 0
+
+
+def run_user_reset_password(args: argparse.Namespace) -> int:
+    password = _new_password(args.password_stdin)
+    actor = _actor()
+    with _database() as database, database.session() as session:
+        account = _named_account(session, actor, args.username)
+        set_password(session, actor, account.id, password)
+    print(f"new password set for {account.username!r}; their web sessions have ended")
     if not args.password_stdin:
         print(f"password (shown once, note it now): {password}")
     return 0
