@@ -37,6 +37,8 @@ TODAY = date(2025, 6, 1)
 TYPES = load_offence_types()
 STATES = ("closed_no_action", "advice_given", "breach_recorded", "referred_for_arrest")
 CONDITIONS = ("declare_devices", "no_contact_with_children", "prohibited_words")
+FIXED = {"device_id": None, "severity": "high", "severity_rank": 3, "detail": None}
+FIXED |= {"occurrences": 1, "state_changed_by": None}
 
 
 def _alerts(database: Database, count: int, seed: int = 5) -> None:
@@ -51,29 +53,14 @@ def _alerts(database: Database, count: int, seed: int = 5) -> None:
         if n % 3 == 0:  # 23:00 UTC is local midnight in summer, 00:00 in winter
             opened = opened.replace(hour=rng.choice((22, 23, 0)), minute=rng.randint(0, 59))
         state = rng.choice((*STATES, "new", "under_review"))
-        decided = state in STATES
         condition = rng.choice(CONDITIONS)
+        changed = opened + timedelta(hours=rng.randint(0, 30)) if state in STATES else None
+        stamps = dict.fromkeys(("first_seen", "last_seen", "opened_at", "updated_at"), opened)
         rows.append(
-            {
-                "person_id": rng.choice(persons),
-                "device_id": None,
-                "condition": condition,
-                "severity": "high",
-                "severity_rank": 3,
-                "key": f"{condition}:{n}",
-                "title": f"reference alert {n}",
-                "detail": None,
-                "occurrences": 1,
-                "first_seen": opened,
-                "last_seen": opened,
-                "opened_at": opened,
-                "updated_at": opened,
-                "state": state,
-                "state_changed_at": opened + timedelta(hours=rng.randint(0, 30))
-                if decided
-                else None,
-                "state_changed_by": None,
-            }
+            FIXED
+            | stamps
+            | {"person_id": rng.choice(persons), "condition": condition, "key": f"{condition}:{n}"}
+            | {"title": f"alert {n}", "state": state, "state_changed_at": changed}
         )
     with database.session() as session:
         session.execute(insert(AlertRow), rows)
