@@ -103,22 +103,33 @@ class _Part:
     grain: Grain
     keys: int
     query: Any
+    trend: str | None = None  # counted per chart bucket, folded into periods, and also
+    trend_states: frozenset[str] = frozenset()  # summed into this trend for these k0 values
 
 
 class _Parts:
     """Builds the statement's grouped queries for one scope and comparison."""
 
     def __init__(
-        self, scope: StatisticsScope, dialect: str, days: Any, moments: Any, fine: Any, fine_at: Any
+        self,
+        scope: StatisticsScope,
+        dialect: str,
+        comparison: Comparison,
+        buckets: list[Bucket],
+        zone: str,
     ):
         self.scope, self.dialect = scope, dialect
-        self.days, self.moments, self.fine, self.fine_at = days, moments, fine, fine_at
+        periods = (comparison.previous, comparison.current)
+        self.days = [(p.start, p.end_exclusive) for p in periods]
+        self.fine = [(b.start, b.end_exclusive) for b in buckets]
+        self.moments, self.fine_at = _moments(periods, zone), _moments(buckets, zone)
+        self.period_of = [1 if b.current else 0 for b in buckets]  # chart bucket -> period
         self.parts: list[_Part] = []
 
-    def intervals(self, when: Any, grain: Grain) -> Sequence[tuple[Any, Any]]:
+    def intervals(self, when: Any, fine: bool) -> Sequence[tuple[Any, Any]]:
         """Local days for date columns, their UTC instants for timestamp columns."""
         timed = isinstance(when.type, UtcDateTime)
-        if grain is Grain.TREND:
+        if fine:
             return self.fine_at if timed else self.fine
         return self.moments if timed else self.days
 
@@ -135,11 +146,15 @@ class _Parts:
         value: Any = None,
         base: Any = None,
         persons: Any = None,
+        trend: str | None = None,
+        trend_states: Sequence[str] = (),
     ) -> None:
         """Rows of `when`'s table in the two periods, grouped by the grain. `officer` is the
         column that places a row in the scope; `persons` (a person id column) places it there
-        through the person's officer instead, without joining the persons."""
-        intervals = self.intervals(when, grain)
+        through the person's officer instead, without joining the persons. With `trend` the
+        rows are counted per chart bucket and those with k0 in `trend_states` make that trend
+        too (one pass over the table instead of two)."""
+        intervals = self.intervals(when, grain is Grain.TREND or trend is not None)
         bucket = _bucket_case(when, intervals)
         texts = [_text(k) for k in keys]
         owner = officer if grain is Grain.OFFICER else cast(null(), Integer)
@@ -163,7 +178,10 @@ class _Parts:
             else:
                 query = query.where(officer.in_(officers))
         grouped = [*([officer] if grain is Grain.OFFICER else []), *texts, bucket]
-        self.parts.append(_Part(metric, grain, len(keys), query.group_by(*grouped)))
+        part = _Part(
+            metric, grain, len(keys), query.group_by(*grouped), trend, frozenset(trend_states)
+        )
+        self.parts.append(part)
 
     def count(self, session: Session, raw: RawStatistics) -> None:
         """Run every part as one statement and file its rows into `raw`."""
@@ -173,6 +191,10 @@ class _Parts:
                 continue
             part = self.parts[part_index]
             value = int(total or 0)
+            if part.trend is not None:
+                if k0 in part.trend_states:
+                    raw.trends[part.trend][bucket] += value
+                bucket = self.period_of[bucket]
             if part.grain is Grain.OFFICER:
                 counts = raw.officers[part.metric].setdefault(int(officer), [0, 0])
             elif part.grain is Grain.KEYS:
@@ -190,6 +212,8 @@ class _Parts:
                 raw.keyed.setdefault(part.metric, {})
             else:
                 raw.trends.setdefault(part.metric, [0] * len(self.fine))
+            if part.trend is not None:
+                raw.trends.setdefault(part.trend, [0] * len(self.fine))
 
 
 def _text(key: Any) -> Any:
@@ -210,15 +234,7 @@ def collect_statistics(
     audit_action: str = "view",
 ) -> RawStatistics:
     """Every figure of the dashboard for the scope (audited: a view, or an export)."""
-    periods = (comparison.previous, comparison.current)
-    parts = _Parts(
-        scope,
-        session.get_bind().dialect.name,
-        [(p.start, p.end_exclusive) for p in periods],
-        _moments(periods, zone),
-        [(b.start, b.end_exclusive) for b in buckets],
-        _moments(buckets, zone),
-    )
+    parts = _Parts(scope, session.get_bind().dialect.name, comparison, buckets, zone)
     _investigation_parts(parts)
     _alert_parts(parts)
     raw = RawStatistics(scope, buckets)
@@ -288,20 +304,19 @@ def _days_to_examination(parts: _Parts) -> ColumnElement[Any]:
 
 
 def _alert_parts(parts: _Parts) -> None:
-    """Alerts, placed by their person's officer: raised (per chart bucket), decided (per state
-    and condition), and breaches per officer (the breakdown) and per chart bucket."""
+    """Alerts, placed by their person's officer: raised and decided (per state and condition,
+    the breaches also the chart's) per chart bucket, and breaches per officer (the breakdown):
+    three passes over the alerts."""
     closed = [c.value for c in CLOSED_STATES]
     person = AlertRow.person_id
     by_person = [(PersonRow, PersonRow.id == AlertRow.person_id)]
-    breach = AlertRow.state.in_(BREACH_STATES)
     # fmt: off
     parts.add("alerts_raised", Grain.TREND, None, AlertRow.opened_at, persons=person)
     parts.add("alert_decisions", Grain.KEYS, None, AlertRow.state_changed_at, persons=person,
-              where=[AlertRow.state.in_(closed)], keys=[AlertRow.state, AlertRow.condition])
+              where=[AlertRow.state.in_(closed)], keys=[AlertRow.state, AlertRow.condition],
+              trend="breach_alerts", trend_states=BREACH_STATES)
     parts.add("breach_alerts", Grain.OFFICER, PersonRow.officer_id, AlertRow.state_changed_at,
-              joins=by_person, where=[breach])
-    parts.add("breach_alerts", Grain.TREND, None, AlertRow.state_changed_at, persons=person,
-              where=[breach])
+              joins=by_person, where=[AlertRow.state.in_(BREACH_STATES)])
     # fmt: on
 
 
