@@ -22,7 +22,8 @@ import pytest
 
 from datafiles import shared_file
 from fixtures.images import BuiltImage
-from orderwatch.forensics._source_tsk import native_raw_fs_info
+from orderwatch.forensics import _source_libewf
+from orderwatch.forensics._source_tsk import native_fs_info
 from orderwatch.forensics.sources import (
     EvidenceSource,
     FileRecord,
@@ -267,7 +268,13 @@ def test_e01_cut_in_the_middle_of_its_only_segment(ext2_e01: BuiltImage, tmp_pat
         assert source.verify() is False
 
 
-def test_damaged_e01_chunk_fails_verification(damaged_e01: BuiltImage) -> None:
+def test_damaged_e01_chunk_is_a_read_error_and_fails_verification(
+    damaged_e01: BuiltImage,
+) -> None:
+    """Read through the system libewf (installed by scripts/install-system-deps), a chunk that
+    fails its checksum is an error naming its bytes, for the file and for verification."""
+    if _source_libewf._lib() is None:
+        pytest.skip("the system libewf (Debian libewf2) is not installed")
     expected = {f.listed_path: f.sha256 for f in damaged_e01.files}
     damaged = damaged_e01.extra["damaged"]
     with open_source(damaged_e01.path) as source:
@@ -276,9 +283,23 @@ def test_damaged_e01_chunk_fails_verification(damaged_e01: BuiltImage) -> None:
         for path, record in records.items():
             if path != damaged:
                 assert content_sha256(record, source.context) == expected[path], path
-        # libewf hands the damaged chunk over as stored: the file's hash is wrong, ...
+        with pytest.raises(OSError, match=r"^E01 chunk checksum error in media bytes \d+-\d+$"):
+            content_sha256(records[damaged], source.context)
+        assert source.verify() is False
+        assert "E01 chunk checksum error" in (source.verification_problem or "")
+
+
+def test_damaged_e01_chunk_through_pyewf_fails_verification(
+    damaged_e01: BuiltImage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the system libewf (pyewf reads), the damaged chunk is handed over as stored:
+    the file's hash is wrong, and verification is what tells."""
+    monkeypatch.setattr(_source_libewf, "_lib", lambda: None)
+    expected = {f.listed_path: f.sha256 for f in damaged_e01.files}
+    damaged = damaged_e01.extra["damaged"]
+    with open_source(damaged_e01.path) as source:
+        records, _ = walk(source)
         assert content_sha256(records[damaged], source.context) != expected[damaged]
-        # ... and verification is what tells
         assert source.verify() is False
         assert "hash mismatch" in (source.verification_problem or "")
 
@@ -634,7 +655,7 @@ def test_walk_is_a_generator_that_can_run_twice(ext2_image: BuiltImage) -> None:
         ("ext2_image", True),  # a file system straight on a raw image
         ("mbr_disk", True),  # MBR partitions carry their offset
         ("ext2_split_raw", False),  # segments are joined by dfvfs
-        ("ext2_e01", False),
+        ("ext2_e01", True),  # read by the system libewf
         ("ext2_vhd", False),
         ("gpt_disk", False),  # dfvfs's GPT spec names no offset
     ],
@@ -648,4 +669,4 @@ def test_raw_images_are_read_by_sleuth_kit_itself_and_others_through_dfvfs(
     parents = {json.dumps(json.loads(r.locator)["parent"]) for r in records.values()}
     assert parents
     for parent in parents:
-        assert (native_raw_fs_info(json.loads(parent)) is not None) is native, parent
+        assert (native_fs_info(json.loads(parent)) is not None) is native, parent

@@ -37,7 +37,7 @@ from orderwatch.forensics._source_records import (
 )
 from orderwatch.forensics._source_tsk import (
     TskWalker,
-    native_raw_fs_info,
+    native_fs_info,
     open_tsk_stream,
     tsk_record_at,
 )
@@ -96,7 +96,7 @@ class ResolverContext:
         self._check_process()
         fs_info = self._tsk.get(key)
         if fs_info is None:
-            fs_info = native_raw_fs_info(parent)
+            fs_info = native_fs_info(parent)
             if fs_info is not None:
                 self._tsk[key] = fs_info
                 return fs_info
