@@ -59,11 +59,7 @@ def register(subparsers: Any) -> None:
     add.add_argument("--team", help="team name (created when new)")
     add.add_argument("--name", help="full name (default: the user name)")
     add.add_argument("--email")
-    add.add_argument(
-        "--password-stdin",
-        action="store_true",
-        help="read the password from standard input instead of generating one",
-    )
+    _password_option(add)
     add.set_defaults(func=run_user_add)
     user_actions.add_parser("list", help="list the accounts").set_defaults(func=run_user_list)
     for action, help_text in (
@@ -78,11 +74,7 @@ def register(subparsers: Any) -> None:
         "reset-password", help="give an account a new password (its web sessions end now)"
     )
     reset.add_argument("username")
-    reset.add_argument(
-        "--password-stdin",
-        action="store_true",
-        help="read the password from standard input instead of generating one",
-    )
+    _password_option(reset)
     reset.set_defaults(func=run_user_reset_password)
 
     imports = subparsers.add_parser("import-orders", help="import order files (all or nothing)")
@@ -94,6 +86,14 @@ def register(subparsers: Any) -> None:
     audit_actions.add_parser(
         "verify", help="check the audit log's hash chain; exit 1 at the first broken link"
     ).set_defaults(func=run_audit_verify)
+
+
+def _password_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input instead of generating one",
+    )
 
 
 def _actor() -> Actor:
