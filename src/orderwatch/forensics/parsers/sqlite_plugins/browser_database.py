@@ -85,6 +85,8 @@ class BrowserDatabasePlugin(SQLitePlugin):
         left = "1"
         if not context.mediator.wants_object(BrowserVisitObservation.KIND):
             left = write_visit_lines(self, context, rows)
+        if left == "0":
+            return
         for row in context.rows(f"SELECT * FROM ({rows.sql}) WHERE {left} ORDER BY id"):
             try:
                 self.produce_visit(

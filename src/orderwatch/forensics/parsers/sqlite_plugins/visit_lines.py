@@ -67,8 +67,9 @@ class VisitRows:
 def write_visit_lines(
     plugin: BrowserDatabasePlugin, context: SQLiteContext, rows: VisitRows
 ) -> str:
-    """Write the usual rows' visits (and their URLs' search terms) as lines; the SQL condition
-    of the rows left for the object path ("0" when none is)."""
+    """Write the usual rows' visits (and their URLs' search terms) as lines. Returns the SQL
+    condition of the rows left for the object path: "0" when none is, "1" when every row is
+    (a format stored as REAL, text that is not UTF-8, a statement that failed)."""
     time_text = sql_time_text("stored", plugin.TIME_FORMAT)
     if time_text is None:
         return "1"
@@ -130,11 +131,7 @@ def _template(context: SQLiteContext, parser: str, cls: type[Observation], *know
     assert mediator.lines is not None
     value = mediator.lines.value
     own = [f.name for f in fields(cls) if f.name not in ("id", "time", "provenance")]
-    filled = [
-        value(known[n] if n < len(known) else False).replace("%", "%%")
-        if n < len(known) or name == "recovered"
-        else "%s"
-        for n, name in enumerate(own)
-    ]
+    constants = {"recovered": False, **dict(zip(own, known, strict=False))}
+    filled = [value(constants[n]).replace("%", "%%") if n in constants else "%s" for n in own]
     provenance = [value(v).replace("%", "%%") for v in (mediator.source, parser, context.path)]
     return mediator.lines.template(cls) % ('"%s"', "%s", *filled, *provenance, "%s", '"%d"')
