@@ -218,7 +218,7 @@ class EvidenceSource:
             prefix = f"/{volume.where}" if several else ""
             if volume.tsk:
                 walker = TskWalker(
-                    volume.file_system.GetFsInfo(),
+                    self._tsk_fs_info(volume),
                     volume.fs_spec.parent,
                     prefix,
                     self._volume_reader(volume),
@@ -231,6 +231,13 @@ class EvidenceSource:
                     yield WalkError(prefix or "/", "walk", error_text(error))
                     continue
                 yield from walk_dfvfs(root, prefix)
+
+    def _tsk_fs_info(self, volume: Volume) -> Any:
+        """The volume's file system for the walk: read natively where the workers read it so
+        (raw, E01; see native_fs_info), through dfvfs otherwise. Same file system, same inodes."""
+        serialized = json_serializer.JsonPathSpecSerializer.WriteSerialized(volume.fs_spec.parent)
+        native = native_fs_info(json.loads(serialized))
+        return native if native is not None else volume.file_system.GetFsInfo()
 
     def _volume_reader(self, volume: Volume) -> Callable[[int, int], bytes]:
         """Reads bytes of the volume under a file system (FAT directory entries, for attributes)."""
