@@ -242,7 +242,10 @@ def collect_statistics(
     if parts.dialect == "postgresql":
         # The statement is many small grouped queries whose summed cost estimate passes the
         # JIT threshold; compiling them costs far more (~300 ms) than running them (~40 ms).
+        # Each reads most of a table, where hash joins win; for a team the planner would probe
+        # indexes once per investigation instead (team statement ~80 -> ~55 ms of CPU).
         session.execute(text("SET LOCAL jit = off"))
+        session.execute(text("SET LOCAL enable_nestloop = off"))
     parts.count(session, raw)
     _visits(session, scope, raw, comparison, cadence or VisitCadence())
     _backlog(session, scope, raw, comparison)
