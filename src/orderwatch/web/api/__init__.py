@@ -16,10 +16,10 @@ from orderwatch.web.api.session import router as session_router
 from orderwatch.web.api.statistics import router as statistics_router
 
 api_router = APIRouter()
+api_router.include_router(agent_router)  # first: agents' batches are most requests (device creds)
 for _router in (session_router, caseload_router, persons_router, declarations_router):
     api_router.include_router(_router)
-for _router in (alerts_router, agent_router):  # live monitoring (the agent: device credentials)
-    api_router.include_router(_router)
+api_router.include_router(alerts_router)  # live monitoring
 for _router in (investigations_router, statistics_router):  # investigations and statistics
     api_router.include_router(_router)
 
