@@ -168,8 +168,11 @@ def write_report(path: Path, report: dict[str, Any]) -> None:
         lines: Any = observations.lines()
     else:
         lines = map(json.JSONEncoder(ensure_ascii=False).encode, observations)
-    items = ",\n".join("    " + line for line in lines)
-    block = f"[\n{items}\n  ]" if items else "[]"
+    before, _, after = head.partition(json.dumps(marker))
+    items = ",\n    ".join(lines)  # one copy of the lines; each piece is written as it is
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write(head.replace(json.dumps(marker), block, 1))
+        handle.write(before)
+        for piece in ("[\n    ", items, "\n  ]") if items else ("[]",):
+            handle.write(piece)
+        handle.write(after)
         handle.write("\n")
