@@ -1,8 +1,9 @@
 """The unit's outcome figures, counted in the database to the level the dashboard shows: one
 statement (UNION ALL of small grouped queries) gives the per-officer figures of the breakdown
-tables, the scope's keyed figures (offence types, alert outcomes, breaches by condition ...) and
-the trend charts' counts per chart bucket, a few hundred rows in all; a second statement counts
-visits done and persons overdue per officer; then backlog and examination times.
+tables, the scope's keyed figures (offence types, alert outcomes, breaches by condition, days
+to examination ...) and the trend charts' counts per chart bucket, under 2,000 rows for a unit of
+100 officers; a second statement counts visits done and persons overdue per officer; a third the
+examination backlog at each period's end.
 
 Figures follow the officer they belong to: investigation records, exhibits and their outcomes
 follow the investigating officer; alerts, visits and overdue visits follow the person's
