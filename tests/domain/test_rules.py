@@ -160,6 +160,24 @@ def test_declared_and_built_in_accounts_are_not_findings(service: str, identifie
     )
 
 
+def test_a_display_name_is_an_alias_unless_it_is_the_persons_own_name() -> None:
+    named = Declarations(DECLARED.devices, DECLARED.accounts, names=("Sam Pérson", "Sammy P"))
+
+    def shown(name: str) -> AccountObservation:
+        return AccountObservation(
+            id=name, provenance=P, service="email_display_name", identifier=name
+        )
+
+    own = [shown("sam  person"), shown("SAMMY P"), shown("Sam Pérson")]  # case, accents, spaces
+    findings = evaluate_conditions(ALL, [*own, shown('Dark "Alias"')], named)
+    (finding,) = only(findings, C.DECLARE_ACCOUNTS)
+    assert finding.title == "Undeclared alias: 'Dark \"Alias\"' (display name)"
+    assert finding.key == "declare_accounts:alias:dark alias"
+    assert finding.severity is Severity.MEDIUM
+    # without the person's names, every display name is a possible alias
+    assert len(only(evaluate_conditions(ALL, own, DECLARED), C.DECLARE_ACCOUNTS)) == 2
+
+
 def test_undeclared_accounts_are_findings_service_aware() -> None:
     alias = AccountObservation(id="a1", provenance=P, service="Kik", identifier="alias99")
     same_name_other_service = AccountObservation(

@@ -81,7 +81,9 @@ class CompiledOrder:
         words = by_type.get(ConditionType.PROHIBITED_WORDS)
         self._context = OrderContext(
             conditions=by_type,
-            declared=DeclaredIdentities.build(declarations.devices, declarations.accounts),
+            declared=DeclaredIdentities.build(
+                declarations.devices, declarations.accounts, declarations.names
+            ),
             lexicon=lexicon if ConditionType.NO_CONTACT_WITH_CHILDREN in by_type else None,
             words=_words_matcher(words),
             apps=_apps_matcher(by_type.get(ConditionType.PROHIBITED_APPS_OR_SITES)),

@@ -47,9 +47,11 @@ from orderwatch.domain.rules_identity import (
     CLOUD_SERVICES,
     DeclaredIdentities,
     is_built_in_account,
+    is_display_name,
     is_email,
     is_generated_serial,
     normalise_identifier,
+    normalise_name,
     normalise_serial,
     normalise_service,
 )
@@ -233,6 +235,14 @@ def check_account(ctx: OrderContext, obs: Observation) -> list[Finding]:
         return []
     service = normalise_service(obs.service)
     found: list[Finding] = []
+    if is_display_name(service):  # a sender name: an alias unless it is the person's own
+        if ctx.declared.is_own_name(identifier) or ctx.declared.has_account(
+            obs.service, identifier
+        ):
+            return []
+        title = f"Undeclared alias: {identifier!r} (display name)"
+        key = f"alias:{normalise_name(identifier)}"
+        return ctx.finding(C.DECLARE_ACCOUNTS, Severity.MEDIUM, title, obs, key)
     if not ctx.declared.has_account(obs.service, identifier):
         what = "e-mail address" if is_email(identifier) else "account"
         severity = Severity.MEDIUM if service == "windows" else Severity.HIGH

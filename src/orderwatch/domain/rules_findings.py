@@ -34,6 +34,8 @@ class Declarations:
 
     devices: tuple[DeclaredDevice, ...] = ()
     accounts: tuple[DeclaredAccount, ...] = ()
+    # The person's name and declared aliases: a display name that is one of them is no alias.
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from orderwatch.domain.orderfile import DeclaredAccount, DeclaredDevice
@@ -62,6 +63,18 @@ def normalise_service(service: str | None) -> str:
     return _SERVICE_ALIASES.get(name, name)
 
 
+def normalise_name(name: str) -> str:
+    """A person's name compared loosely: case, accents, quotes and spacing ignored."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(letters.replace('"', " ").replace("'", " ").split())
+
+
+def is_display_name(service: str | None) -> bool:
+    """An account observation that names a display name (e-mail sender name), not a log-in."""
+    return normalise_service(service).endswith("display_name")
+
+
 def is_email(identifier: str) -> bool:
     return bool(_EMAIL.match(identifier.strip()))
 
@@ -92,20 +105,24 @@ class DeclaredIdentities:
     emails: frozenset[str]
     accounts: frozenset[tuple[str, str]]  # (service, identifier)
     services: frozenset[str]
+    names: frozenset[str] = frozenset()  # the person's name and aliases (normalise_name)
 
     @classmethod
     def build(
-        cls, devices: tuple[DeclaredDevice, ...], accounts: tuple[DeclaredAccount, ...]
+        cls,
+        devices: tuple[DeclaredDevice, ...],
+        accounts: tuple[DeclaredAccount, ...],
+        names: tuple[str, ...] = (),
     ) -> DeclaredIdentities:
         serials = {normalise_serial(d.serial) for d in devices if d.serial}
-        names: set[str] = set()
+        device_names: set[str] = set()
         for device in devices:
             for first, second in ((device.vendor, device.product), (device.make, device.model)):
                 if first or second:
-                    names.add(_words(f"{first or ''} {second or ''}"))
+                    device_names.add(_words(f"{first or ''} {second or ''}"))
             for single in (device.product, device.model):
                 if single:
-                    names.add(_words(single))
+                    device_names.add(_words(single))
         emails = {normalise_identifier(a.identifier) for a in accounts if is_email(a.identifier)}
         pairs = {
             (normalise_service(a.service), normalise_identifier(a.identifier)) for a in accounts
@@ -113,10 +130,11 @@ class DeclaredIdentities:
         services = {normalise_service(a.service) for a in accounts}
         return cls(
             frozenset(serials),
-            frozenset(names),
+            frozenset(device_names),
             frozenset(emails),
             frozenset(pairs),
             frozenset(services),
+            frozenset(normalise_name(n) for n in names if normalise_name(n)),
         )
 
     def has_serial(self, serial: str | None) -> bool:
@@ -139,6 +157,10 @@ class DeclaredIdentities:
             and (svc == wanted or svc in _GENERIC_SERVICES or wanted in _GENERIC_SERVICES)
             for svc, declared in self.accounts
         )
+
+    def is_own_name(self, name: str) -> bool:
+        """The person's own name or a declared alias (case, accents and spacing ignored)."""
+        return normalise_name(name) in self.names
 
     def has_cloud_service(self, service: str) -> bool:
         return normalise_service(service) in self.services

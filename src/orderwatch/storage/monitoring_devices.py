@@ -34,7 +34,7 @@ from orderwatch.storage.monitoring_records import (
 )
 from orderwatch.storage.monitoring_tables import MonitoredDeviceRow
 from orderwatch.storage.scope import invalid, load_person, require
-from orderwatch.storage.tables import AccountRow, DeviceRow, OrderRow
+from orderwatch.storage.tables import AccountRow, DeviceRow, OrderRow, PersonRow
 
 UNKNOWN_CODE = "enrolment code unknown, already used or expired; ask the officer for a new one"
 
@@ -201,14 +201,16 @@ def agent_configuration(session: Session, credential: str) -> AgentEnrolment:
 
 
 def monitoring_order(session: Session, person_id: int) -> MonitoringOrder:
-    """The person's conditions and declarations (three small queries; cached by the caller)."""
+    """The person's conditions, declarations and names (small queries; cached by the caller)."""
     order_row = session.scalar(select(OrderRow).where(OrderRow.person_id == person_id))
     conditions = mapping.stored_order(order_row).conditions if order_row is not None else ()
     devices = session.scalars(select(DeviceRow).where(DeviceRow.person_id == person_id))
     accounts = session.scalars(select(AccountRow).where(AccountRow.person_id == person_id))
+    person = session.get(PersonRow, person_id)
     declarations = Declarations(
         tuple(mapping.stored_device(d).as_declared() for d in devices),
         tuple(mapping.stored_account(a).as_declared() for a in accounts),
+        (person.full_name, *(person.aliases or ())) if person is not None else (),
     )
     return MonitoringOrder(conditions, declarations)
 

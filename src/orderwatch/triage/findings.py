@@ -32,7 +32,9 @@ def evaluate_order(
 
     conditions = document.order.conditions if document.order is not None else ()
     declarations = Declarations(
-        devices=tuple(document.declared_devices), accounts=tuple(document.declared_accounts)
+        devices=tuple(document.declared_devices),
+        accounts=tuple(document.declared_accounts),
+        names=(document.person.name, *document.person.aliases) if document.person else (),
     )
     return list(evaluate_conditions(conditions, observations, declarations, now=now))
 
