@@ -10,9 +10,9 @@ import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_sender: str = "orderwatch@localhost"
+    # none (a local relay) | starttls (usually port 587) | tls (implicit TLS, usually port 465)
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_ca_file: Path | None = None  # an internal CA to trust besides the system's
     task_backend: str = "inprocess"  # inprocess | celery
     celery_broker_url: str = "redis://127.0.0.1:6379/0"
     workers: int | None = None
@@ -85,6 +90,15 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, _TomlFileSource(settings_cls))
+
+    @model_validator(mode="after")
+    def _credentials_only_over_tls(self) -> Settings:
+        if self.smtp_username and self.smtp_security == "none":
+            raise ValueError(
+                "smtp_username is set but smtp_security is none: the password would cross "
+                "the network in clear; set smtp_security to starttls or tls"
+            )
+        return self
 
     @property
     def effective_database_url(self) -> str:

@@ -3,14 +3,19 @@ through the configured SMTP server (a real aiosmtpd sink on 127.0.0.1); failures
 
 from __future__ import annotations
 
+import logging
 import socket
+import ssl
+import subprocess
 from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from monitor_unit import MonitorUnit, batch_body, obs
 
 from orderwatch.monitor.ingest import IngestionService
@@ -124,3 +129,134 @@ def test_an_unreachable_mail_server_fails_softly_and_is_retried(
     report = deliver_pending_emails(module_unit.database, _service(module_unit, port).settings)
     assert (report.sent, report.failed) == (1, 0)
     assert [to for to, _ in sink.messages] == [["a2@example.org"]]
+
+
+# --- encrypted and authenticated mail servers -------------------------------------------------
+
+USER, PASSWORD = "orderwatch-mailer", "mail server secret 7"
+_OPENSSL = ("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1")
+_FOR_LOCALHOST = ("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1")
+
+
+class Authenticator:
+    """Accepts one user name and password; remembers what it was offered, and over what."""
+
+    def __init__(self) -> None:
+        self.offered: list[tuple[str, bool]] = []
+
+    def __call__(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        user = auth_data.login.decode()
+        self.offered.append((user, session.ssl is not None))
+        return AuthResult(success=user == USER and auth_data.password.decode() == PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, made with Debian's openssl."""
+    folder = tmp_path_factory.mktemp("smtp-tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [*_OPENSSL, "-keyout", str(key), "-out", str(cert), *_FOR_LOCALHOST],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def _tls_server(
+    certificate: tuple[Path, Path], implicit: bool
+) -> tuple[Controller, Sink, Authenticator, int]:
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    sink, authenticator, port = Sink(), Authenticator(), _free_port()
+    tls: dict[str, Any] = (
+        {"ssl_context": context} if implicit else {"tls_context": context, "require_starttls": True}
+    )
+    controller = Controller(
+        sink,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        # aiosmtpd offers AUTH on an implicit-TLS socket only without this (it checks STARTTLS)
+        auth_require_tls=not implicit,
+        server_hostname="127.0.0.1",
+        **tls,
+    )
+    controller.start()
+    return controller, sink, authenticator, port
+
+
+def _secure_service(
+    unit: MonitorUnit, port: int, security: str, cafile: Path, password: str
+) -> IngestionService:
+    settings = Settings(
+        data_dir=unit.settings.data_dir,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_sender="orderwatch@unit.example",
+        smtp_security=security,
+        smtp_username=USER,
+        smtp_password=password,
+        smtp_ca_file=cafile,
+    )
+    return IngestionService(unit.database, settings, clock=unit.clock)
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_mail_goes_over_verified_tls_with_a_log_in(
+    module_unit: MonitorUnit,
+    certificate: tuple[Path, Path],
+    security: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    controller, sink, authenticator, port = _tls_server(certificate, security == "tls")
+    try:
+        wrong = _secure_service(module_unit, port, security, certificate[0], "not the password")
+        item = obs("account", service="Kik", identifier=f"tls.{security}", at=module_unit.clock.now)
+        wrong.ingest(module_unit.credentials["a1"], batch_body([item]))
+        with caplog.at_level(logging.WARNING):
+            report = deliver_pending_emails(module_unit.database, wrong.settings)
+        assert (report.sent, report.failed) == (0, 1) and sink.messages == []
+        assert "not the password" not in caplog.text  # a password is never logged
+        with module_unit.database.session() as session:
+            assert retry_failed_emails(session) == 1
+        right = _secure_service(module_unit, port, security, certificate[0], PASSWORD)
+        report = deliver_pending_emails(module_unit.database, right.settings)
+        assert (report.sent, report.failed) == (1, 0)
+        assert [to for to, _ in sink.messages] == [["a1@example.org"]]
+        if security == "starttls":  # (an implicit-TLS socket is TLS from its first byte)
+            assert authenticator.offered == [(USER, True), (USER, True)]  # after STARTTLS
+    finally:
+        controller.stop()
+
+
+def test_an_unknown_certificate_is_refused(
+    module_unit: MonitorUnit, certificate: tuple[Path, Path], tmp_path: Path
+) -> None:
+    controller, sink, authenticator, port = _tls_server(certificate, implicit=False)
+    other = tmp_path / "other-ca.pem"
+    subprocess.run(
+        [*_OPENSSL, "-keyout", str(tmp_path / "k.pem"), "-out", str(other), "-subj", "/CN=other"],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        service = _secure_service(module_unit, port, "starttls", other, PASSWORD)
+        item = obs("account", service="Kik", identifier="untrusted", at=module_unit.clock.now)
+        service.ingest(module_unit.credentials["a2"], batch_body([item]))
+        report = deliver_pending_emails(module_unit.database, service.settings)
+        assert (report.sent, report.failed) == (0, 1)
+        assert sink.messages == [] and authenticator.offered == []  # no password was sent
+    finally:
+        controller.stop()
+        with module_unit.database.session() as session:
+            retry_failed_emails(session)
+        deliver_pending_emails(module_unit.database, _service(module_unit, _free_port()).settings)
+
+
+def test_a_user_name_without_tls_is_refused_at_start() -> None:
+    with pytest.raises(ValueError, match="smtp_security is none"):
+        Settings(smtp_host="mail.example", smtp_username=USER, smtp_password=PASSWORD)
