@@ -12,8 +12,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from orderwatch.domain.errors import OrderwatchError
 
 
 def default_data_dir() -> Path:
@@ -108,10 +110,28 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.data_dir / 'orderwatch.sqlite3'}"
 
 
+class SettingsError(OrderwatchError):
+    """Settings that cannot be used; the message names each setting and never its value."""
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, built on first use."""
-    return Settings()
+    """The process-wide settings, built on first use (SettingsError when they are wrong)."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise SettingsError(settings_problems(error)) from None
+
+
+def settings_problems(error: ValidationError) -> str:
+    """Each problem as `setting: what is wrong`, without the values (they may be secrets)."""
+    problems = []
+    for item in error.errors(include_input=False, include_url=False):
+        where = ".".join(str(part) for part in item["loc"])
+        message = str(item["msg"]).removeprefix("Value error, ")
+        name = f"ORDERWATCH_{where.upper()}" if where else "settings"
+        problems.append(f"{name}: {message}")
+    return "bad settings (environment or ORDERWATCH_CONFIG file): " + "; ".join(problems)
 
 
 def reset_settings() -> None:

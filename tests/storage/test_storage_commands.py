@@ -225,3 +225,26 @@ def test_unreachable_database_is_one_line(
         "orderwatch: error: cannot connect to database postgresql+psycopg://ow:***@"
     )
     assert "hunter22" not in err and err.count("\n") == 1
+
+
+def test_bad_settings_are_one_line_naming_each_setting_never_its_value(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ORDERWATCH_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ORDERWATCH_SMTP_PORT", "not-a-port")
+    monkeypatch.setenv("ORDERWATCH_SMTP_USERNAME", "mailer")
+    monkeypatch.setenv("ORDERWATCH_SMTP_PASSWORD", "hunter22-secret")
+    reset_settings()
+    try:
+        assert main(["db", "upgrade"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("orderwatch: error: bad settings") and err.count("\n") == 1
+        assert "ORDERWATCH_SMTP_PORT: Input should be a valid integer" in err
+        assert "not-a-port" not in err and "hunter22-secret" not in err
+        monkeypatch.setenv("ORDERWATCH_SMTP_PORT", "25")
+        reset_settings()
+        assert main(["db", "upgrade"]) == 2
+        err = capsys.readouterr().err
+        assert "smtp_security is none" in err and "hunter22-secret" not in err
+    finally:
+        reset_settings()
