@@ -657,7 +657,7 @@ def test_walk_is_a_generator_that_can_run_twice(ext2_image: BuiltImage) -> None:
         ("ext2_split_raw", False),  # segments are joined by dfvfs
         ("ext2_e01", True),  # read by the system libewf
         ("ext2_vhd", False),
-        ("gpt_disk", False),  # dfvfs's GPT spec names no offset
+        ("gpt_disk", True),  # the GPT table read for the partition's offset
     ],
 )
 def test_raw_images_are_read_by_sleuth_kit_itself_and_others_through_dfvfs(

@@ -334,19 +334,18 @@ class _SystemEwfImage(pytsk3.Img_Info):
 def native_fs_info(parent: dict[str, Any]) -> Any | None:
     """The file system read without dfvfs's Python image objects, when `parent` (a TSK path
     spec's parent, as JSON fields) is a single-file raw image or an E01 set the system libewf
-    opens, directly or as an MBR partition at a known offset; None for anything else (split
-    raw, VHD, GPT... stay with dfvfs).
+    opens, directly or as an MBR or GPT partition of one; None for anything else (split raw,
+    VHD, QCOW2... stay with dfvfs).
 
     Raw images are read by Sleuth Kit's own raw reader: dfvfs's Python image object, which TSK
     calls back for every run, costs two extra copies and a Python call per run. E01 sets are
     read by the system libewf, which inflates with zlib about four times faster than the
     libewf-python wheel.
     """
-    offset = 0
+    partition: dict[str, Any] | None = None
     spec = parent
-    if spec.get("type_indicator") == "TSK_PARTITION" and isinstance(spec.get("start_offset"), int):
-        offset = spec["start_offset"]
-        spec = spec.get("parent") or {}
+    if spec.get("type_indicator") in ("TSK_PARTITION", "GPT"):
+        partition, spec = spec, spec.get("parent") or {}
     kind = spec.get("type_indicator")
     image = spec.get("parent") or {}
     path = image.get("location")
@@ -362,16 +361,64 @@ def native_fs_info(parent: dict[str, Any]) -> Any | None:
             ewf = SystemEwf.open(ewf_segments(path))
             if ewf is None:
                 return None
-            return pytsk3.FS_Info(_SystemEwfImage(ewf), offset=offset)
-        import pysmraw
+            media: Any = _SystemEwfImage(ewf)
+        else:
+            import pysmraw
 
-        if pysmraw.glob(path) != [path]:  # split raw: let dfvfs join the segments
-            return None
-        return pytsk3.FS_Info(
-            pytsk3.Img_Info(url=path, type=pytsk3.TSK_IMG_TYPE_RAW), offset=offset
-        )
+            if pysmraw.glob(path) != [path]:  # split raw: let dfvfs join the segments
+                return None
+            media = pytsk3.Img_Info(url=path, type=pytsk3.TSK_IMG_TYPE_RAW)
+        offset = _partition_offset(partition, media) if partition is not None else 0
+        return None if offset is None else pytsk3.FS_Info(media, offset=offset)
     except OSError:  # dfvfs will open it, or say why it cannot
         return None
+
+
+def _partition_offset(partition: dict[str, Any], media: Any) -> int | None:
+    """Where an MBR (its spec says) or GPT (its table says) partition starts in the media."""
+    if partition.get("type_indicator") == "TSK_PARTITION":
+        start = partition.get("start_offset")
+        return start if isinstance(start, int) else None
+    index = partition.get("entry_index")
+    location = str(partition.get("location") or "")
+    if index is None and location.startswith("/p") and location[2:].isdigit():
+        index = int(location[2:]) - 1  # dfvfs's "/p1" is entry 0
+    import pyvsgpt
+
+    volume = pyvsgpt.volume()
+    volume.open_file_object(_MediaFile(media))
+    try:
+        for entry in volume.partitions:
+            if entry.entry_index == index or location == f"/gpt{{{entry.identifier}}}":
+                return int(entry.volume_offset)
+    finally:
+        volume.close()
+    return None
+
+
+class _MediaFile:
+    """A Sleuth Kit image as the file object libyal's libraries read (the GPT table here)."""
+
+    def __init__(self, media: Any) -> None:
+        self._media = media
+        self._offset = 0
+
+    def read(self, size: int = -1) -> bytes:
+        end = self._media.get_size() if size < 0 else self._offset + size
+        data = bytes(self._media.read(self._offset, max(0, end - self._offset)))
+        self._offset += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._offset, io.SEEK_END: self._media.get_size()}
+        self._offset = base[whence] + offset
+        return self._offset
+
+    def tell(self) -> int:
+        return self._offset
+
+    def get_size(self) -> int:
+        return int(self._media.get_size())
 
 
 def _reader_error(error: RuntimeError) -> str:
