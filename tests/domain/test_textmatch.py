@@ -219,3 +219,28 @@ def test_threads_share_a_matcher(matcher: KeywordMatcher) -> None:
     expected = [matcher.find(t) for t in texts]
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(matcher.find, texts)) == expected
+
+
+def test_long_texts_fold_in_numpy_as_in_the_codec(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Long non-ASCII texts are folded with numpy unless a character folds to no byte or to
+    several; either way the key, its offsets and the hits are those of the codec path."""
+    from orderwatch.domain import textmatch_keys
+
+    evasions = " ".join(text for text, _, _ in EVASIONS)  # zero-width characters fold to b""
+    regular = "\U0001f600 \u00e9 \u2019 \ud800 " + evasions.replace("\u200b", "").replace(
+        "\u200d", ""
+    )
+    irregular = regular + " stra\u00dfe " + evasions  # and the sharp s to two bytes
+    for text in ((regular * 200)[:30_000], (irregular * 200)[:30_000]):
+        keys, hits = [], []
+        for start in (textmatch_keys._VECTOR_FROM, len(text) + 1):
+            monkeypatch.setattr(textmatch_keys, "_VECTOR_FROM", start)
+            keys.append(textmatch_keys.FastKey(text))
+            hits.append(KeywordMatcher(WORDS, PHRASES, LABELS).find(text))
+        assert keys[0].raw == keys[1].raw and keys[0].buffer == keys[1].buffer
+        assert [keys[0].original(i) for i in range(0, len(keys[0]), 97)] == [
+            keys[1].original(i) for i in range(0, len(keys[1]), 97)
+        ]
+        assert hits[0] == hits[1] and len(hits[0]) > 100
+    assert textmatch_keys._fold_vector((regular * 200)[:30_000]) is not None
+    assert textmatch_keys._fold_vector((irregular * 200)[:30_000]) is None

@@ -12,6 +12,8 @@ import codecs
 import threading
 from bisect import bisect_right
 
+import numpy as np
+
 from orderwatch.domain.textmatch_full import MATCHING
 from orderwatch.domain.textmatch_tables import (
     FOLD,
@@ -97,6 +99,37 @@ def _fold_error(error: UnicodeError) -> tuple[bytes, int]:
 
 codecs.register_error(_ERRORS, _fold_error)
 
+# Long non-ASCII texts are folded in numpy instead: the folded byte of every code point that
+# folds to exactly one byte, worked out (by _fold_run's rule) the first time it is seen.
+_VECTOR_FROM = 12_000  # characters; below this numpy's per-call cost (~8 us) outweighs its speed
+_UNKNOWN = 0xFF  # not worked out yet
+_IRREGULAR = 0xFE  # folds to no byte or several: the text takes the codec path (anchors)
+_FOLDED_BYTE = np.full(0x110000, _UNKNOWN, dtype=np.uint8)
+
+
+def _learn(codes: np.ndarray) -> None:
+    for code in np.unique(codes).tolist():
+        folded, lengths = _RUNS.get(chr(code)) or _fold_run(chr(code))
+        _FOLDED_BYTE[code] = folded[0] if lengths is None else _IRREGULAR
+
+
+def _fold_vector(text: str) -> bytes | None:
+    """The codec path's bytes for a text whose non-ASCII characters all fold to one byte each
+    (so it needs no anchors), in a few numpy passes; None when some character does not."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    where = np.flatnonzero(codes >= 0x80)
+    found = codes[where]
+    folded = _FOLDED_BYTE[found]
+    if folded.max(initial=0) >= _IRREGULAR:  # unknown (learn them) or irregular
+        if (folded == _UNKNOWN).any():
+            _learn(found[folded == _UNKNOWN])
+            folded = _FOLDED_BYTE[found]
+        if (folded == _IRREGULAR).any():
+            return None
+    narrow = codes.astype(np.uint8)
+    narrow[where] = folded
+    return narrow.tobytes()
+
 
 class FastKey:
     """The fast key of a text: folded bytes, one per byte of the folded text's UTF-8.
@@ -114,6 +147,11 @@ class FastKey:
             self.mapped = False
             # (key start, key end, first character, characters, folded lengths) per anchored run
             self._anchors: list[_Anchor] = _NO_ANCHORS
+            self._starts = self._char_starts = _NO_OFFSETS
+        elif len(text) >= _VECTOR_FROM and (vector := _fold_vector(text)) is not None:
+            raw = vector
+            self.mapped = False
+            self._anchors = _NO_ANCHORS
             self._starts = self._char_starts = _NO_OFFSETS
         else:
             anchors: list[_Anchor] = []
