@@ -101,7 +101,7 @@ codecs.register_error(_ERRORS, _fold_error)
 
 # Long non-ASCII texts are folded in numpy instead: the folded byte of every code point that
 # folds to exactly one byte, worked out (by _fold_run's rule) the first time it is seen.
-_VECTOR_FROM = 12_000  # characters; below this numpy's per-call cost (~8 us) outweighs its speed
+_VECTOR_FROM = 20_000  # characters; below this numpy's per-call cost (~8 us) outweighs its speed
 _UNKNOWN = 0xFF  # not worked out yet
 _IRREGULAR = 0xFE  # folds to no byte or several: the text takes the codec path (anchors)
 _FOLDED_BYTE = np.full(0x110000, _UNKNOWN, dtype=np.uint8)
