@@ -214,10 +214,12 @@ def server(url: str, data_dir: Path, workers: int) -> Iterator[tuple[str, int]]:
 def application() -> Any:
     """The app as `orderwatch serve` builds it, from the environment (uvicorn --factory)."""
     from orderwatch.settings import get_settings
-    from orderwatch.web.app import create_app
+    from orderwatch.web.app import create_app, freeze_start_up_heap
 
     settings = get_settings()
-    return create_app(settings, Database.from_settings(settings))
+    app = create_app(settings, Database.from_settings(settings))
+    freeze_start_up_heap()
+    return app
 
 
 def post_all(

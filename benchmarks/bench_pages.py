@@ -29,6 +29,7 @@ from orderwatch.domain.access import Actor
 from orderwatch.settings import Settings
 from orderwatch.storage import Database, create_web_session, get_user_by_username, list_caseload
 from orderwatch.web import create_app
+from orderwatch.web.app import freeze_start_up_heap
 from orderwatch.web.security import SESSION_COOKIE
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -97,6 +98,7 @@ def _client_for(
     with database.read_session() as session:
         persons = [e.person_id for e in list_caseload(session, user.actor)]
     timer = ServerTimer(create_app(settings, database))
+    freeze_start_up_heap()  # as `orderwatch serve` does
     client = TestClient(timer, base_url="http://bench")  # type: ignore[arg-type]
     client.cookies.set(SESSION_COOKIE, opened.token)
     return client, timer, persons

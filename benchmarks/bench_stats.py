@@ -37,6 +37,7 @@ from orderwatch.storage.exhibits_tables import CustodyRow, ExhibitRow
 from orderwatch.storage.monitoring_tables import AlertRow
 from orderwatch.storage.tables import PersonRow
 from orderwatch.web import create_app
+from orderwatch.web.app import freeze_start_up_heap
 from orderwatch.web.security import SESSION_COOKIE
 
 SYSTEM = Actor.command_line("stats benchmark")
@@ -126,6 +127,7 @@ def _client(
         user = get_user_by_username(session, SYSTEM, username)
         opened = create_web_session(session, user.id, max_age=timedelta(hours=2))
     timer = ServerTimer(create_app(settings, database))
+    freeze_start_up_heap()  # as `orderwatch serve` does
     client = TestClient(timer, base_url="http://bench")  # type: ignore[arg-type]
     client.cookies.set(SESSION_COOKIE, opened.token)
     return client, timer

@@ -152,3 +152,15 @@ def test_a_lost_database_is_a_503_that_names_nothing(unit: Unit) -> None:
         assert api.json()["detail"].startswith("The database cannot be reached")
     finally:
         gone.dispose()
+
+
+def test_the_start_up_heap_is_frozen_out_of_the_collectors_reach() -> None:
+    import gc
+
+    from orderwatch.web.app import freeze_start_up_heap
+
+    try:
+        freeze_start_up_heap()
+        assert gc.get_freeze_count() > 10_000  # modules, templates, metadata of this process
+    finally:
+        gc.unfreeze()

@@ -66,11 +66,12 @@ def serve(settings: Settings, database: Database, host: str, port: int) -> None:
     """Bring the schema up to date, then serve until interrupted."""
     import uvicorn
 
-    from orderwatch.web.app import create_app
+    from orderwatch.web.app import create_app, freeze_start_up_heap
 
     check_port_free(host, port)
     database.upgrade()  # DatabaseUnavailableError: one line from the CLI, never a traceback
     app = create_app(settings, database)
+    freeze_start_up_heap()
     print(f"orderwatch: database {database.display_url}", flush=True)
     print(f"orderwatch: serving on http://{host}:{port}/ (Ctrl-C stops)", flush=True)
     uvicorn.run(
