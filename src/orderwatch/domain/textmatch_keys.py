@@ -2,8 +2,10 @@
 
 One bytes.translate of the text, after encoding it to ASCII with a codec error handler that folds
 each run of non-ASCII characters (cached per run): lower case, l = i, every leetspeak character
-read as its letter, one byte per byte of the folded text. It serves the bulk of a scan; the full
-key (textmatch_full) is built only around suspicious spots.
+read as its letter, one byte per byte of the folded text. Long texts whose non-ASCII characters
+each fold to one byte are folded in numpy instead (their UTF-32 code points, a byte table), with
+the same result. It serves the bulk of a scan; the full key (textmatch_full) is built only
+around suspicious spots.
 """
 
 from __future__ import annotations
