@@ -9,6 +9,8 @@ report.json and the HTML.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -40,8 +42,9 @@ from orderwatch.triage.worker import WorkerOptions, init_worker, run_batch
 
 BATCH_BYTES = 16 * 1024 * 1024  # small files are grouped up to this many bytes ...
 BATCH_FILES = 256  # ... or this many files per task
-WALK_WINDOW_FILES = 1024  # the walk hands files on in windows of this many files ...
-WALK_WINDOW_BYTES = 256 * 1024 * 1024  # ... or bytes, each window scheduled largest first
+WALK_WINDOW_FILES = 1024  # the walk goes on a window of this many files at a time ...
+WALK_AHEAD_FILES = 200_000  # ... and stops this many files ahead of the workers (memory)
+IN_FLIGHT_BATCHES = 32  # about what the executor keeps queued for its workers
 OUTPUT_FILES = ("report.json", "inventory.jsonl", "report.html", "report.pdf")
 
 ExecutorFactory = Callable[..., Executor]
@@ -154,20 +157,38 @@ def _examine(
 def _schedule(
     opened: list[Any], options: TriageOptions, facts: RunFacts, quick_sizes: Any, progress: Progress
 ) -> Iterator[Batch]:
-    """Verifications first, then the files as the walk finds them, a window at a time: each
-    window largest first, its small files grouped into batches (see plan_batches)."""
+    """Verifications first, then batches in priority order while the walk goes on.
+
+    Each batch a worker asks for lets the walk go a window further (it runs far ahead of the
+    hashing, and stops `WALK_AHEAD_FILES` ahead so memory stays bounded), and the next batch
+    is the best one walked so far: in a quick run the files listed in the hash sets; then files
+    an artefact parser claims (their parsing costs far more than their hashing: a large history
+    found last would keep one worker busy alone at the end); then the largest.
+    """
+    from orderwatch.forensics.parsers import registry
+
     yield from _verifications(opened, facts)
-    window: list[FileTask] = []
-    window_bytes = 0
-    for task in _walk(opened, options, facts, quick_sizes):
-        window.append(task)
-        window_bytes += int(task.record.size or 0)
-        if len(window) >= WALK_WINDOW_FILES or window_bytes >= WALK_WINDOW_BYTES:
-            progress.discover(len(window), window_bytes)
-            yield from plan_batches(window)
-            window, window_bytes = [], 0
-    progress.discover(len(window), window_bytes)
-    yield from plan_batches(window)
+    parse = options.worker_options.parsers
+    queue: list[tuple[tuple[bool, bool, int, int], Batch]] = []
+    walk = _walk(opened, options, facts, quick_sizes)
+    walking, waiting, order = True, 0, 0
+    while walking or queue:
+        while walking and waiting < WALK_AHEAD_FILES:
+            window = list(itertools.islice(walk, WALK_WINDOW_FILES))
+            walking = len(window) == WALK_WINDOW_FILES
+            progress.discover(len(window), sum(int(t.record.size or 0) for t in window))
+            for batch in plan_batches(window):
+                claimed = parse and any(registry.parsers_for(t.record.path) for t in batch.files)
+                unlisted = not any(t.hash_all for t in batch.files)
+                order += 1
+                heapq.heappush(queue, ((unlisted, not claimed, -batch.size, order), batch))
+                waiting += len(batch.files)
+            if len(queue) > 2 * IN_FLIGHT_BATCHES:
+                break  # enough to choose from: hand one on, walk more on the next request
+        if queue:
+            _, batch = heapq.heappop(queue)
+            waiting -= len(batch.files)
+            yield batch
 
 
 def _rule_kinds(order: OrderDocument | None) -> frozenset[str]:
