@@ -1,11 +1,24 @@
-"""Scheduling: largest files first and alone, small files grouped, verification before all."""
+"""Scheduling: verification before all, files a parser claims first, then the largest alone,
+small files grouped."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
 
-from orderwatch.triage.engine import BATCH_BYTES, BATCH_FILES, plan_batches
+from orderwatch.forensics.sources import open_source
+from orderwatch.triage.engine import (
+    BATCH_BYTES,
+    BATCH_FILES,
+    TriageOptions,
+    _schedule,
+    plan_batches,
+)
+from orderwatch.triage.progress import SilentProgress
 from orderwatch.triage.records import Batch, FileTask
+from orderwatch.triage.report import RunFacts
+from orderwatch.triage.worker import WorkerOptions
 
 MIB = 1024 * 1024
 
@@ -65,3 +78,24 @@ def test_the_plan_is_deterministic_for_equal_sizes() -> None:
     assert [[t.record.path for t in b.files] for b in once] == [
         [t.record.path for t in b.files] for b in again
     ]
+
+
+def test_files_a_parser_claims_go_before_larger_ones_found_earlier(tmp_path: Path) -> None:
+    """The walk runs ahead; a hive found after a big file is still handed on first."""
+    (tmp_path / "a_big.bin").write_bytes(b"\0" * (9 * MIB))
+    config = tmp_path / "z" / "Windows" / "System32" / "config"
+    config.mkdir(parents=True)
+    (config / "SYSTEM").write_bytes(b"regf" + b"\0" * 4092)
+    (tmp_path / "m_small.txt").write_bytes(b"small")
+    options = TriageOptions(sources=[tmp_path], out=tmp_path / "out")
+    with open_source(tmp_path) as source:
+        facts = RunFacts(started=datetime.now(UTC), command_line=[], workers=1, quick=False)
+        facts.sources = [{"path": str(tmp_path)}]
+        batches = list(_schedule([source], options, facts, None, SilentProgress()))
+    order = [t.record.path for b in batches for t in b.files]
+    # the hive's batch (small files go together) before the big file walked first
+    assert order == ["/z/Windows/System32/config/SYSTEM", "/m_small.txt", "/a_big.bin"]
+    no_parsers = replace(options, worker_options=WorkerOptions(parsers=False))
+    with open_source(tmp_path) as source:
+        batches = list(_schedule([source], no_parsers, facts, None, SilentProgress()))
+    assert batches[0].files[0].record.path == "/a_big.bin"  # without parsers: largest first
