@@ -74,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
     from orderwatch.tasks.executor import prestart
     from orderwatch.triage import WORKER_MODULES
 
-    prestart(WORKER_MODULES)  # the workers' imports run beside this process's own
+    if args.workers != 1:  # (one worker runs in this process)
+        prestart(WORKER_MODULES)  # the workers' imports run beside this process's own
     from orderwatch.forensics.software_catalogue import default_catalogue
     from orderwatch.settings import get_settings
     from orderwatch.triage.engine import TriageOptions, run_triage
