@@ -44,7 +44,6 @@ BATCH_BYTES = 16 * 1024 * 1024  # small files are grouped up to this many bytes 
 BATCH_FILES = 256  # ... or this many files per task
 WALK_WINDOW_FILES = 1024  # the walk goes on a window of this many files at a time ...
 WALK_AHEAD_FILES = 200_000  # ... and stops this many files ahead of the workers (memory)
-IN_FLIGHT_BATCHES = 32  # about what the executor keeps queued for its workers
 OUTPUT_FILES = ("report.json", "inventory.jsonl", "report.html", "report.pdf")
 
 ExecutorFactory = Callable[..., Executor]
@@ -159,11 +158,12 @@ def _schedule(
 ) -> Iterator[Batch]:
     """Verifications first, then batches in priority order while the walk goes on.
 
-    Each batch a worker asks for lets the walk go a window further (it runs far ahead of the
-    hashing, and stops `WALK_AHEAD_FILES` ahead so memory stays bounded), and the next batch
-    is the best one walked so far: in a quick run the files listed in the hash sets; then files
-    an artefact parser claims (their parsing costs far more than their hashing: a large history
-    found last would keep one worker busy alone at the end); then the largest.
+    Each batch asked for lets the walk go a window further (a window makes several batches, so
+    the walk soon runs far ahead of the hashing; it stops `WALK_AHEAD_FILES` ahead so memory
+    stays bounded), and the next batch is the best one walked so far: in a quick run the files
+    listed in the hash sets; then files an artefact parser claims (their parsing costs far more
+    than their hashing: a large history found last would keep one worker busy alone at the
+    end); then the largest.
     """
     from orderwatch.forensics.parsers import registry
 
@@ -173,7 +173,7 @@ def _schedule(
     walk = _walk(opened, options, facts, quick_sizes)
     walking, waiting, order = True, 0, 0
     while walking or queue:
-        while walking and waiting < WALK_AHEAD_FILES:
+        if walking and waiting < WALK_AHEAD_FILES:  # a window per batch asked for: far ahead
             window = list(itertools.islice(walk, WALK_WINDOW_FILES))
             walking = len(window) == WALK_WINDOW_FILES
             progress.discover(len(window), sum(int(t.record.size or 0) for t in window))
@@ -183,8 +183,6 @@ def _schedule(
                 order += 1
                 heapq.heappush(queue, ((unlisted, not claimed, -batch.size, order), batch))
                 waiting += len(batch.files)
-            if len(queue) > 2 * IN_FLIGHT_BATCHES:
-                break  # enough to choose from: hand one on, walk more on the next request
         if queue:
             _, batch = heapq.heappop(queue)
             waiting -= len(batch.files)
