@@ -133,7 +133,7 @@ class SystemEwf:
             self._errors_seen = self._checksum_errors()
             end = offset + max(count, 1) - 1
             raise OSError(f"E01 chunk checksum error in media bytes {offset}-{end}")
-        return bytes(self._buffer[:count])
+        return bytes(memoryview(self._buffer)[:count])  # one copy
 
     def _checksum_errors(self) -> int:
         errors = ctypes.c_uint32()
