@@ -72,26 +72,6 @@ def walk_folder(root: Path) -> Iterator[FileRecord | WalkError]:
         pending.extend(reversed(subdirectories))
 
 
-def folder_size(root: Path) -> int:
-    """Total bytes of the regular files under `root` (what the walk will yield)."""
-    total = 0
-    pending = [os.path.abspath(root)]
-    while pending:
-        try:
-            with os.scandir(pending.pop()) as listing:
-                for entry in listing:
-                    try:
-                        if entry.is_dir(follow_symlinks=False):
-                            pending.append(entry.path)
-                        elif entry.is_file(follow_symlinks=False):
-                            total += entry.stat(follow_symlinks=False).st_size
-                    except OSError:
-                        continue
-        except OSError:
-            continue
-    return total
-
-
 def _os_message(error: OSError) -> str:
     reason = error.strerror or str(error)
     return f"{reason} (errno {error.errno})" if error.errno else reason

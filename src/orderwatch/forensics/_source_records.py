@@ -38,7 +38,7 @@ class SourceInfo:
 
     path: str
     format: str  # folder | raw | split_raw | ewf | vhd | vhdx | vmdk | qcow2
-    size: int  # media size in bytes; for a folder, the total bytes of its files
+    size: int | None  # media size in bytes; for a folder, its files' total, known once walked
     md5: str | None = None  # stored in the container (E01) when present
     sha1: str | None = None
     verified: bool | None = None  # None: nothing stored to verify against (or not yet verified)

@@ -26,7 +26,7 @@ from dfvfs.serializer import json_serializer
 
 from orderwatch.forensics._source_dfvfs import DFVFS_ERRORS, DfvfsStream, entry_record, walk_dfvfs
 from orderwatch.forensics._source_ewf import stored_hashes, verify_ewf
-from orderwatch.forensics._source_folder import folder_record, folder_size, walk_folder
+from orderwatch.forensics._source_folder import folder_record, walk_folder
 from orderwatch.forensics._source_records import (
     SUPPORTED_FORMATS,
     FileRecord,
@@ -165,7 +165,7 @@ class EvidenceSource:
         self._errors: list[WalkError] = []
         self._closed = False
         if source_format == "folder":
-            self.info = SourceInfo(path=path, format="folder", size=folder_size(Path(path)))
+            self.info = SourceInfo(path=path, format="folder", size=None)  # set by walk()
             return
         size = self._media_size(media_spec)
         md5 = sha1 = None
@@ -209,8 +209,13 @@ class EvidenceSource:
         """Every regular file and data stream, allocated and deleted; problems as WalkErrors."""
         if self._closed:
             raise ValueError("walk() on a closed EvidenceSource")
-        if self.info.format == "folder":
-            yield from walk_folder(Path(self._path))
+        if self.info.format == "folder":  # its size is the total of what the walk finds
+            total = 0
+            for item in walk_folder(Path(self._path)):
+                if isinstance(item, FileRecord):
+                    total += item.size
+                yield item
+            self.info = dataclasses.replace(self.info, size=total)
             return
         yield from self._errors
         several = len(self._volumes) > 1

@@ -110,6 +110,8 @@ def run_triage(options: TriageOptions, progress: Progress | None = None) -> Tria
         )
         facts.sources = [_source_entry(source) for source in opened]
         _examine(opened, options, facts, collection, progress, executor)
+        for entry, source in zip(facts.sources, opened, strict=True):
+            entry["size"] = source.info.size  # a folder's is known once walked
     facts.observations = unique_observations(facts.observations)
     facts.encoded = unique_encoded(facts.encoded)
     if order is not None:
