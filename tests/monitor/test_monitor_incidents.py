@@ -5,6 +5,7 @@ test uses its own key (device serial, account name) and moves the shared clock o
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import date, timedelta
 
 from monitor_unit import FULL_ORDER, SYSTEM, MonitorUnit, batch_body, obs, order_record
@@ -14,7 +15,14 @@ from orderwatch.domain.caseload import ManagementLevel, RiskLevel
 from orderwatch.domain.orderfile import DeclaredDevice
 from orderwatch.monitor.alert_states import AlertState
 from orderwatch.monitor.heartbeats import check_silent_agents
-from orderwatch.storage import PersonInput, add_device, create_person, delete_person, set_order
+from orderwatch.storage import (
+    PersonInput,
+    add_device,
+    create_person,
+    delete_person,
+    set_order,
+    update_person,
+)
 from orderwatch.storage.monitoring_alerts import change_alert_state, get_alert
 from orderwatch.storage.monitoring_ingest import EVIDENCE_CAP
 from orderwatch.storage.monitoring_notices import list_notifications
@@ -161,6 +169,23 @@ def test_order_versions_follow_every_change_and_person_deletion(module_unit: Mon
     query = text("SELECT version FROM monitor_order_versions WHERE person_id = :p")
     with unit.database.read_session() as session:
         assert session.execute(query, {"p": person.id}).scalar() == 2  # the order, the device
+    details = PersonInput(
+        "P-GONE",
+        "Person Gone",
+        RiskLevel.HIGH,  # not read by the rules: no new version
+        ManagementLevel.ACTIVE,
+        unit["ofc.b1"].user_id or 0,
+        date(2024, 1, 1),
+    )
+    for changed, expected in (
+        (details, 2),
+        (replace(details, aliases=("Gone Again",)), 3),  # the rules read names and aliases
+        (replace(details, aliases=("Gone Again",), full_name="Person Gone-Later"), 4),
+    ):
+        with unit.database.session() as session:
+            update_person(session, SYSTEM, person.id, changed)
+        with unit.database.read_session() as session:
+            assert session.execute(query, {"p": person.id}).scalar() == expected, changed
     with unit.database.session() as session:
         delete_person(session, SYSTEM, person.id)  # cascades without tripping the triggers
     with unit.database.read_session() as session:
