@@ -1,7 +1,8 @@
 """Each person's order compiled once and reused for every observation of theirs.
 
 An entry is valid for the order version it was compiled at (database triggers bump the version
-whenever the order, declared devices or declared accounts change) and for at most `max_age`, so
+whenever the order, declared devices or accounts, or the person's name or aliases change) and for
+at most `max_age`, so
 the declaration grace period is measured from a recent "now".
 """
 
