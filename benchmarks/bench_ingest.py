@@ -49,9 +49,6 @@ from orderwatch.storage.monitoring_devices import (
 )
 
 SYSTEM = Actor.command_line("bench")
-POSTGRES_ADMIN_URL = os.environ.get(
-    "ORDERWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -67,18 +64,12 @@ def database_for(engine: str, folder: Path) -> Iterator[str]:
     if engine == "sqlite":
         yield f"sqlite:///{folder / 'bench.sqlite3'}"
         return
-    from sqlalchemy import create_engine, make_url, text
+    from bench_pages import scratch_postgres
 
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"owbench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres() as url:
+        if url is None:
+            raise SystemExit("bench_ingest: PostgreSQL is needed for --engine postgresql")
+        yield url
 
 
 def prepare(url: str, persons: int) -> list[tuple[int, str]]:

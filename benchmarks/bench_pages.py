@@ -17,7 +17,8 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -168,7 +169,10 @@ def main(argv: list[str]) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _run_postgres(settings: Settings, n: int) -> None:
+@contextmanager
+def scratch_postgres() -> Iterator[str | None]:
+    """A fresh PostgreSQL database (its URL), dropped afterwards; None, said on screen, when the
+    server cannot be reached. Shared by the page, statistics and ingestion benchmarks."""
     from sqlalchemy import create_engine, make_url, text  # benchmark harness, not the app
 
     admin_url = make_url(POSTGRES_ADMIN_URL)
@@ -179,12 +183,23 @@ def _run_postgres(settings: Settings, n: int) -> None:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as error:
         print(f"PostgreSQL at {admin_url.render_as_string()}: unavailable ({error}); skipped")
+        admin.dispose()
+        yield None
         return
-    database = Database(admin_url.set(database=name).render_as_string(hide_password=False))
     try:
-        _run_engine("PostgreSQL", database, settings, n)
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
     finally:
-        database.dispose()
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def _run_postgres(settings: Settings, n: int) -> None:
+    with scratch_postgres() as url:
+        if url is None:
+            return
+        database = Database(url)
+        try:
+            _run_engine("PostgreSQL", database, settings, n)
+        finally:
+            database.dispose()

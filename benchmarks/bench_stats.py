@@ -20,11 +20,10 @@ import random
 import shutil
 import tempfile
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bench_pages import POSTGRES_ADMIN_URL, ServerTimer, _percentile
+from bench_pages import ServerTimer, _percentile, scratch_postgres
 from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select  # benchmark harness, not the app
 
@@ -226,22 +225,11 @@ def main(argv: list[str]) -> None:
 
 
 def _run_postgres(settings: Settings, args: argparse.Namespace) -> None:
-    from sqlalchemy import create_engine, make_url, text
-
-    admin_url = make_url(POSTGRES_ADMIN_URL)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"owbench_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:
-        print(f"PostgreSQL at {admin_url.render_as_string()}: unavailable ({error}); skipped")
-        return
-    database = Database(admin_url.set(database=name).render_as_string(hide_password=False))
-    try:
-        _run("PostgreSQL", database, settings, args)
-    finally:
-        database.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres() as url:
+        if url is None:
+            return
+        database = Database(url)
+        try:
+            _run("PostgreSQL", database, settings, args)
+        finally:
+            database.dispose()
