@@ -19,11 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import pytsk3
 
 from datafiles import shared_file
-from fixtures.images import BuiltImage
+from fixtures.images import BuiltImage, tool
 from orderwatch.forensics import _source_libewf
-from orderwatch.forensics._source_tsk import native_fs_info
+from orderwatch.forensics._source_tsk import TskWalker, native_fs_info
+from orderwatch.forensics._source_volumes import new_spec
 from orderwatch.forensics.sources import (
     EvidenceSource,
     FileRecord,
@@ -671,3 +673,44 @@ def test_raw_images_are_read_by_sleuth_kit_itself_and_others_through_dfvfs(
     assert parents
     for parent in parents:
         assert (native_fs_info(json.loads(parent)) is not None) is native, parent
+
+
+class _FailingMedium(pytsk3.Img_Info):
+    """A raw image whose reads past `fail_from` fail (a medium going bad), read by Python as
+    dfvfs's and the system libewf's images are."""
+
+    def __init__(self, path: Path) -> None:
+        self._data = path.read_bytes()
+        self.fail_from: int | None = None
+        super().__init__(url="", type=pytsk3.TSK_IMG_TYPE_EXTERNAL)
+
+    def read(self, offset: int, size: int) -> bytes:
+        if self.fail_from is not None and offset >= self.fail_from:
+            raise OSError(f"medium unreadable at {offset}")
+        return self._data[offset : offset + size]
+
+    def get_size(self) -> int:
+        return len(self._data)
+
+
+def test_an_image_readers_error_is_a_walk_error_not_an_aborted_walk(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    (tree / "a").mkdir(parents=True)
+    for i in range(40):  # pushes the later folder's blocks past the first 8 MiB
+        (tree / "a" / f"f{i:02d}.bin").write_bytes(bytes([i]) * 300_000)
+    (tree / "z").mkdir()
+    (tree / "z" / "late.txt").write_text("late\n")
+    image = tmp_path / "ext2.raw"
+    subprocess.run(
+        [tool("mke2fs"), "-q", "-F", "-t", "ext2", "-d", str(tree), str(image), "32M"],
+        check=True,
+        capture_output=True,
+    )
+    medium = _FailingMedium(image)
+    fs_info = pytsk3.FS_Info(medium)
+    medium.fail_from = 8 * 1024 * 1024  # pytsk3 hands the reader's OSError back as RuntimeError
+    parent = new_spec("RAW", parent=new_spec("OS", location=str(image)))
+    items = list(TskWalker(fs_info, parent, "", lambda offset, size: b"").walk())
+    errors = [i for i in items if isinstance(i, WalkError)]
+    assert {(e.path, e.stage) for e in errors} == {("/a", "walk"), ("/z", "walk")}
+    assert all(re.fullmatch(r"medium unreadable at \d+", e.message) for e in errors)

@@ -54,6 +54,9 @@ _FAT_HIDDEN, _FAT_SYSTEM, _FAT_DIRECTORY = 0x02, 0x04, 0x10
 _NTFS_HIDDEN, _NTFS_SYSTEM = 0x02, 0x04
 
 ReadAt = Callable[[int, int], bytes]
+# What reading a file system can raise: TSK's own errors, and image readers' errors wrapped by
+# pytsk3 (see read_error_text).
+READ_ERRORS = (OSError, RuntimeError)
 
 
 def fs_name(fs_info: Any) -> str:
@@ -84,17 +87,18 @@ class TskWalker:
             try:
                 directory = self._fs.open_dir(inode=inode)
                 entries = list(directory)
-            except OSError as error:
+            except READ_ERRORS as error:
                 if not deleted_dir:  # a deleted folder's inode may be reused: expected, quiet
-                    yield WalkError(self._path(location or "/"), "walk", error_text(error))
+                    yield WalkError(self._path(location or "/"), "walk", read_error_text(error))
                 continue
             subdirectories: list[tuple[int, str, bool]] = []
             for entry in entries:
                 try:
                     yield from self._entry(entry, location, subdirectories, seen_dirs, orphans)
-                except (OSError, UnicodeError) as error:
+                except (*READ_ERRORS, UnicodeError) as error:
                     name = _name(entry)
-                    yield WalkError(self._path(f"{location}/{name}"), "walk", error_text(error))
+                    where = self._path(f"{location}/{name}")
+                    yield WalkError(where, "walk", read_error_text(error))
             pending.extend(reversed(subdirectories))
 
     def _entry(
@@ -301,7 +305,7 @@ class TskStream(io.RawIOBase):
             else:
                 data = self._file.read_random(self._offset, wanted, *self._attribute)
         except RuntimeError as error:  # an image reader's own OSError, wrapped by pytsk3
-            raise OSError(_reader_error(error)) from error
+            raise OSError(read_error_text(error)) from error
         if not data:
             raise OSError(f"no data at offset {self._offset} of {self._size}")
         count = len(data)
@@ -421,8 +425,12 @@ class _MediaFile:
         return int(self._media.get_size())
 
 
-def _reader_error(error: RuntimeError) -> str:
-    """The first line of a wrapped reader error, without its `OSError('...')` wrapping."""
+def read_error_text(error: BaseException) -> str:
+    """A read failure in one line. pytsk3 hands an image reader's own error (a Python image
+    object's OSError: dfvfs, the system libewf) back as a RuntimeError whose first line is
+    `OSError('...')`: that message, unwrapped."""
+    if not isinstance(error, RuntimeError):
+        return error_text(error)
     first = (str(error).splitlines() or ["read error"])[0]
     wrapped = re.fullmatch(r"\w+Error\((['\"])(.*)\1\)", first)
     return wrapped.group(2) if wrapped else first
