@@ -134,7 +134,7 @@ class DeclaredIdentities:
             frozenset(emails),
             frozenset(pairs),
             frozenset(services),
-            frozenset(normalise_name(n) for n in names if normalise_name(n)),
+            frozenset(filter(None, map(normalise_name, names))),
         )
 
     def has_serial(self, serial: str | None) -> bool:

@@ -326,7 +326,7 @@ class _SystemEwfImage(pytsk3.Img_Info):
         super().__init__(url="", type=pytsk3.TSK_IMG_TYPE_EXTERNAL)
 
     def read(self, offset: int, size: int) -> bytes:
-        return bytes(self._ewf.read_at(offset, size))
+        return self._ewf.read_at(offset, size)
 
     def get_size(self) -> int:
         return int(self._ewf.size)

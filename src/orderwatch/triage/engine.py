@@ -1,10 +1,10 @@
 """A triage run: open sources, walk, schedule files over workers, stream the inventory, report.
 
-The parent walks every source (metadata only) and hands the files on as it finds them, a window at
-a time: each window sorted largest first, its small files batched. Workers examine a batch and send
-back its inventory lines ready to write; the parent matches them against the hash sets, appends
-them to inventory.jsonl as they arrive, and keeps observations, findings and errors for
-report.json and the HTML.
+The parent walks every source (metadata only) ahead of the workers and hands on, batch by batch,
+the best files walked so far (see _schedule). Workers examine a batch and send back its inventory
+lines ready to write; the parent matches them against the hash sets, appends them to
+inventory.jsonl as they arrive, and keeps observations, findings and errors for report.json and
+the HTML.
 """
 
 from __future__ import annotations
