@@ -194,12 +194,17 @@ def scratch_postgres() -> Iterator[str | None]:
         admin.dispose()
 
 
-def _run_postgres(settings: Settings, n: int) -> None:
+def on_scratch_postgres(run: Callable[[Database], None]) -> None:
+    """`run` on a fresh PostgreSQL database (nothing, said on screen, without a server)."""
     with scratch_postgres() as url:
         if url is None:
             return
         database = Database(url)
         try:
-            _run_engine("PostgreSQL", database, settings, n)
+            run(database)
         finally:
             database.dispose()
+
+
+def _run_postgres(settings: Settings, n: int) -> None:
+    on_scratch_postgres(lambda database: _run_engine("PostgreSQL", database, settings, n))

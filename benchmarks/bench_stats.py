@@ -23,7 +23,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bench_pages import ServerTimer, _percentile, scratch_postgres
+from bench_pages import ServerTimer, _percentile, on_scratch_postgres
 from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select  # benchmark harness, not the app
 
@@ -225,11 +225,4 @@ def main(argv: list[str]) -> None:
 
 
 def _run_postgres(settings: Settings, args: argparse.Namespace) -> None:
-    with scratch_postgres() as url:
-        if url is None:
-            return
-        database = Database(url)
-        try:
-            _run("PostgreSQL", database, settings, args)
-        finally:
-            database.dispose()
+    on_scratch_postgres(lambda database: _run("PostgreSQL", database, settings, args))
