@@ -4,13 +4,19 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit bench sysdeps clean
+.PHONY: demo test lint typecheck unit bench sysdeps clean native
 
-$(STAMP): pyproject.toml
+NATIVE := $(shell find src -name '*.c')
+
+$(STAMP): pyproject.toml setup.py $(NATIVE)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip wheel
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
+
+## Rebuild orderwatch's C modules in place after editing a .c file.
+native: $(STAMP)
+	$(BIN)/python -m pip install -q --no-deps -e .
 
 ## Debian packages the tests and benchmarks drive (chromium, Sleuth Kit, ewf-tools, ...).
 sysdeps:

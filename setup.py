@@ -1,0 +1,21 @@
+"""orderwatch's own C: the hot loops that Python cannot run fast enough.
+
+Everything else about the package is in pyproject.toml. `pip install` builds these with gcc and the
+Python headers (`make test` and `make demo` do it); after changing a .c file, run
+`make native`.
+"""
+
+from setuptools import Extension, setup
+
+_FLAGS = ["-O3", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+
+setup(
+    ext_modules=[
+        # MD5 of many files at once in SIMD lanes (AVX2 when the CPU has it).
+        Extension(
+            "orderwatch.forensics._md5lanes",
+            sources=["src/orderwatch/forensics/_md5lanes.c"],
+            extra_compile_args=_FLAGS,
+        ),
+    ]
+)
