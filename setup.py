@@ -17,5 +17,11 @@ setup(
             sources=["src/orderwatch/forensics/_md5lanes.c"],
             extra_compile_args=_FLAGS,
         ),
+        # Keyword matching's fast key, windows and hits (textmatch.py falls back to Python).
+        Extension(
+            "orderwatch.domain._textkey",
+            sources=["src/orderwatch/domain/_textkey.c"],
+            extra_compile_args=_FLAGS,
+        ),
     ]
 )

@@ -17,10 +17,12 @@ import string
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from orderwatch.domain.textmatch_engines import Engine, import_hyperscan, load_engine
 from orderwatch.domain.textmatch_full import MATCHING, READABLE, fold_text, full_key
 from orderwatch.domain.textmatch_keys import WORD_BYTES, FastKey
+from orderwatch.domain.textmatch_native import NATIVE, make_finder
 from orderwatch.domain.textmatch_tables import TEXTSPEAK
 
 __all__ = ["KeywordHit", "KeywordMatcher", "matching_key", "normalise", "textspeak_variants"]
@@ -133,6 +135,18 @@ class KeywordMatcher:
         spots = len(self._fast_keys) >= _OWN_SPOT_SCAN_FROM
         self._fast = self._full = _Keys(self._fast_keys, self._full_keys, spots)
         self._margin = 2 * longest + _WINDOW_SLACK
+        self._finder: Any = None  # the C path (textmatch_native), when the module is built
+        if _NATIVE is not None:
+            keys = self._fast
+            self._finder = make_finder(
+                keys.lengths,
+                keys.fast_terms,
+                keys.full_terms,
+                self._labels,
+                KeywordHit,
+                keys.spots,
+                self._margin,
+            )
 
     def _add(self, keys: dict[bytes, list[str]], key: bytes, term: str) -> None:
         if not key.strip(b" "):
@@ -176,6 +190,8 @@ class KeywordMatcher:
 
     def _find(self, text: str, parts: Sequence[str] | None) -> list[list[KeywordHit]]:
         """Hits in `text`, or in each of `parts` when `text` is them joined by _SEPARATOR."""
+        if self._finder is not None:
+            return self._find_native(text, parts)
         key = FastKey(text)
         starts = [0]
         if parts is not None:
@@ -197,6 +213,30 @@ class KeywordMatcher:
         if spots:
             self._find_full(found, key, text, spots, _bounds(key, starts, parts))
         return self._hits(found, starts)
+
+    def _find_native(self, text: str, parts: Sequence[str] | None) -> list[list[KeywordHit]]:
+        """_find in C (textmatch_native): the job is the buffer scanned and the scan's callback."""
+        if parts is None:
+            job = self._finder.start(text)
+        else:
+            starts: list[int] = []
+            ends: list[int] = []
+            at = 0
+            for part in parts:
+                starts.append(at)
+                at += len(part)
+                ends.append(at)
+                at += len(_SEPARATOR)
+            job = self._finder.start(text, starts, ends)
+        engine = self._fast.engine
+        engine.scan_into(job, job)
+        if not self._fast.spots:
+            job.spots()
+            _trigger_engine().scan_into(job, job)
+        if job.windows():
+            engine.scan_into(job, job)
+        hits: list[list[KeywordHit]] = job.hits()
+        return hits
 
     def _record_fast(
         self,
@@ -363,3 +403,4 @@ def _trigger_engine() -> Engine:
 
 
 _HYPERSCAN = import_hyperscan()
+_NATIVE = NATIVE  # None: matchers made from now on take the pure-Python path

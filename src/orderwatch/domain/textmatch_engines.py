@@ -7,6 +7,7 @@ included; word boundaries are checked by the caller.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["Engine", "import_hyperscan", "load_engine"]
@@ -19,6 +20,10 @@ class Engine:
 
     def scan(self, data: bytes | bytearray) -> list[tuple[int, int]]:
         """(pattern index, end offset) for every occurrence, boundaries not yet checked."""
+        raise NotImplementedError
+
+    def scan_into(self, data: Any, on_match: Callable[..., Any]) -> None:
+        """Call on_match(index, 0, end, 0, None) for every occurrence in data (a buffer)."""
         raise NotImplementedError
 
 
@@ -49,6 +54,12 @@ class _HyperscanEngine(Engine):
         self._database.scan(data, match_event_handler=_collect, context=found, scratch=scratch)
         return found
 
+    def scan_into(self, data: Any, on_match: Callable[..., Any]) -> None:
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = self._prototype.clone()
+        self._database.scan(data, match_event_handler=on_match, scratch=scratch)
+
 
 class _AhoCorasickEngine(Engine):
     name = "pyahocorasick"
@@ -64,6 +75,10 @@ class _AhoCorasickEngine(Engine):
     def scan(self, data: bytes | bytearray) -> list[tuple[int, int]]:
         return [(index, last + 1) for last, index in self._automaton.iter(data.decode("latin-1"))]
 
+    def scan_into(self, data: Any, on_match: Callable[..., Any]) -> None:
+        for last, index in self._automaton.iter(bytes(data).decode("latin-1")):
+            on_match(index, 0, last + 1, 0, None)
+
 
 class _NoEngine(Engine):
     """Nothing to find (every term normalised away); named after the scanner it stands in for."""
@@ -73,6 +88,9 @@ class _NoEngine(Engine):
 
     def scan(self, data: bytes | bytearray) -> list[tuple[int, int]]:
         return []
+
+    def scan_into(self, data: Any, on_match: Callable[..., Any]) -> None:
+        return None
 
 
 def load_engine(patterns: list[bytes], hyperscan: Any) -> Engine:

@@ -24,7 +24,7 @@ from orderwatch.domain.textmatch_tables import (
     LEET_EITHER_SIDE,
 )
 
-__all__ = ["FAST_FOLD", "WORD_BYTES", "FastKey", "is_word_byte"]
+__all__ = ["FAST_FOLD", "WORD_BYTES", "FastKey", "folded_run", "is_word_byte"]
 
 
 def _fast_table() -> bytes:
@@ -70,6 +70,11 @@ def _fold_run(run: str) -> tuple[bytes, tuple[int, ...] | None]:
         _RUNS.clear()
     _RUNS[run] = value
     return value
+
+
+def folded_run(run: str) -> bytes:
+    """The key bytes of a run of non-ASCII characters, as the codec path folds it."""
+    return (_RUNS.get(run) or _fold_run(run))[0]
 
 
 class _Folding(threading.local):

@@ -1,0 +1,1200 @@
+/* Keyword matching's per-character and per-spot work in C (see textmatch.py, which keeps the
+ * pure-Python path as the fallback and the reference: the results must be identical).
+ *
+ * configure() takes the folding tables once. Finder (one per KeywordMatcher) holds the compiled
+ * keys' lengths and terms. Finder.start(text) builds the fast key of a text straight from the
+ * str's storage (1, 2 or 4 bytes per character) and returns a Job: a buffer (what hyperscan
+ * scans) and a callable (hyperscan's match callback, recording (pattern, end) in C arrays).
+ * Job.windows() checks the key matches, places the windows around suspicious spots and builds
+ * their full normalisation (textmatch_full.full_key's rules) for the second scan; Job.hits()
+ * maps everything back to the text and makes the KeywordHit lists.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define UNKNOWN 0xFF   /* code point not folded yet: ask Python */
+#define IRREGULAR 0xFE /* folds to no byte or to several: its bytes are in g_irregular */
+#define LEET 1
+#define BOTH_SIDES 2
+#define SYMBOL 4
+#define WIDEN 64
+#define RELEASE_GIL_FROM 8192 /* characters */
+
+static const char WINDOW_SEPARATOR[] = " \x80 ";
+#define SEPARATOR_LEN 3
+
+static uint8_t *g_fold;        /* per code point: its folded byte, UNKNOWN or IRREGULAR */
+static PyObject *g_irregular;  /* dict: code point -> folded bytes */
+static PyObject *g_learn;      /* callable: code point -> folded bytes */
+static uint8_t g_fast[256];    /* fast key folding of a raw byte */
+static uint8_t g_full[256];    /* full key folding (MATCHING.fold) */
+static uint8_t g_leet[256];    /* MATCHING.leet */
+static uint8_t g_flags[256];   /* LEET | BOTH_SIDES | SYMBOL */
+static int g_configured;
+
+static inline int is_word(uint8_t b) {
+    return b >= 0x80 || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9');
+}
+static inline int is_letter(uint8_t b) { return b >= 0x80 || (b >= 'a' && b <= 'z'); }
+
+/* ------------------------------------------------------------------ growable arrays */
+
+typedef struct {
+    int64_t *a;
+    Py_ssize_t n, cap;
+} Vec;
+
+static int vec_push(Vec *v, int64_t x) {
+    if (v->n == v->cap) {
+        Py_ssize_t cap = v->cap ? 2 * v->cap : 64;
+        int64_t *a = PyMem_Realloc(v->a, (size_t)cap * sizeof(int64_t));
+        if (!a) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        v->a = a;
+        v->cap = cap;
+    }
+    v->a[v->n++] = x;
+    return 0;
+}
+
+static void vec_free(Vec *v) {
+    PyMem_Free(v->a);
+    v->a = NULL;
+    v->n = v->cap = 0;
+}
+
+typedef struct {
+    int64_t start, end, term;
+} Found;
+
+static int cmp_found(const void *x, const void *y) {
+    const Found *a = x, *b = y;
+    if (a->start != b->start) return a->start < b->start ? -1 : 1;
+    if (a->end != b->end) return a->end < b->end ? -1 : 1;
+    if (a->term != b->term) return a->term < b->term ? -1 : 1;
+    return 0;
+}
+
+static int cmp_int64(const void *x, const void *y) {
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* ------------------------------------------------------------------ configure */
+
+static int copy_table(PyObject *obj, uint8_t *out, const char *name) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(obj, &view, PyBUF_SIMPLE) < 0) return -1;
+    if (view.len != 256) {
+        PyBuffer_Release(&view);
+        PyErr_Format(PyExc_ValueError, "%s must be 256 bytes, not %zd", name, view.len);
+        return -1;
+    }
+    memcpy(out, view.buf, 256);
+    PyBuffer_Release(&view);
+    return 0;
+}
+
+static PyObject *configure(PyObject *self, PyObject *args, PyObject *kwargs) {
+    static char *names[] = {"fast", "full", "leet", "flags", "learn", NULL};
+    PyObject *fast, *full, *leet, *flags, *learn;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOO:configure", names, &fast, &full, &leet,
+                                     &flags, &learn))
+        return NULL;
+    if (!PyCallable_Check(learn)) {
+        PyErr_SetString(PyExc_TypeError, "learn must be callable (code point -> folded bytes)");
+        return NULL;
+    }
+    uint8_t t_fast[256], t_full[256], t_leet[256], t_flags[256];
+    if (copy_table(fast, t_fast, "fast") < 0 || copy_table(full, t_full, "full") < 0 ||
+        copy_table(leet, t_leet, "leet") < 0 || copy_table(flags, t_flags, "flags") < 0)
+        return NULL;
+    if (!g_fold) {
+        g_fold = PyMem_RawMalloc(0x110000);
+        if (!g_fold) return PyErr_NoMemory();
+    }
+    PyObject *irregular = PyDict_New();
+    if (!irregular) return NULL;
+    memset(g_fold, UNKNOWN, 0x110000);
+    for (int c = 0; c < 0x80; c++) g_fold[c] = (uint8_t)c; /* ASCII stays itself in the raw key */
+    memcpy(g_fast, t_fast, 256);
+    memcpy(g_full, t_full, 256);
+    memcpy(g_leet, t_leet, 256);
+    memcpy(g_flags, t_flags, 256);
+    Py_XSETREF(g_irregular, irregular);
+    Py_INCREF(learn);
+    Py_XSETREF(g_learn, learn);
+    g_configured = 1;
+    Py_RETURN_NONE;
+}
+
+/* Fold code point `code` through Python (first sight) and fill the table. */
+static int learn_code(Py_UCS4 code) {
+    PyObject *folded = PyObject_CallFunction(g_learn, "I", (unsigned int)code);
+    if (!folded) return -1;
+    if (!PyBytes_Check(folded)) {
+        Py_DECREF(folded);
+        PyErr_SetString(PyExc_TypeError, "learn() must return bytes");
+        return -1;
+    }
+    if (PyBytes_GET_SIZE(folded) == 1 && (uint8_t)PyBytes_AS_STRING(folded)[0] < 0x80) {
+        g_fold[code] = (uint8_t)PyBytes_AS_STRING(folded)[0];
+    } else {
+        PyObject *key = PyLong_FromUnsignedLong(code);
+        if (!key || PyDict_SetItem(g_irregular, key, folded) < 0) {
+            Py_XDECREF(key);
+            Py_DECREF(folded);
+            return -1;
+        }
+        Py_DECREF(key);
+        g_fold[code] = IRREGULAR;
+    }
+    Py_DECREF(folded);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ the fast key */
+
+typedef struct {
+    uint8_t *raw;   /* folded bytes: one per byte of the folded text's UTF-8 */
+    uint8_t *buf;   /* a space, then the raw bytes through the fast folding */
+    int32_t *cmap;  /* NULL unless mapped: the text's index of each key byte, and len(text) */
+    Py_ssize_t n;   /* key bytes */
+    Py_ssize_t cap; /* room in raw (buf and cmap have one more) */
+    Py_ssize_t text_len;
+} Key;
+
+static void key_free(Key *k) {
+    PyMem_Free(k->raw);
+    PyMem_Free(k->buf);
+    PyMem_Free(k->cmap);
+    memset(k, 0, sizeof(*k));
+}
+
+static int key_reserve(Key *k, Py_ssize_t need) {
+    if (need <= k->cap) return 0;
+    Py_ssize_t cap = need + need / 2 + 16;
+    uint8_t *raw = PyMem_Realloc(k->raw, (size_t)cap);
+    if (!raw) goto fail;
+    k->raw = raw;
+    uint8_t *buf = PyMem_Realloc(k->buf, (size_t)cap + 1);
+    if (!buf) goto fail;
+    k->buf = buf;
+    if (k->cmap) {
+        int32_t *cmap = PyMem_Realloc(k->cmap, ((size_t)cap + 1) * sizeof(int32_t));
+        if (!cmap) goto fail;
+        k->cmap = cmap;
+    }
+    k->cap = cap;
+    return 0;
+fail:
+    PyErr_NoMemory();
+    return -1;
+}
+
+/* Fold characters from `i` while each folds to one known byte; returns where it stopped. */
+#define FOLD_SPAN(TYPE)                                                                        \
+    static Py_ssize_t fold_span_##TYPE(const TYPE *data, Py_ssize_t i, Py_ssize_t len, Key *k) { \
+        uint8_t *raw = k->raw, *buf = k->buf + 1;                                              \
+        const uint8_t *fold = g_fold, *fast = g_fast;                                          \
+        Py_ssize_t at = k->n;                                                                  \
+        int32_t *cmap = k->cmap;                                                               \
+        for (; i < len; i++) {                                                                 \
+            Py_UCS4 c = data[i];                                                               \
+            uint8_t b = c < 0x80 ? (uint8_t)c : fold[c];                                       \
+            if (b >= IRREGULAR) break;                                                         \
+            raw[at] = b;                                                                       \
+            buf[at] = fast[b];                                                                 \
+            if (cmap) cmap[at] = (int32_t)i;                                                   \
+            at++;                                                                              \
+        }                                                                                      \
+        k->n = at;                                                                             \
+        return i;                                                                              \
+    }
+FOLD_SPAN(Py_UCS1)
+FOLD_SPAN(Py_UCS2)
+FOLD_SPAN(Py_UCS4)
+
+static Py_ssize_t fold_span(int kind, const void *data, Py_ssize_t i, Py_ssize_t len, Key *k) {
+    switch (kind) {
+    case PyUnicode_1BYTE_KIND: return fold_span_Py_UCS1(data, i, len, k);
+    case PyUnicode_2BYTE_KIND: return fold_span_Py_UCS2(data, i, len, k);
+    default: return fold_span_Py_UCS4(data, i, len, k);
+    }
+}
+
+static int build_key(PyObject *text, Key *k) {
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    if (len > INT32_MAX / 2) {
+        PyErr_SetString(PyExc_ValueError, "text too long for keyword matching (over 1G characters)");
+        return -1;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    k->text_len = len;
+    k->buf = NULL;
+    if (key_reserve(k, len + 1) < 0) return -1;
+    k->buf[0] = g_fast[' '];
+    Py_ssize_t i = 0;
+    while (1) {
+        if (len - i >= RELEASE_GIL_FROM) {
+            Py_BEGIN_ALLOW_THREADS;
+            i = fold_span(kind, data, i, len, k);
+            Py_END_ALLOW_THREADS;
+        } else {
+            i = fold_span(kind, data, i, len, k);
+        }
+        if (i >= len) break;
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (g_fold[c] == UNKNOWN) {
+            if (learn_code(c) < 0) return -1;
+            continue;
+        }
+        /* IRREGULAR: its bytes come from the dict, and the key needs the map back */
+        PyObject *code = PyLong_FromUnsignedLong(c);
+        if (!code) return -1;
+        PyObject *folded = PyDict_GetItemWithError(g_irregular, code);
+        Py_DECREF(code);
+        if (!folded) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_RuntimeError, "textkey: irregular code point not learnt");
+            return -1;
+        }
+        Py_ssize_t size = PyBytes_GET_SIZE(folded);
+        const uint8_t *bytes = (const uint8_t *)PyBytes_AS_STRING(folded);
+        if (!k->cmap) {
+            k->cmap = PyMem_Malloc(((size_t)k->cap + 1) * sizeof(int32_t));
+            if (!k->cmap) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            for (Py_ssize_t j = 0; j < k->n; j++) k->cmap[j] = (int32_t)j;
+        }
+        if (key_reserve(k, k->n + size + (len - i - 1) + 1) < 0) return -1;
+        for (Py_ssize_t j = 0; j < size; j++) {
+            k->raw[k->n] = bytes[j];
+            k->buf[k->n + 1] = g_fast[bytes[j]];
+            k->cmap[k->n] = (int32_t)i;
+            k->n++;
+        }
+        i++;
+    }
+    if (k->cmap) k->cmap[k->n] = (int32_t)len;
+    return 0;
+}
+
+/* The text's index of key byte `index` (FastKey.original). */
+static inline int64_t key_original(const Key *k, int64_t index) {
+    if (!k->cmap) return index;
+    if (index <= k->n) return k->cmap[index];
+    return k->cmap[k->n] + (index - k->n);
+}
+
+/* The key byte where character `c` starts (FastKey.key_index): the first byte mapped to c or
+ * later. */
+static int64_t key_index(const Key *k, int64_t c) {
+    if (!k->cmap) return c;
+    Py_ssize_t lo = 0, hi = k->n; /* cmap[n] == len(text) >= c */
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (k->cmap[mid] < c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == k->n && c > k->cmap[k->n]) return k->n + (c - k->cmap[k->n]);
+    return lo;
+}
+
+/* FastKey.continues_word: whether the key byte at `position`, just outside a hit, carries its
+ * word on. */
+static int continues_word(const Key *k, Py_ssize_t position, int step) {
+    if (position < 0 || position >= k->n || !is_word(k->buf[position + 1])) return 0;
+    while (position >= 0 && position < k->n) {
+        uint8_t b = k->raw[position];
+        if (b >= 0x80 || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z')) return 1;
+        if (!(g_flags[b] & LEET)) return b >= '0' && b <= '9';
+        position += step;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ the full key */
+
+/* textmatch_full.full_key(in, MATCHING): the normalised bytes and, per byte, its index in `in`.
+ * Writes into data/pos (room for n each) and returns the length. */
+static Py_ssize_t full_key(const uint8_t *in, Py_ssize_t n, uint8_t *d, int32_t *pos,
+                           uint8_t *scratch) {
+    int any_leet = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        d[i] = g_full[in[i]];
+        pos[i] = (int32_t)i;
+        any_leet |= g_flags[d[i]] & LEET;
+    }
+    if (any_leet) { /* _read_leet: grow runs of leet characters out from letters beside them */
+        uint8_t *read = scratch, *after = scratch + n;
+        Py_ssize_t s = 0;
+        while (s < n) {
+            if (!(g_flags[d[s]] & LEET)) {
+                s++;
+                continue;
+            }
+            Py_ssize_t e = s;
+            while (e < n && (g_flags[d[e]] & LEET)) e++;
+            Py_ssize_t count = e - s;
+            int left = s > 0 && is_letter(d[s - 1]);
+            int right = e < n && is_letter(d[e]);
+            memset(read, 0, (size_t)count);
+            for (int round = 0; round < 3; round++) {
+                int grown = 0;
+                memcpy(after, read, (size_t)count);
+                for (Py_ssize_t j = 0; j < count; j++) {
+                    if (read[j]) continue;
+                    int before_ok = j > 0 ? read[j - 1] : left;
+                    int after_ok = j + 1 < count ? read[j + 1] : right;
+                    int ok = (g_flags[d[s + j]] & BOTH_SIDES) ? (before_ok && after_ok)
+                                                              : (before_ok || after_ok);
+                    if (ok) after[j] = grown = 1;
+                }
+                if (!grown) break;
+                memcpy(read, after, (size_t)count);
+            }
+            for (Py_ssize_t j = 0; j < count; j++) { /* neighbours were read above: safe now */
+                uint8_t b = d[s + j];
+                if (read[j])
+                    d[s + j] = g_leet[b];
+                else if (g_flags[b] & SYMBOL)
+                    d[s + j] = ' ';
+            }
+            s = e;
+        }
+    }
+    /* apostrophes, and spaces that follow a space */
+    Py_ssize_t w = 0;
+    uint8_t prev = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        uint8_t c = d[i];
+        int drop = c == '\'' || (i > 0 && prev == ' ' && c == ' ');
+        prev = c;
+        if (!drop) {
+            d[w] = c;
+            pos[w] = pos[i];
+            w++;
+        }
+    }
+    n = w;
+    /* the gaps of spaced-out single letters: runs of " a a a" in the word classes */
+    if (n > 0 && memchr(d, ' ', (size_t)n)) {
+        uint8_t *cls = scratch; /* padded: a space, the classes, a space */
+        cls[0] = cls[n + 1] = ' ';
+        for (Py_ssize_t i = 0; i < n; i++) {
+            uint8_t c = d[i];
+            cls[i + 1] = (c >= 'a' && c <= 'z') ? 'a' : c == ' ' ? ' ' : c == '\'' ? '\'' : 'w';
+        }
+        Py_ssize_t total = n + 2;
+        uint8_t *keep = scratch + total; /* 1 keep, 0 delete */
+        memset(keep, 1, (size_t)n);
+        int any = 0;
+        Py_ssize_t at = 0;
+        while (at + 7 <= total) {
+            const uint8_t *p = cls + at;
+            if (!(p[0] == ' ' && p[1] == 'a' && p[2] == ' ' && p[3] == 'a' && p[4] == ' ' &&
+                  p[5] == 'a' && p[6] == ' ')) {
+                at++;
+                continue;
+            }
+            Py_ssize_t end = at + 6;
+            while (end + 3 <= total && cls[end] == ' ' && cls[end + 1] == 'a' && cls[end + 2] == ' ')
+                end += 2;
+            for (Py_ssize_t j = at + 1; j < end - 1; j += 2) keep[j] = 0; /* data indices */
+            any = 1;
+            at = end;
+        }
+        if (any) {
+            w = 0;
+            for (Py_ssize_t i = 0; i < n; i++) {
+                if (keep[i]) {
+                    d[w] = d[i];
+                    pos[w] = pos[i];
+                    w++;
+                }
+            }
+            n = w;
+        }
+    }
+    /* repeated letters: all but the first of a run of one letter */
+    w = 0;
+    prev = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        uint8_t c = d[i];
+        int drop = i > 0 && prev == c && c >= 'a' && c <= 'z';
+        prev = c;
+        if (!drop) {
+            d[w] = c;
+            pos[w] = pos[i];
+            w++;
+        }
+    }
+    return w;
+}
+
+/* ------------------------------------------------------------------ Finder */
+
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t count;     /* key patterns; indexes from count on are spot literals */
+    int32_t *lengths;     /* per pattern */
+    PyObject **fast;      /* per pattern: tuple of term ids, or NULL (owned refs in fast_list) */
+    PyObject **full;
+    PyObject *fast_list, *full_list;
+    PyObject *terms;      /* tuple of str, sorted: term id order is string order */
+    PyObject *labels;     /* tuple, per term id: str or None */
+    PyObject *hit_type;
+    PyObject *descr[4];   /* the hit type's term, label, start, end slots */
+    int own_spots;
+    Py_ssize_t margin;
+} Finder;
+
+static PyTypeObject FinderType;
+static PyTypeObject JobType;
+
+static void finder_dealloc(Finder *self) {
+    PyMem_Free(self->lengths);
+    PyMem_Free(self->fast);
+    PyMem_Free(self->full);
+    Py_XDECREF(self->fast_list);
+    Py_XDECREF(self->full_list);
+    Py_XDECREF(self->terms);
+    Py_XDECREF(self->labels);
+    Py_XDECREF(self->hit_type);
+    for (int i = 0; i < 4; i++) Py_XDECREF(self->descr[i]);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int check_term_lists(PyObject *list, Py_ssize_t count, Py_ssize_t terms, const char *name,
+                            PyObject ***out) {
+    if (!PyList_Check(list) || PyList_GET_SIZE(list) != count) {
+        PyErr_Format(PyExc_ValueError, "%s must be a list of %zd tuples", name, count);
+        return -1;
+    }
+    *out = PyMem_Calloc((size_t)(count ? count : 1), sizeof(PyObject *));
+    if (!*out) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *t = PyList_GET_ITEM(list, i);
+        if (!PyTuple_Check(t)) {
+            PyErr_Format(PyExc_TypeError, "%s[%zd] must be a tuple of term ids", name, i);
+            return -1;
+        }
+        for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(t); j++) {
+            PyObject *id = PyTuple_GET_ITEM(t, j);
+            Py_ssize_t v = PyLong_Check(id) ? PyLong_AsSsize_t(id) : -1;
+            if (v < 0 || v >= terms) {
+                PyErr_Clear();
+                PyErr_Format(PyExc_ValueError, "%s[%zd] holds a term id out of range", name, i);
+                return -1;
+            }
+        }
+        (*out)[i] = PyTuple_GET_SIZE(t) ? t : NULL;
+    }
+    return 0;
+}
+
+static PyObject *finder_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    static char *names[] = {"lengths", "fast", "full", "terms", "labels",
+                            "hit_type", "own_spots", "margin", NULL};
+    PyObject *lengths, *fast, *full, *terms, *labels, *hit_type;
+    int own_spots;
+    Py_ssize_t margin;
+    if (!g_configured) {
+        PyErr_SetString(PyExc_RuntimeError, "textkey.configure() must be called first");
+        return NULL;
+    }
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOOOpn:Finder", names, &lengths, &fast,
+                                     &full, &terms, &labels, &hit_type, &own_spots, &margin))
+        return NULL;
+    if (!PyList_Check(lengths) || !PyList_Check(terms) || !PyList_Check(labels)) {
+        PyErr_SetString(PyExc_TypeError, "lengths, terms and labels must be lists");
+        return NULL;
+    }
+    if (!PyType_Check(hit_type)) {
+        PyErr_SetString(PyExc_TypeError, "hit_type must be a class");
+        return NULL;
+    }
+    if (margin < 0 || margin > (1 << 20)) {
+        PyErr_SetString(PyExc_ValueError, "margin out of range");
+        return NULL;
+    }
+    Py_ssize_t nterms = PyList_GET_SIZE(terms);
+    if (PyList_GET_SIZE(labels) != nterms) {
+        PyErr_SetString(PyExc_ValueError, "labels must have one entry per term");
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < nterms; i++) {
+        PyObject *l = PyList_GET_ITEM(labels, i);
+        if (!PyUnicode_Check(PyList_GET_ITEM(terms, i)) || (l != Py_None && !PyUnicode_Check(l))) {
+            PyErr_SetString(PyExc_TypeError, "terms must be str, labels str or None");
+            return NULL;
+        }
+    }
+    Finder *self = (Finder *)type->tp_alloc(type, 0);
+    if (!self) return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(lengths);
+    self->count = count;
+    self->lengths = PyMem_Malloc((size_t)(count ? count : 1) * sizeof(int32_t));
+    if (!self->lengths) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *item = PyList_GET_ITEM(lengths, i);
+        long v = PyLong_Check(item) ? PyLong_AsLong(item) : -1;
+        if (v <= 0 || v > (1 << 20)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_ValueError, "lengths[%zd] must be a positive int", i);
+            goto fail;
+        }
+        self->lengths[i] = (int32_t)v;
+    }
+    if (check_term_lists(fast, count, nterms, "fast", &self->fast) < 0 ||
+        check_term_lists(full, count, nterms, "full", &self->full) < 0)
+        goto fail;
+    /* own copies: the pointers above and below index into them, so nobody may change them */
+    if (!(self->fast_list = PyList_AsTuple(fast)) || !(self->full_list = PyList_AsTuple(full)) ||
+        !(self->terms = PyList_AsTuple(terms)) || !(self->labels = PyList_AsTuple(labels)))
+        goto fail;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (self->fast[i]) self->fast[i] = PyTuple_GET_ITEM(self->fast_list, i);
+        if (self->full[i]) self->full[i] = PyTuple_GET_ITEM(self->full_list, i);
+    }
+    Py_INCREF(hit_type);
+    self->hit_type = hit_type;
+    static const char *slots[4] = {"term", "label", "start", "end"};
+    for (int i = 0; i < 4; i++) {
+        PyObject *d = PyObject_GetAttrString(hit_type, slots[i]);
+        if (!d) goto fail;
+        if (!Py_TYPE(d)->tp_descr_set) {
+            Py_DECREF(d);
+            PyErr_Format(PyExc_TypeError, "hit_type.%s must be a slot", slots[i]);
+            goto fail;
+        }
+        self->descr[i] = d;
+    }
+    self->own_spots = own_spots;
+    self->margin = margin;
+    return (PyObject *)self;
+fail:
+    Py_DECREF(self);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ Job */
+
+typedef struct {
+    PyObject_HEAD
+    Finder *finder;
+    PyObject *text;
+    Key key;
+    int phase;            /* 0: key scan, 1: spot scan, 2: window scan */
+    Vec ids, ends;        /* matches of the key scan (and spots of an own-spot scan) */
+    Vec spot_ends;        /* matches of a separate spot scan */
+    Vec win_ids, win_ends;
+    Py_ssize_t nparts;
+    int64_t *starts;      /* per part: its first character (one part: 0) */
+    int64_t *lows, *highs;
+    Found *found;
+    Py_ssize_t nfound, capfound;
+    Py_ssize_t nwin;
+    int64_t *wfirst, *wlast, *woff;
+    uint8_t *full;        /* full normalisation of the joined windows */
+    int32_t *fpos;
+    Py_ssize_t nfull;
+} Job;
+
+static void job_dealloc(Job *self) {
+    Py_XDECREF(self->finder);
+    Py_XDECREF(self->text);
+    key_free(&self->key);
+    vec_free(&self->ids);
+    vec_free(&self->ends);
+    vec_free(&self->spot_ends);
+    vec_free(&self->win_ids);
+    vec_free(&self->win_ends);
+    PyMem_Free(self->starts);
+    PyMem_Free(self->lows);
+    PyMem_Free(self->highs);
+    PyMem_Free(self->found);
+    PyMem_Free(self->wfirst);
+    PyMem_Free(self->wlast);
+    PyMem_Free(self->woff);
+    PyMem_Free(self->full);
+    PyMem_Free(self->fpos);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int read_positions(PyObject *list, int64_t *out, Py_ssize_t n, const char *name) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(list, i);
+        long long v = PyLong_Check(item) ? PyLong_AsLongLong(item) : -1;
+        if (v < 0) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_ValueError, "%s[%zd] must be a non-negative int", name, i);
+            return -1;
+        }
+        out[i] = v;
+    }
+    return 0;
+}
+
+/* Finder.start(text, starts=None, ends=None): the fast key of `text` and a Job to scan it. With
+ * starts and ends (characters), text is several parts joined and each part is windowed alone. */
+static PyObject *finder_start(Finder *self, PyObject *args) {
+    PyObject *text, *starts = Py_None, *ends = Py_None;
+    if (!PyArg_ParseTuple(args, "U|OO:start", &text, &starts, &ends)) return NULL;
+    Py_ssize_t nparts = 1;
+    if (starts != Py_None || ends != Py_None) {
+        if (!PyList_Check(starts) || !PyList_Check(ends) ||
+            PyList_GET_SIZE(starts) != PyList_GET_SIZE(ends) || PyList_GET_SIZE(starts) == 0) {
+            PyErr_SetString(PyExc_TypeError,
+                            "starts and ends must be lists of the same, non-zero length");
+            return NULL;
+        }
+        nparts = PyList_GET_SIZE(starts);
+    }
+    Job *job = PyObject_New(Job, &JobType);
+    if (!job) return NULL;
+    memset((char *)job + sizeof(PyObject), 0, sizeof(Job) - sizeof(PyObject));
+    Py_INCREF(self);
+    job->finder = self;
+    Py_INCREF(text);
+    job->text = text;
+    job->nparts = nparts;
+    job->starts = PyMem_Calloc((size_t)nparts, sizeof(int64_t));
+    job->lows = PyMem_Calloc((size_t)nparts, sizeof(int64_t));
+    job->highs = PyMem_Calloc((size_t)nparts, sizeof(int64_t));
+    if (!job->starts || !job->lows || !job->highs) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    if (build_key(text, &job->key) < 0) goto fail;
+    if (starts == Py_None && ends == Py_None) {
+        job->highs[0] = job->key.n;
+    } else {
+        if (read_positions(starts, job->starts, nparts, "starts") < 0 ||
+            read_positions(ends, job->highs, nparts, "ends") < 0)
+            goto fail;
+        for (Py_ssize_t i = 0; i < nparts; i++) {
+            if (job->highs[i] < job->starts[i] || job->highs[i] > job->key.text_len ||
+                (i > 0 && job->starts[i] < job->starts[i - 1])) {
+                PyErr_SetString(PyExc_ValueError, "starts and ends must be ordered parts of text");
+                goto fail;
+            }
+            job->lows[i] = key_index(&job->key, job->starts[i]);
+            job->highs[i] = key_index(&job->key, job->highs[i]);
+        }
+    }
+    return (PyObject *)job;
+fail:
+    Py_DECREF(job);
+    return NULL;
+}
+
+/* hyperscan's match callback: (id, from, to, flags, context). */
+static PyObject *job_call(Job *self, PyObject *args, PyObject *kwargs) {
+    if (!PyTuple_Check(args) || PyTuple_GET_SIZE(args) < 3) {
+        PyErr_SetString(PyExc_TypeError, "Job() takes (id, from, to, ...) of a match");
+        return NULL;
+    }
+    long long id = PyLong_AsLongLong(PyTuple_GET_ITEM(args, 0));
+    long long to = PyLong_AsLongLong(PyTuple_GET_ITEM(args, 2));
+    if ((id == -1 || to == -1) && PyErr_Occurred()) return NULL;
+    if (id < 0 || to < 0) {
+        PyErr_SetString(PyExc_ValueError, "a match's id and end must be non-negative");
+        return NULL;
+    }
+    int rc;
+    if (self->phase == 0)
+        rc = vec_push(&self->ids, id) < 0 || vec_push(&self->ends, to) < 0 ? -1 : 0;
+    else if (self->phase == 1)
+        rc = vec_push(&self->spot_ends, to);
+    else
+        rc = vec_push(&self->win_ids, id) < 0 || vec_push(&self->win_ends, to) < 0 ? -1 : 0;
+    if (rc < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
+static int job_getbuffer(Job *self, Py_buffer *view, int flags) {
+    if (self->phase == 2)
+        return PyBuffer_FillInfo(view, (PyObject *)self, self->full ? (void *)self->full : (void *)"",
+                                 self->nfull, 1, flags);
+    return PyBuffer_FillInfo(view, (PyObject *)self, self->key.buf, self->key.n + 1, 1, flags);
+}
+
+static PyBufferProcs job_as_buffer = {(getbufferproc)job_getbuffer, NULL};
+
+static int add_found(Job *self, PyObject *terms, int64_t start, int64_t end) {
+    /* textmatch._record: drop spaces, apostrophes or zero-width characters after the term */
+    PyObject *text = self->text;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    while (end > start + 1) {
+        if (end - 1 >= len || end - 1 < 0) break;
+        Py_UCS4 c = PyUnicode_READ(kind, data, end - 1);
+        if (Py_UNICODE_ISALNUM(c) || c == '$' || c == '@' || c == '!' || c == '|' || c == '+')
+            break;
+        end--;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(terms);
+    if (self->nfound + n > self->capfound) {
+        Py_ssize_t cap = (self->nfound + n) * 2 + 32;
+        Found *f = PyMem_Realloc(self->found, (size_t)cap * sizeof(Found));
+        if (!f) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        self->found = f;
+        self->capfound = cap;
+    }
+    for (Py_ssize_t j = 0; j < n; j++) {
+        Found *f = &self->found[self->nfound++];
+        f->start = start;
+        f->end = end;
+        f->term = PyLong_AsSsize_t(PyTuple_GET_ITEM(terms, j));
+    }
+    return 0;
+}
+
+/* Merged windows around sorted spots (textmatch._windows and _widen). */
+static void widen(const Key *k, int64_t first, int64_t last, int64_t low, int64_t high,
+                  int64_t *out_first, int64_t *out_last) {
+    const uint8_t *raw = k->raw;
+    if (first <= low) {
+        first = low;
+    } else {
+        int64_t from = first - WIDEN > low ? first - WIDEN : low, space = -1;
+        for (int64_t j = first - 1; j >= from; j--)
+            if (raw[j] == ' ') {
+                space = j;
+                break;
+            }
+        first = space >= 0 ? space + 1 : from;
+    }
+    if (last >= high) {
+        last = high;
+    } else {
+        int64_t to = last + WIDEN < high ? last + WIDEN : high, space = -1;
+        for (int64_t j = last; j < to; j++)
+            if (raw[j] == ' ') {
+                space = j;
+                break;
+            }
+        last = space >= 0 ? space : to;
+    }
+    *out_first = first;
+    *out_last = last;
+}
+
+static int add_window(Job *self, Py_ssize_t *cap, int64_t first, int64_t last, Py_ssize_t part) {
+    if (self->nwin == *cap) {
+        Py_ssize_t c = *cap ? *cap * 2 : 16;
+        int64_t *a = PyMem_Realloc(self->wfirst, (size_t)c * sizeof(int64_t));
+        if (!a) goto fail;
+        self->wfirst = a;
+        a = PyMem_Realloc(self->wlast, (size_t)c * sizeof(int64_t));
+        if (!a) goto fail;
+        self->wlast = a;
+        a = PyMem_Realloc(self->woff, (size_t)c * sizeof(int64_t));
+        if (!a) goto fail;
+        self->woff = a;
+        *cap = c;
+    }
+    widen(&self->key, first, last, self->lows[part], self->highs[part], &self->wfirst[self->nwin],
+          &self->wlast[self->nwin]);
+    self->nwin++;
+    return 0;
+fail:
+    PyErr_NoMemory();
+    return -1;
+}
+
+static Py_ssize_t bisect_right(const int64_t *a, Py_ssize_t n, int64_t x) {
+    Py_ssize_t lo = 0, hi = n;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (x < a[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static int make_windows(Job *self, int64_t *spots, Py_ssize_t nspots) {
+    qsort(spots, (size_t)nspots, sizeof(int64_t), cmp_int64);
+    int64_t margin = self->finder->margin;
+    Py_ssize_t cap = 0;
+    if (self->nparts == 1) {
+        Py_ssize_t a = 0;
+        for (Py_ssize_t i = 1; i <= nspots; i++) {
+            if (i == nspots || spots[i] - spots[i - 1] > 2 * margin) {
+                if (add_window(self, &cap, spots[a] - margin, spots[i - 1] + margin, 0) < 0)
+                    return -1;
+                a = i;
+            }
+        }
+        return 0;
+    }
+    int64_t first = 0, last = 0;
+    Py_ssize_t part = -1;
+    for (Py_ssize_t i = 0; i < nspots; i++) {
+        int64_t spot = spots[i];
+        Py_ssize_t number = bisect_right(self->lows, self->nparts, spot) - 1;
+        if (number < 0) number = 0;
+        if (part >= 0 && part == number && spot - margin <= last) {
+            last = spot + margin;
+            continue;
+        }
+        if (part >= 0 && add_window(self, &cap, first, last, part) < 0) return -1;
+        first = spot - margin;
+        last = spot + margin;
+        part = number;
+    }
+    if (part >= 0 && add_window(self, &cap, first, last, part) < 0) return -1;
+    return 0;
+}
+
+/* Job.windows(): record the key matches on word boundaries, place the windows around the spots
+ * and build their full normalisation; True when there is something for a second scan. */
+static PyObject *job_windows(Job *self, PyObject *unused) {
+    if (self->phase == 2) {
+        PyErr_SetString(PyExc_RuntimeError, "windows() was called already");
+        return NULL;
+    }
+    Finder *f = self->finder;
+    const Key *k = &self->key;
+    Py_ssize_t count = f->count, size = k->n;
+    Vec spots = {0};
+    if (!f->own_spots) {
+        for (Py_ssize_t i = 0; i < self->spot_ends.n; i++)
+            if (vec_push(&spots, self->spot_ends.a[i] - 1) < 0) goto fail;
+    }
+    for (Py_ssize_t m = 0; m < self->ids.n; m++) {
+        int64_t index = self->ids.a[m], end = self->ends.a[m];
+        if (index >= count) {
+            if (f->own_spots && vec_push(&spots, end - 1) < 0) goto fail;
+            continue;
+        }
+        PyObject *terms = f->fast[index];
+        if (!terms) continue;
+        end -= 1;
+        int64_t start = end - f->lengths[index];
+        if (start < 0 || end > size) continue; /* not from this key */
+        if (start > 0 && is_word(k->buf[start]) && continues_word(k, start - 1, -1)) continue;
+        if (end < size && is_word(k->buf[end + 1]) && continues_word(k, end, 1)) continue;
+        if (add_found(self, terms, key_original(k, start), key_original(k, end)) < 0) goto fail;
+    }
+    self->phase = 2;
+    if (spots.n == 0) {
+        vec_free(&spots);
+        Py_RETURN_FALSE;
+    }
+    if (make_windows(self, spots.a, spots.n) < 0) goto fail;
+    vec_free(&spots);
+    Py_ssize_t total = 0;
+    for (Py_ssize_t w = 0; w < self->nwin; w++) {
+        self->woff[w] = total;
+        total += self->wlast[w] - self->wfirst[w] + SEPARATOR_LEN;
+    }
+    total = total > 0 ? total - SEPARATOR_LEN : 0;
+    uint8_t *joined = PyMem_Malloc((size_t)total + 1);
+    uint8_t *scratch = PyMem_Malloc(2 * (size_t)total + 2);
+    self->full = PyMem_Malloc((size_t)total + 1);
+    self->fpos = PyMem_Malloc(((size_t)total + 1) * sizeof(int32_t));
+    if (!joined || !scratch || !self->full || !self->fpos) {
+        PyMem_Free(joined);
+        PyMem_Free(scratch);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    Py_ssize_t at = 0;
+    for (Py_ssize_t w = 0; w < self->nwin; w++) {
+        if (w > 0) {
+            memcpy(joined + at, WINDOW_SEPARATOR, SEPARATOR_LEN);
+            at += SEPARATOR_LEN;
+        }
+        int64_t len = self->wlast[w] - self->wfirst[w];
+        if (len > 0) {
+            memcpy(joined + at, k->raw + self->wfirst[w], (size_t)len);
+            at += len;
+        }
+    }
+    self->nfull = full_key(joined, at, self->full, self->fpos, scratch);
+    PyMem_Free(joined);
+    PyMem_Free(scratch);
+    return PyBool_FromLong(self->nfull > 0);
+fail:
+    vec_free(&spots);
+    return NULL;
+}
+
+static PyObject *job_spots(Job *self, PyObject *unused) {
+    if (self->phase != 0) {
+        PyErr_SetString(PyExc_RuntimeError, "spots() comes right after the key scan");
+        return NULL;
+    }
+    self->phase = 1;
+    Py_RETURN_NONE;
+}
+
+static PyObject *make_hit(Finder *f, int64_t term, int64_t start, int64_t end) {
+    PyTypeObject *type = (PyTypeObject *)f->hit_type;
+    PyObject *hit = type->tp_alloc(type, 0);
+    if (!hit) return NULL;
+    PyObject *values[4];
+    values[0] = PyTuple_GET_ITEM(f->terms, term);
+    Py_INCREF(values[0]);
+    values[1] = PyTuple_GET_ITEM(f->labels, term);
+    Py_INCREF(values[1]);
+    values[2] = PyLong_FromLongLong(start);
+    values[3] = PyLong_FromLongLong(end);
+    int rc = values[2] && values[3] ? 0 : -1;
+    for (int i = 0; i < 4; i++) {
+        if (rc == 0 && Py_TYPE(f->descr[i])->tp_descr_set(f->descr[i], hit, values[i]) < 0) rc = -1;
+        Py_XDECREF(values[i]);
+    }
+    if (rc < 0) {
+        Py_DECREF(hit);
+        return NULL;
+    }
+    return hit;
+}
+
+/* Job.hits(): the window matches mapped back, then every hit by position, per part. */
+static PyObject *job_hits(Job *self, PyObject *unused) {
+    Finder *f = self->finder;
+    const Key *k = &self->key;
+    Py_ssize_t count = f->count, n = self->nfull;
+    const uint8_t *data = self->full;
+    if (self->phase != 2) {
+        PyErr_SetString(PyExc_RuntimeError, "hits() comes after windows()");
+        return NULL;
+    }
+    for (Py_ssize_t m = 0; m < self->win_ids.n; m++) {
+        int64_t index = self->win_ids.a[m], end = self->win_ends.a[m];
+        if (index >= count || !f->full[index]) continue;
+        int64_t start = end - f->lengths[index];
+        if (start < 0 || end > n) continue; /* not from this buffer */
+        if ((start > 0 && is_word(data[start - 1])) || (end < n && is_word(data[end]))) continue;
+        start = self->fpos[start];
+        Py_ssize_t part = bisect_right(self->woff, self->nwin, start) - 1;
+        if (part < 0) part = 0;
+        int64_t first = self->wfirst[part], last = self->wlast[part], offset = self->woff[part];
+        int64_t wsize = last - first, stop = wsize;
+        if (end < n) {
+            stop = self->fpos[end] - offset;
+            if (stop > wsize) stop = wsize;
+        }
+        if (add_found(self, f->full[index], key_original(k, first + start - offset),
+                      key_original(k, first + stop)) < 0)
+            return NULL;
+    }
+    if (self->nfound > 1) qsort(self->found, (size_t)self->nfound, sizeof(Found), cmp_found);
+    PyObject *result = PyList_New(self->nparts);
+    if (!result) return NULL;
+    for (Py_ssize_t p = 0; p < self->nparts; p++) {
+        PyObject *list = PyList_New(0);
+        if (!list) goto fail;
+        PyList_SET_ITEM(result, p, list);
+    }
+    for (Py_ssize_t i = 0; i < self->nfound; i++) {
+        Found *x = &self->found[i];
+        if (i > 0 && cmp_found(x, &self->found[i - 1]) == 0) continue;
+        Py_ssize_t part = 0;
+        int64_t base = 0;
+        if (self->nparts > 1) {
+            part = bisect_right(self->starts, self->nparts, x->start) - 1;
+            if (part < 0) part = 0;
+            base = self->starts[part];
+        }
+        PyObject *hit = make_hit(f, x->term, x->start - base, x->end - base);
+        if (!hit) goto fail;
+        int rc = PyList_Append(PyList_GET_ITEM(result, part), hit);
+        Py_DECREF(hit);
+        if (rc < 0) goto fail;
+    }
+    return result;
+fail:
+    Py_DECREF(result);
+    return NULL;
+}
+
+static PyMethodDef job_methods[] = {
+    {"spots", (PyCFunction)job_spots, METH_NOARGS,
+     "The matches that follow are spots (a separate spot scan of the same buffer)."},
+    {"windows", (PyCFunction)job_windows, METH_NOARGS,
+     "Record the key matches, build the windows' full key; True when it needs a scan."},
+    {"hits", (PyCFunction)job_hits, METH_NOARGS, "The hits of each part, by position."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyObject *job_get_key(Job *self, void *unused) {
+    return PyBytes_FromStringAndSize((const char *)self->key.raw, self->key.n);
+}
+
+static PyObject *job_get_mapped(Job *self, void *unused) {
+    return PyBool_FromLong(self->key.cmap != NULL);
+}
+
+static PyGetSetDef job_getset[] = {
+    {"raw", (getter)job_get_key, NULL, "The raw fast key (folded bytes, before the fast table).",
+     NULL},
+    {"mapped", (getter)job_get_mapped, NULL, "Whether key offsets differ from the text's.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject JobType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "orderwatch.domain._textkey.Job",
+    .tp_basicsize = sizeof(Job),
+    .tp_dealloc = (destructor)job_dealloc,
+    .tp_call = (ternaryfunc)job_call,
+    .tp_as_buffer = &job_as_buffer,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "One find(): the fast key as a buffer to scan, and the scan's match callback.",
+    .tp_methods = job_methods,
+    .tp_getset = job_getset,
+};
+
+static PyMethodDef finder_methods[] = {
+    {"start", (PyCFunction)finder_start, METH_VARARGS,
+     "start(text, starts=None, ends=None) -> Job: the fast key of text, ready to scan."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject FinderType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "orderwatch.domain._textkey.Finder",
+    .tp_basicsize = sizeof(Finder),
+    .tp_dealloc = (destructor)finder_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A matcher's compiled keys: lengths and term ids per pattern, terms and labels.",
+    .tp_methods = finder_methods,
+    .tp_new = finder_new,
+};
+
+/* full_key(data) -> (normalised bytes, positions): textmatch_full.full_key(data, MATCHING), for
+ * the differential tests. */
+static PyObject *py_full_key(PyObject *self, PyObject *args) {
+    Py_buffer view;
+    if (!g_configured) {
+        PyErr_SetString(PyExc_RuntimeError, "textkey.configure() must be called first");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "y*:full_key", &view)) return NULL;
+    Py_ssize_t n = view.len;
+    uint8_t *d = PyMem_Malloc((size_t)n + 1), *scratch = PyMem_Malloc(2 * (size_t)n + 2);
+    int32_t *pos = PyMem_Malloc(((size_t)n + 1) * sizeof(int32_t));
+    PyObject *result = NULL;
+    if (!d || !scratch || !pos) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t m = full_key(view.buf, n, d, pos, scratch);
+    PyObject *positions = PyList_New(m);
+    if (!positions) goto done;
+    for (Py_ssize_t i = 0; i < m; i++) {
+        PyObject *v = PyLong_FromLong(pos[i]);
+        if (!v) {
+            Py_DECREF(positions);
+            goto done;
+        }
+        PyList_SET_ITEM(positions, i, v);
+    }
+    result = Py_BuildValue("(y#N)", (const char *)d, m, positions);
+done:
+    PyMem_Free(d);
+    PyMem_Free(scratch);
+    PyMem_Free(pos);
+    PyBuffer_Release(&view);
+    return result;
+}
+
+/* fast_key(text) -> (raw key, buffer, map or None): the fast key, for the differential tests. */
+static PyObject *py_fast_key(PyObject *self, PyObject *args) {
+    PyObject *text;
+    if (!g_configured) {
+        PyErr_SetString(PyExc_RuntimeError, "textkey.configure() must be called first");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "U:fast_key", &text)) return NULL;
+    Key k = {0};
+    if (build_key(text, &k) < 0) {
+        key_free(&k);
+        return NULL;
+    }
+    PyObject *map = Py_None;
+    Py_INCREF(map);
+    if (k.cmap) {
+        Py_DECREF(map);
+        map = PyList_New(k.n + 1);
+        if (!map) {
+            key_free(&k);
+            return NULL;
+        }
+        for (Py_ssize_t i = 0; i <= k.n; i++) {
+            PyObject *v = PyLong_FromLong(k.cmap[i]);
+            if (!v) {
+                Py_DECREF(map);
+                key_free(&k);
+                return NULL;
+            }
+            PyList_SET_ITEM(map, i, v);
+        }
+    }
+    PyObject *result = Py_BuildValue("(y#y#N)", (const char *)k.raw, k.n, (const char *)k.buf,
+                                     k.n + 1, map);
+    key_free(&k);
+    return result;
+}
+
+static PyMethodDef module_methods[] = {
+    {"configure", (PyCFunction)(void (*)(void))configure, METH_VARARGS | METH_KEYWORDS,
+     "configure(fast, full, leet, flags, learn): the folding tables (256 bytes each) and the "
+     "function folding a code point seen for the first time."},
+    {"full_key", py_full_key, METH_VARARGS,
+     "full_key(data) -> (bytes, positions): the full normalisation of folded bytes."},
+    {"fast_key", py_fast_key, METH_VARARGS,
+     "fast_key(text) -> (raw, buffer, map or None): the fast key of a text."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_textkey",
+    "Keyword matching's per-character work in C: fast keys, windows, full keys, hits.", -1,
+    module_methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__textkey(void) {
+    if (PyType_Ready(&FinderType) < 0 || PyType_Ready(&JobType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (!m) return NULL;
+    Py_INCREF(&FinderType);
+    if (PyModule_AddObject(m, "Finder", (PyObject *)&FinderType) < 0) {
+        Py_DECREF(&FinderType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&JobType);
+    if (PyModule_AddObject(m, "Job", (PyObject *)&JobType) < 0) {
+        Py_DECREF(&JobType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
