@@ -95,6 +95,22 @@ def test_random_lengths_in_lanes(kernel: str) -> None:
         assert md5_many(tuple(messages)) == [_md5(m) for m in messages]
 
 
+@pytest.mark.parametrize(
+    "sizes",
+    [
+        [64] * 8 + [64 * 300] * 8,  # the second group outlives the first: packed into it
+        [64 * 300] * 8 + [64] * 8,
+        [64 * n for n in range(1, 18)],  # one more stream than lanes, each a block longer
+        [0] * 20 + [64 * 100] + [0] * 20,  # one stream: scalar from the start
+        [64 * 50] * 16 + [64 * 50 + 1] * 3,  # lanes all finish together, then three
+    ],
+)
+def test_lanes_refill_and_pack(kernel: str, sizes: list[int]) -> None:
+    rng = random.Random(sum(sizes))
+    messages = [_data(rng, size) for size in sizes]
+    assert md5_many(messages) == [_md5(m) for m in messages]
+
+
 def test_update_many_with_streams_split_at_random_points(kernel: str) -> None:
     rng = random.Random(SEED + 3)
     messages = [_data(rng, rng.randrange(20_000)) for _ in range(23)]

@@ -21,7 +21,6 @@
 #define MD5LANES_X86 1
 #endif
 
-#define LANES 8
 #define BLOCK 64
 
 /* ---- the RFC 1321 steps, shared by the scalar and the vector code ------------------------- */
@@ -150,6 +149,12 @@ md5_finish(const uint32_t state[4], const unsigned char *tail, size_t used, uint
 
 /* ---- lanes ------------------------------------------------------------------------------- */
 
+/* Two groups of eight lanes: one group's steps are a chain of ~6 dependent vector operations,
+ * so the AVX2 kernel interleaves two independent groups to keep the vector units busy. When
+ * eight streams or fewer remain they are packed into the first group and run alone. */
+#define GROUP 8
+#define LANES (2 * GROUP)
+
 typedef struct {
     uint32_t a[LANES], b[LANES], c[LANES], d[LANES];
 } LaneState;
@@ -161,16 +166,21 @@ typedef struct {
     size_t nblocks;
 } Stream;
 
-/* Runs `nblocks` blocks in every lane: lane i reads from ptr[i] and advances it by step[i]
- * (0 for an idle lane, which reads a block of zeros and whose state is discarded). */
-typedef void (*lanes_kernel)(LaneState *, const unsigned char **, const size_t *, size_t);
+/* Runs `nblocks` blocks in the first `width` lanes (GROUP or LANES): lane i reads from ptr[i]
+ * and advances it by step[i] (0 for an idle lane, which reads a block of zeros and whose state
+ * is discarded). */
+typedef struct {
+    const char *name;
+    void (*run)(LaneState *, const unsigned char **, const size_t *, size_t, int);
+} LanesKernel;
 
 static const unsigned char ZERO_BLOCK[BLOCK];
 
 static void
-lanes_scalar(LaneState *ls, const unsigned char **ptr, const size_t *step, size_t nblocks)
+lanes_scalar(LaneState *ls, const unsigned char **ptr, const size_t *step, size_t nblocks,
+             int width)
 {
-    for (int i = 0; i < LANES; i++) {
+    for (int i = 0; i < width; i++) {
         if (!step[i]) {
             continue;
         }
@@ -184,31 +194,50 @@ lanes_scalar(LaneState *ls, const unsigned char **ptr, const size_t *step, size_
     }
 }
 
+static const LanesKernel KERNEL_SCALAR = {"scalar", lanes_scalar};
+
 #ifdef MD5LANES_X86
 
 #define V_ADD(x, y) _mm256_add_epi32((x), (y))
 #define V_ROL(x, s) _mm256_or_si256(_mm256_slli_epi32((x), (s)), _mm256_srli_epi32((x), 32 - (s)))
-#define V_K(t) _mm256_set1_epi32((int)(t))
 
-#define V_F(a, b, c, d, k, t, s)                                                                \
-    a = V_ADD(a, V_ADD(M[k], V_K(t)));                                                        \
+/* One step in one group; m is the group's message word plus the step's constant. */
+#define VS_F(a, b, c, d, m, s)                                                                  \
+    a = V_ADD(a, m);                                                                          \
     a = V_ADD(a, _mm256_xor_si256(d, _mm256_and_si256(b, _mm256_xor_si256(c, d))));         \
     a = V_ADD(V_ROL(a, s), b)
-#define V_G(a, b, c, d, k, t, s)                                                                \
-    a = V_ADD(a, V_ADD(M[k], V_K(t)));                                                        \
+#define VS_G(a, b, c, d, m, s)                                                                  \
+    a = V_ADD(a, m);                                                                          \
     a = V_ADD(a, _mm256_andnot_si256(d, c));                                                  \
     a = V_ADD(a, _mm256_and_si256(b, d));                                                     \
     a = V_ADD(V_ROL(a, s), b)
-#define V_H(a, b, c, d, k, t, s)                                                                \
-    a = V_ADD(a, V_ADD(M[k], V_K(t)));                                                        \
+#define VS_H(a, b, c, d, m, s)                                                                  \
+    a = V_ADD(a, m);                                                                          \
     a = V_ADD(a, _mm256_xor_si256(b, _mm256_xor_si256(c, d)));                                \
     a = V_ADD(V_ROL(a, s), b)
-#define V_I(a, b, c, d, k, t, s)                                                                \
-    a = V_ADD(a, V_ADD(M[k], V_K(t)));                                                        \
+#define VS_I(a, b, c, d, m, s)                                                                  \
+    a = V_ADD(a, m);                                                                          \
     a = V_ADD(a, _mm256_xor_si256(c, _mm256_or_si256(b, _mm256_xor_si256(d, ones))));        \
     a = V_ADD(V_ROL(a, s), b)
 
-/* The eight lanes' next block as sixteen vectors M[k] = word k of lanes 0..7: two 8x8
+/* Steps for one group (variables a1..d1, message M1) and for two (also a2..d2, M2). */
+#define ONE(VS, a, b, c, d, k, t, s) VS(a##1, b##1, c##1, d##1, V_ADD(M1[k], _mm256_set1_epi32((int)(t))), s)
+#define TWO(VS, a, b, c, d, k, t, s)                                                           \
+    {                                                                                          \
+        const __m256i kt = _mm256_set1_epi32((int)(t));                                        \
+        VS(a##1, b##1, c##1, d##1, V_ADD(M1[k], kt), s);                                       \
+        VS(a##2, b##2, c##2, d##2, V_ADD(M2[k], kt), s);                                       \
+    }
+#define ONE_F(a, b, c, d, k, t, s) ONE(VS_F, a, b, c, d, k, t, s)
+#define ONE_G(a, b, c, d, k, t, s) ONE(VS_G, a, b, c, d, k, t, s)
+#define ONE_H(a, b, c, d, k, t, s) ONE(VS_H, a, b, c, d, k, t, s)
+#define ONE_I(a, b, c, d, k, t, s) ONE(VS_I, a, b, c, d, k, t, s)
+#define TWO_F(a, b, c, d, k, t, s) TWO(VS_F, a, b, c, d, k, t, s)
+#define TWO_G(a, b, c, d, k, t, s) TWO(VS_G, a, b, c, d, k, t, s)
+#define TWO_H(a, b, c, d, k, t, s) TWO(VS_H, a, b, c, d, k, t, s)
+#define TWO_I(a, b, c, d, k, t, s) TWO(VS_I, a, b, c, d, k, t, s)
+
+/* A group's next block as sixteen vectors M[k] = word k of its eight lanes: two 8x8
  * transposes of 32-bit words (unpack 32, unpack 64, swap 128-bit halves). */
 __attribute__((target("avx2"))) static inline void
 transpose8(__m256i r0, __m256i r1, __m256i r2, __m256i r3, __m256i r4, __m256i r5, __m256i r6,
@@ -234,154 +263,222 @@ transpose8(__m256i r0, __m256i r1, __m256i r2, __m256i r3, __m256i r4, __m256i r
 
 #define V_LOAD(p, off) _mm256_loadu_si256((const __m256i *)((p) + (off)))
 
-__attribute__((target("avx2"))) static void
-lanes_avx2(LaneState *ls, const unsigned char **ptr, const size_t *step, size_t nblocks)
+/* Loads the block at p[0..7] of a group into M[16] and advances each p by its step. */
+__attribute__((target("avx2"))) static inline void
+load_group(const unsigned char **p, const size_t *step, __m256i *M)
 {
-    __m256i a = _mm256_loadu_si256((const __m256i *)ls->a);
-    __m256i b = _mm256_loadu_si256((const __m256i *)ls->b);
-    __m256i c = _mm256_loadu_si256((const __m256i *)ls->c);
-    __m256i d = _mm256_loadu_si256((const __m256i *)ls->d);
-    const __m256i ones = _mm256_set1_epi32(-1);
-    const unsigned char *p0 = ptr[0], *p1 = ptr[1], *p2 = ptr[2], *p3 = ptr[3];
-    const unsigned char *p4 = ptr[4], *p5 = ptr[5], *p6 = ptr[6], *p7 = ptr[7];
-    for (; nblocks; nblocks--) {
-        __m256i M[16];
-        transpose8(V_LOAD(p0, 0), V_LOAD(p1, 0), V_LOAD(p2, 0), V_LOAD(p3, 0), V_LOAD(p4, 0),
-                   V_LOAD(p5, 0), V_LOAD(p6, 0), V_LOAD(p7, 0), M);
-        transpose8(V_LOAD(p0, 32), V_LOAD(p1, 32), V_LOAD(p2, 32), V_LOAD(p3, 32),
-                   V_LOAD(p4, 32), V_LOAD(p5, 32), V_LOAD(p6, 32), V_LOAD(p7, 32), M + 8);
-        p0 += step[0];
-        p1 += step[1];
-        p2 += step[2];
-        p3 += step[3];
-        p4 += step[4];
-        p5 += step[5];
-        p6 += step[6];
-        p7 += step[7];
-        __m256i a0 = a, b0 = b, c0 = c, d0 = d;
-        MD5_ROUNDS(V_F, V_G, V_H, V_I)
-        a = V_ADD(a, a0);
-        b = V_ADD(b, b0);
-        c = V_ADD(c, c0);
-        d = V_ADD(d, d0);
+    transpose8(V_LOAD(p[0], 0), V_LOAD(p[1], 0), V_LOAD(p[2], 0), V_LOAD(p[3], 0),
+               V_LOAD(p[4], 0), V_LOAD(p[5], 0), V_LOAD(p[6], 0), V_LOAD(p[7], 0), M);
+    transpose8(V_LOAD(p[0], 32), V_LOAD(p[1], 32), V_LOAD(p[2], 32), V_LOAD(p[3], 32),
+               V_LOAD(p[4], 32), V_LOAD(p[5], 32), V_LOAD(p[6], 32), V_LOAD(p[7], 32), M + 8);
+    for (int i = 0; i < GROUP; i++) {
+        p[i] += step[i];
     }
-    ptr[0] = p0;
-    ptr[1] = p1;
-    ptr[2] = p2;
-    ptr[3] = p3;
-    ptr[4] = p4;
-    ptr[5] = p5;
-    ptr[6] = p6;
-    ptr[7] = p7;
-    _mm256_storeu_si256((__m256i *)ls->a, a);
-    _mm256_storeu_si256((__m256i *)ls->b, b);
-    _mm256_storeu_si256((__m256i *)ls->c, c);
-    _mm256_storeu_si256((__m256i *)ls->d, d);
 }
+
+#define V_STATE(x, i) _mm256_loadu_si256((const __m256i *)(ls->x + GROUP * (i)))
+#define V_SAVE(x, i, v) _mm256_storeu_si256((__m256i *)(ls->x + GROUP * (i)), v)
+
+__attribute__((target("avx2"))) static void
+lanes_avx2_one(LaneState *ls, const unsigned char **ptr, const size_t *step, size_t nblocks)
+{
+    __m256i a1 = V_STATE(a, 0), b1 = V_STATE(b, 0), c1 = V_STATE(c, 0), d1 = V_STATE(d, 0);
+    const __m256i ones = _mm256_set1_epi32(-1);
+    const unsigned char *p[GROUP];
+    memcpy(p, ptr, sizeof(p));
+    for (; nblocks; nblocks--) {
+        __m256i M1[16];
+        load_group(p, step, M1);
+        __m256i a0 = a1, b0 = b1, c0 = c1, d0 = d1;
+        MD5_ROUNDS(ONE_F, ONE_G, ONE_H, ONE_I)
+        a1 = V_ADD(a1, a0);
+        b1 = V_ADD(b1, b0);
+        c1 = V_ADD(c1, c0);
+        d1 = V_ADD(d1, d0);
+    }
+    memcpy(ptr, p, sizeof(p));
+    V_SAVE(a, 0, a1);
+    V_SAVE(b, 0, b1);
+    V_SAVE(c, 0, c1);
+    V_SAVE(d, 0, d1);
+}
+
+__attribute__((target("avx2"))) static void
+lanes_avx2_two(LaneState *ls, const unsigned char **ptr, const size_t *step, size_t nblocks)
+{
+    __m256i a1 = V_STATE(a, 0), b1 = V_STATE(b, 0), c1 = V_STATE(c, 0), d1 = V_STATE(d, 0);
+    __m256i a2 = V_STATE(a, 1), b2 = V_STATE(b, 1), c2 = V_STATE(c, 1), d2 = V_STATE(d, 1);
+    const __m256i ones = _mm256_set1_epi32(-1);
+    const unsigned char *p[LANES];
+    memcpy(p, ptr, sizeof(p));
+    for (; nblocks; nblocks--) {
+        __m256i M1[16], M2[16];
+        load_group(p, step, M1);
+        load_group(p + GROUP, step + GROUP, M2);
+        __m256i a0 = a1, b0 = b1, c0 = c1, d0 = d1;
+        __m256i e0 = a2, f0 = b2, g0 = c2, h0 = d2;
+        MD5_ROUNDS(TWO_F, TWO_G, TWO_H, TWO_I)
+        a1 = V_ADD(a1, a0);
+        b1 = V_ADD(b1, b0);
+        c1 = V_ADD(c1, c0);
+        d1 = V_ADD(d1, d0);
+        a2 = V_ADD(a2, e0);
+        b2 = V_ADD(b2, f0);
+        c2 = V_ADD(c2, g0);
+        d2 = V_ADD(d2, h0);
+    }
+    memcpy(ptr, p, sizeof(p));
+    V_SAVE(a, 0, a1);
+    V_SAVE(b, 0, b1);
+    V_SAVE(c, 0, c1);
+    V_SAVE(d, 0, d1);
+    V_SAVE(a, 1, a2);
+    V_SAVE(b, 1, b2);
+    V_SAVE(c, 1, c2);
+    V_SAVE(d, 1, d2);
+}
+
+static void
+lanes_avx2(LaneState *ls, const unsigned char **ptr, const size_t *step, size_t nblocks,
+           int width)
+{
+    if (width > GROUP) {
+        lanes_avx2_two(ls, ptr, step, nblocks);
+    }
+    else {
+        lanes_avx2_one(ls, ptr, step, nblocks);
+    }
+}
+
+static const LanesKernel KERNEL_AVX2 = {"avx2", lanes_avx2};
 
 #endif /* MD5LANES_X86 */
 
 static int have_avx2 = 0;
 static int force_scalar = 0;
 
-static lanes_kernel
+static const LanesKernel *
 current_kernel(void)
 {
 #ifdef MD5LANES_X86
     if (have_avx2 && !force_scalar) {
-        return lanes_avx2;
+        return &KERNEL_AVX2;
     }
 #endif
-    return lanes_scalar;
+    return &KERNEL_SCALAR;
 }
 
-/* Runs every stream's whole blocks, LANES at a time: a lane that finishes its stream takes the
- * next one with blocks left. Each kernel call runs as many blocks as the shortest active stream
- * has left. Once a single stream remains it finishes alone on the scalar path. */
-static void
-run_streams(Stream *streams, size_t count, lanes_kernel kernel)
-{
+/* The lanes' bookkeeping while run_streams hands streams to them. */
+typedef struct {
     LaneState ls;
     const unsigned char *ptr[LANES];
     size_t step[LANES], left[LANES];
     Stream *current[LANES];
-    size_t next = 0;
-    int active = 0;
+} Lanes;
 
-    memset(&ls, 0, sizeof(ls));
+/* Lane i takes the next stream with whole blocks, or goes idle; returns 1 if it took one. */
+static int
+lane_take(Lanes *l, int i, Stream *streams, size_t count, size_t *next)
+{
+    while (*next < count && streams[*next].nblocks == 0) {
+        (*next)++;
+    }
+    if (*next == count) {
+        l->current[i] = NULL;
+        l->ptr[i] = ZERO_BLOCK;
+        l->step[i] = 0;
+        l->left[i] = 0;
+        return 0;
+    }
+    Stream *s = &streams[(*next)++];
+    l->current[i] = s;
+    l->ptr[i] = s->data;
+    l->step[i] = BLOCK;
+    l->left[i] = s->nblocks;
+    l->ls.a[i] = s->state[0];
+    l->ls.b[i] = s->state[1];
+    l->ls.c[i] = s->state[2];
+    l->ls.d[i] = s->state[3];
+    return 1;
+}
+
+static void
+lane_save(Lanes *l, int i)
+{
+    uint32_t *st = l->current[i]->state;
+    st[0] = l->ls.a[i];
+    st[1] = l->ls.b[i];
+    st[2] = l->ls.c[i];
+    st[3] = l->ls.d[i];
+}
+
+/* Moves lane `from` (busy) to lane `to` (idle). */
+static void
+lane_move(Lanes *l, int from, int to)
+{
+    l->current[to] = l->current[from];
+    l->ptr[to] = l->ptr[from];
+    l->step[to] = l->step[from];
+    l->left[to] = l->left[from];
+    l->ls.a[to] = l->ls.a[from];
+    l->ls.b[to] = l->ls.b[from];
+    l->ls.c[to] = l->ls.c[from];
+    l->ls.d[to] = l->ls.d[from];
+    l->current[from] = NULL;
+    l->ptr[from] = ZERO_BLOCK;
+    l->step[from] = 0;
+    l->left[from] = 0;
+}
+
+/* Runs every stream's whole blocks in the lanes: a lane that finishes its stream takes the
+ * next one with blocks left, and each kernel call runs as many blocks as the shortest busy
+ * lane has left. Once no more than GROUP streams remain they are packed into the first group;
+ * the last one finishes alone on the scalar path. */
+static void
+run_streams(Stream *streams, size_t count, const LanesKernel *kernel)
+{
+    Lanes l;
+    size_t next = 0;
+    int active = 0, width = LANES;
+
+    memset(&l.ls, 0, sizeof(l.ls));
     for (int i = 0; i < LANES; i++) {
-        while (next < count && streams[next].nblocks == 0) {
-            next++;
-        }
-        if (next < count) {
-            Stream *s = &streams[next++];
-            current[i] = s;
-            ptr[i] = s->data;
-            step[i] = BLOCK;
-            left[i] = s->nblocks;
-            ls.a[i] = s->state[0];
-            ls.b[i] = s->state[1];
-            ls.c[i] = s->state[2];
-            ls.d[i] = s->state[3];
-            active++;
-        }
-        else {
-            current[i] = NULL;
-            ptr[i] = ZERO_BLOCK;
-            step[i] = 0;
-            left[i] = 0;
-        }
+        active += lane_take(&l, i, streams, count, &next);
     }
     while (active > 1) {
+        if (width == LANES && active <= GROUP) {
+            for (int from = GROUP, to = 0; from < LANES; from++) {
+                if (l.current[from]) {
+                    while (l.current[to]) {
+                        to++;
+                    }
+                    lane_move(&l, from, to);
+                }
+            }
+            width = GROUP;
+        }
         size_t run = SIZE_MAX;
-        for (int i = 0; i < LANES; i++) {
-            if (current[i] && left[i] < run) {
-                run = left[i];
+        for (int i = 0; i < width; i++) {
+            if (l.current[i] && l.left[i] < run) {
+                run = l.left[i];
             }
         }
-        kernel(&ls, ptr, step, run);
-        for (int i = 0; i < LANES; i++) {
-            if (!current[i]) {
+        kernel->run(&l.ls, l.ptr, l.step, run, width);
+        for (int i = 0; i < width; i++) {
+            if (!l.current[i]) {
                 continue;
             }
-            left[i] -= run;
-            if (left[i]) {
-                continue;
-            }
-            uint32_t *st = current[i]->state;
-            st[0] = ls.a[i];
-            st[1] = ls.b[i];
-            st[2] = ls.c[i];
-            st[3] = ls.d[i];
-            while (next < count && streams[next].nblocks == 0) {
-                next++;
-            }
-            if (next < count) {
-                Stream *s = &streams[next++];
-                current[i] = s;
-                ptr[i] = s->data;
-                left[i] = s->nblocks;
-                ls.a[i] = s->state[0];
-                ls.b[i] = s->state[1];
-                ls.c[i] = s->state[2];
-                ls.d[i] = s->state[3];
-            }
-            else {
-                current[i] = NULL;
-                ptr[i] = ZERO_BLOCK;
-                step[i] = 0;
-                active--;
+            l.left[i] -= run;
+            if (l.left[i] == 0) {
+                lane_save(&l, i);
+                active += lane_take(&l, i, streams, count, &next) - 1;
             }
         }
     }
     for (int i = 0; i < LANES; i++) {
-        if (current[i]) {
-            uint32_t *st = current[i]->state;
-            st[0] = ls.a[i];
-            st[1] = ls.b[i];
-            st[2] = ls.c[i];
-            st[3] = ls.d[i];
-            md5_blocks(st, ptr[i], left[i]);
+        if (l.current[i]) {
+            lane_save(&l, i);
+            md5_blocks(l.current[i]->state, l.ptr[i], l.left[i]);
         }
     }
 }
@@ -729,7 +826,7 @@ update_many(PyObject *module, PyObject *args)
     for (; locked < count; locked++) {
         ctx_lock(refs[locked].ctx);
     }
-    lanes_kernel kernel = current_kernel();
+    const LanesKernel *kernel = current_kernel();
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < count; i++) {
         MD5Object *ctx = ordered[i];
@@ -785,7 +882,7 @@ md5_many(PyObject *module, PyObject *buffers_arg)
             goto done;
         }
     }
-    lanes_kernel kernel = current_kernel();
+    const LanesKernel *kernel = current_kernel();
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < count; i++) {
         memcpy(states[i], MD5_INIT, sizeof(MD5_INIT));
@@ -828,7 +925,7 @@ done:
 static PyObject *
 implementation(PyObject *module, PyObject *Py_UNUSED(ignored))
 {
-    return PyUnicode_FromString(current_kernel() == lanes_scalar ? "scalar" : "avx2");
+    return PyUnicode_FromString(current_kernel()->name);
 }
 
 static PyObject *
