@@ -34,6 +34,7 @@ static uint8_t g_full[256];    /* full key folding (MATCHING.fold) */
 static uint8_t g_leet[256];    /* MATCHING.leet */
 static uint8_t g_flags[256];   /* LEET | BOTH_SIDES | SYMBOL */
 static int g_configured;
+static int g_use_avx2; /* the CPU has AVX2 and the fast table keeps bytes from 0x80 */
 
 static inline int is_word(uint8_t b) {
     return b >= 0x80 || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9');
@@ -129,6 +130,13 @@ static PyObject *configure(PyObject *self, PyObject *args, PyObject *kwargs) {
     Py_XSETREF(g_irregular, irregular);
     Py_INCREF(learn);
     Py_XSETREF(g_learn, learn);
+    g_use_avx2 = 0;
+#if defined(__x86_64__) || defined(__i386__)
+    int keeps_high = 1;
+    for (int b = 0x80; b < 256; b++) keeps_high &= g_fast[b] == b;
+    __builtin_cpu_init();
+    g_use_avx2 = keeps_high && __builtin_cpu_supports("avx2");
+#endif
     g_configured = 1;
     Py_RETURN_NONE;
 }
@@ -197,21 +205,38 @@ fail:
     return -1;
 }
 
-/* Fold characters from `i` while each folds to one known byte; returns where it stopped. */
+/* Fold characters from `i` into raw key bytes while each folds to one known byte; returns where
+ * it stopped. Blocks of ASCII characters are copied (narrowed) in vectorisable loops. */
+#define BLOCK 64
 #define FOLD_SPAN(TYPE)                                                                        \
     static Py_ssize_t fold_span_##TYPE(const TYPE *data, Py_ssize_t i, Py_ssize_t len, Key *k) { \
-        uint8_t *raw = k->raw, *buf = k->buf + 1;                                              \
-        const uint8_t *fold = g_fold, *fast = g_fast;                                          \
+        uint8_t *raw = k->raw;                                                                 \
+        const uint8_t *fold = g_fold;                                                          \
         Py_ssize_t at = k->n;                                                                  \
         int32_t *cmap = k->cmap;                                                               \
-        for (; i < len; i++) {                                                                 \
-            Py_UCS4 c = data[i];                                                               \
-            uint8_t b = c < 0x80 ? (uint8_t)c : fold[c];                                       \
-            if (b >= IRREGULAR) break;                                                         \
-            raw[at] = b;                                                                       \
-            buf[at] = fast[b];                                                                 \
-            if (cmap) cmap[at] = (int32_t)i;                                                   \
-            at++;                                                                              \
+        while (i < len) {                                                                      \
+            Py_ssize_t stop = len - i >= BLOCK ? i + BLOCK : len;                              \
+            if (stop - i == BLOCK && !cmap) {                                                  \
+                uint32_t acc = 0;                                                              \
+                for (int j = 0; j < BLOCK; j++) acc |= data[i + j];                            \
+                if (acc < 0x80) {                                                              \
+                    for (int j = 0; j < BLOCK; j++) raw[at + j] = (uint8_t)data[i + j];        \
+                    at += BLOCK;                                                               \
+                    i += BLOCK;                                                                \
+                    continue;                                                                  \
+                }                                                                              \
+            }                                                                                  \
+            for (; i < stop; i++) {                                                            \
+                Py_UCS4 c = data[i];                                                           \
+                uint8_t b = c < 0x80 ? (uint8_t)c : fold[c];                                   \
+                if (b >= IRREGULAR) {                                                          \
+                    k->n = at;                                                                 \
+                    return i;                                                                  \
+                }                                                                              \
+                raw[at] = b;                                                                   \
+                if (cmap) cmap[at] = (int32_t)i;                                               \
+                at++;                                                                          \
+            }                                                                                  \
         }                                                                                      \
         k->n = at;                                                                             \
         return i;                                                                              \
@@ -226,6 +251,49 @@ static Py_ssize_t fold_span(int kind, const void *data, Py_ssize_t i, Py_ssize_t
     case PyUnicode_2BYTE_KIND: return fold_span_Py_UCS2(data, i, len, k);
     default: return fold_span_Py_UCS4(data, i, len, k);
     }
+}
+
+/* dst[j] = g_fast[src[j]]. */
+static void translate_portable(const uint8_t *src, uint8_t *dst, Py_ssize_t n) {
+    for (Py_ssize_t j = 0; j < n; j++) dst[j] = g_fast[src[j]];
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+/* The same with the 128 ASCII entries as eight 16-byte shuffles; bytes from 0x80 stay as they
+ * are (configure checks that the table keeps them). */
+__attribute__((target("avx2"))) static void translate_avx2(const uint8_t *src, uint8_t *dst,
+                                                           Py_ssize_t n) {
+    __m256i rows[8], highs[8];
+    for (int h = 0; h < 8; h++) {
+        rows[h] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(g_fast + 16 * h)));
+        highs[h] = _mm256_set1_epi8((char)h);
+    }
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
+    Py_ssize_t j = 0;
+    for (; j + 32 <= n; j += 32) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(src + j));
+        __m256i lo = _mm256_and_si256(x, nibble);
+        __m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), nibble);
+        __m256i r = _mm256_setzero_si256();
+        for (int h = 0; h < 8; h++)
+            r = _mm256_or_si256(r, _mm256_and_si256(_mm256_shuffle_epi8(rows[h], lo),
+                                                    _mm256_cmpeq_epi8(hi, highs[h])));
+        r = _mm256_blendv_epi8(r, x, x);
+        _mm256_storeu_si256((__m256i *)(dst + j), r);
+    }
+    translate_portable(src + j, dst + j, n - j);
+}
+#endif
+
+static void translate_key(const uint8_t *src, uint8_t *dst, Py_ssize_t n) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (g_use_avx2) {
+        translate_avx2(src, dst, n);
+        return;
+    }
+#endif
+    translate_portable(src, dst, n);
 }
 
 static int build_key(PyObject *text, Key *k) {
@@ -278,13 +346,19 @@ static int build_key(PyObject *text, Key *k) {
         if (key_reserve(k, k->n + size + (len - i - 1) + 1) < 0) return -1;
         for (Py_ssize_t j = 0; j < size; j++) {
             k->raw[k->n] = bytes[j];
-            k->buf[k->n + 1] = g_fast[bytes[j]];
             k->cmap[k->n] = (int32_t)i;
             k->n++;
         }
         i++;
     }
     if (k->cmap) k->cmap[k->n] = (int32_t)len;
+    if (k->n >= RELEASE_GIL_FROM) {
+        Py_BEGIN_ALLOW_THREADS;
+        translate_key(k->raw, k->buf + 1, k->n);
+        Py_END_ALLOW_THREADS;
+    } else {
+        translate_key(k->raw, k->buf + 1, k->n);
+    }
     return 0;
 }
 
