@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) || defined(__i386__)
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(MD5LANES_PORTABLE)
 #include <immintrin.h>
 #define MD5LANES_X86 1
 #endif
@@ -343,9 +343,10 @@ lanes_avx2(LaneState *ls, const unsigned char **ptr, const size_t *step, size_t 
 
 static const LanesKernel KERNEL_AVX2 = {"avx2", lanes_avx2};
 
+static int have_avx2 = 0;
+
 #endif /* MD5LANES_X86 */
 
-static int have_avx2 = 0;
 static int force_scalar = 0;
 
 static const LanesKernel *
