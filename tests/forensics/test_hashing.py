@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,9 +14,13 @@ from PIL import Image, ImageDraw
 from orderwatch.forensics.hashing import (
     CHUNK_SIZE,
     ENTROPY_MIN_SIZE,
+    MAP_FROM,
+    Digest,
     ImageDecodeError,
+    _Stream,
     entropy_of,
     hash_stream,
+    hash_streams,
     pdq_hash,
     read_head,
 )
@@ -165,3 +170,95 @@ def test_pdq_of_a_greyscale_and_palette_image_decodes() -> None:
 def test_undecodable_image_raises_a_decode_error() -> None:
     with pytest.raises(ImageDecodeError, match="cannot decode image"):
         pdq_hash(b"\xff\xd8\xff\xe0" + b"not really a jpeg" * 10)
+
+
+class FailsAfter(io.RawIOBase):
+    """A stream whose second read fails, like a file with a bad sector past its first chunk."""
+
+    def __init__(self, data: bytes) -> None:
+        self._inner = io.BytesIO(data)
+        self._reads = 0
+
+    def readinto(self, target: bytearray | memoryview) -> int:  # type: ignore[override]
+        self._reads += 1
+        if self._reads > 1:
+            raise OSError("bad sector")
+        return self._inner.readinto(target)
+
+    def readable(self) -> bool:
+        return True
+
+
+def _expected(data: bytes) -> tuple[str, str, str]:
+    return (
+        hashlib.md5(data).hexdigest(),
+        hashlib.sha1(data).hexdigest(),
+        hashlib.sha256(data).hexdigest(),
+    )
+
+
+def test_many_streams_hashed_together_match_hashlib_each() -> None:
+    rng = np.random.default_rng(7)
+    sizes = [
+        0,
+        1,
+        63,
+        64,
+        65,
+        4096,
+        CHUNK_SIZE - 1,
+        CHUNK_SIZE,
+        CHUNK_SIZE + 1,
+        3 * CHUNK_SIZE + 17,
+    ]
+    sizes += [int(n) for n in rng.integers(1, 70_000, 40)]
+    contents = [rng.bytes(n) for n in sizes]
+    streams: list = [io.BytesIO(c) for c in contents]
+    streams[3] = ReadOnly(contents[3])  # read() only, mixed in
+    hints: list[int | None] = list(sizes)
+    hints[5] = None  # size unknown: read to the end
+    hints[6] = sizes[6] // 2  # a size hint that is wrong (the file grew): still read to the end
+    outcomes = hash_streams(streams, hints, buffer=bytearray(3 * CHUNK_SIZE))
+    for data, outcome in zip(contents, outcomes, strict=True):
+        assert isinstance(outcome, Digest)
+        assert (outcome.md5, outcome.sha1, outcome.sha256) == _expected(data)
+        assert outcome.size == len(data)
+        assert outcome == hash_stream(io.BytesIO(data), len(data))
+
+
+def test_a_failing_stream_gets_its_error_and_the_others_their_hashes() -> None:
+    good = os.urandom(3 * CHUNK_SIZE)
+    bad = FailsAfter(os.urandom(2 * CHUNK_SIZE))
+    outcomes = hash_streams([io.BytesIO(good), bad, io.BytesIO(b"x")], [len(good), None, 1])
+    assert isinstance(outcomes[1], OSError)
+    assert isinstance(outcomes[0], Digest) and outcomes[0].md5 == hashlib.md5(good).hexdigest()
+    assert isinstance(outcomes[2], Digest) and outcomes[2].sha1 == hashlib.sha1(b"x").hexdigest()
+
+
+def test_content_is_kept_only_for_the_streams_asked_about() -> None:
+    contents = [b"\x89PNG\r\n\x1a\n" + os.urandom(5000), os.urandom(5000), b""]
+    outcomes = hash_streams(
+        [io.BytesIO(c) for c in contents],
+        [len(c) for c in contents],
+        keep_content=lambda index, detected: index != 1,
+    )
+    kept = [o.content for o in outcomes if isinstance(o, Digest)]
+    assert kept == [contents[0], None, b""]
+
+
+def test_large_files_are_mapped_and_hash_the_same(tmp_path: Path) -> None:
+    data = os.urandom(MAP_FROM * 3 + 5)
+    path = tmp_path / "large.bin"
+    path.write_bytes(data)
+    small = tmp_path / "small.bin"
+    small.write_bytes(b"small")
+    with open(path, "rb") as large_stream, open(small, "rb") as small_stream:
+        stream = _Stream(0, large_stream, len(data), None)
+        assert stream.map is not None  # mapped, not copied
+        assert _Stream(1, small_stream, 5, None).map is None
+        outcomes = hash_streams([large_stream, small_stream], [len(data), 5])
+    assert [o.md5 for o in outcomes if isinstance(o, Digest)] == [
+        hashlib.md5(data).hexdigest(),
+        hashlib.md5(b"small").hexdigest(),
+    ]
+    assert isinstance(outcomes[0], Digest) and outcomes[0].entropy is not None

@@ -7,10 +7,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from orderwatch.forensics.sources import open_source
 from orderwatch.triage.engine import (
     BATCH_BYTES,
     BATCH_FILES,
+    LANE_FILES,
     TriageOptions,
     _schedule,
     plan_batches,
@@ -33,14 +36,19 @@ def _tasks(sizes: list[int]) -> list[FileTask]:
     return [FileTask(0, "/src", Record(f"/f{i:05d}", size)) for i, size in enumerate(sizes)]
 
 
-def test_big_files_go_first_each_alone_in_size_order() -> None:
+def test_big_files_go_first_together_in_size_order() -> None:
     batches = plan_batches(_tasks([10, 50 * MIB, 3, 20 * MIB, 9 * MIB]))
     assert [[t.record.size for t in b.files] for b in batches] == [
-        [50 * MIB],
-        [20 * MIB],
-        [9 * MIB],
+        [50 * MIB, 20 * MIB, 9 * MIB],
         [10, 3],
     ]
+
+
+def test_big_files_make_lane_groups_of_lane_files() -> None:
+    sizes = [(10 + i) * MIB for i in range(LANE_FILES * 2 + 3)]
+    batches = plan_batches(_tasks(sizes))
+    assert [len(b.files) for b in batches] == [LANE_FILES, LANE_FILES, 3]
+    assert batches[0].files[0].record.size == max(sizes)
 
 
 def test_small_files_are_grouped_within_the_byte_and_count_limits() -> None:
@@ -99,3 +107,24 @@ def test_files_a_parser_claims_go_before_larger_ones_found_earlier(tmp_path: Pat
     with open_source(tmp_path) as source:
         batches = list(_schedule([source], no_parsers, facts, None, SilentProgress()))
     assert batches[0].files[0].record.path == "/a_big.bin"  # without parsers: largest first
+
+
+def test_big_files_found_in_different_windows_are_hashed_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Big files wait for a full lane group (or the walk's end) instead of going alone."""
+    import orderwatch.triage.engine as engine
+
+    monkeypatch.setattr(engine, "WALK_WINDOW_FILES", 2)
+    for name in ("a", "c", "e"):
+        with open(tmp_path / f"{name}_big.bin", "wb") as big:
+            big.truncate(9 * MIB)  # sparse: only the size matters here
+        (tmp_path / f"{name}_small.txt").write_bytes(b"small")
+    options = TriageOptions(sources=[tmp_path], out=tmp_path / "out")
+    with open_source(tmp_path) as source:
+        facts = RunFacts(started=datetime.now(UTC), command_line=[], workers=1, quick=False)
+        facts.sources = [{"path": str(tmp_path)}]
+        batches = list(_schedule([source], options, facts, None, SilentProgress()))
+    groups = [sorted(t.record.path for t in b.files) for b in batches]
+    assert ["/a_big.bin", "/c_big.bin", "/e_big.bin"] in groups
+    assert sum(len(g) for g in groups) == 6

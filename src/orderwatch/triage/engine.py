@@ -42,6 +42,8 @@ from orderwatch.triage.worker import WorkerOptions, init_worker, run_batch
 
 BATCH_BYTES = 16 * 1024 * 1024  # small files are grouped up to this many bytes ...
 BATCH_FILES = 256  # ... or this many files per task
+BIG_FILE = BATCH_BYTES // 2  # files this large go in batches of their own kind ...
+LANE_FILES = 16  # ... this many together: their MD5 streams run in SIMD lanes (see hash_streams)
 WALK_WINDOW_FILES = 1024  # the walk goes on a window of this many files at a time ...
 WALK_AHEAD_FILES = 200_000  # ... and stops this many files ahead of the workers (memory)
 OUTPUT_FILES = ("report.json", "inventory.jsonl", "report.html", "report.pdf")
@@ -174,11 +176,13 @@ def _schedule(
     queue: list[tuple[tuple[bool, bool, int, int], Batch]] = []
     walk = _walk(opened, options, facts, quick_sizes)
     walking, waiting, order = True, 0, 0
+    held: list[FileTask] = []  # big files waiting for a full lane group
     while walking or queue:
         if walking and waiting < WALK_AHEAD_FILES:  # a window per batch asked for: far ahead
             window = list(itertools.islice(walk, WALK_WINDOW_FILES))
             walking = len(window) == WALK_WINDOW_FILES
             progress.discover(len(window), sum(int(t.record.size or 0) for t in window))
+            window, held = _hold_big_files(window, held, walking, parse)
             for batch in plan_batches(window):
                 claimed = parse and any(registry.parsers_for(t.record.path) for t in batch.files)
                 unlisted = not any(t.hash_all for t in batch.files)
@@ -189,6 +193,30 @@ def _schedule(
             _, batch = heapq.heappop(queue)
             waiting -= len(batch.files)
             yield batch
+
+
+def _hold_big_files(
+    window: list[FileTask], held: list[FileTask], walking: bool, parse: bool
+) -> tuple[list[FileTask], list[FileTask]]:
+    """Keep big files back until LANE_FILES of them (or the walk's end) make a full lane group.
+
+    Files a parser claims are never held: their parsing is scheduled first."""
+    from orderwatch.forensics.parsers import registry
+
+    keep = [
+        t
+        for t in window
+        if int(t.record.size or 0) >= BIG_FILE
+        and not (parse and registry.parsers_for(t.record.path))
+    ]
+    if keep:
+        kept = {id(t) for t in keep}
+        window = [t for t in window if id(t) not in kept]
+        held = held + keep
+    if held and (len(held) >= LANE_FILES or not walking):
+        full = len(held) if not walking else len(held) - len(held) % LANE_FILES
+        window, held = window + held[:full], held[full:]
+    return window, held
 
 
 def _rule_kinds(order: OrderDocument | None) -> frozenset[str]:
@@ -283,10 +311,12 @@ def _verifications(opened: list[Any], facts: RunFacts) -> list[Batch]:
 
 
 def plan_batches(tasks: list[FileTask], first: list[Batch] | None = None) -> list[Batch]:
-    """Largest files first, each alone; small files grouped so per-task overhead stays low.
+    """Largest files first, up to LANE_FILES of them a batch; small files grouped by bytes.
 
-    In a quick run the files whose size is in the hash sets go before all others, so the first
-    match is found in seconds.
+    A worker hashes a batch's files together, MD5 running their streams in SIMD lanes, so big
+    files go in groups (a big file alone would leave the other lanes idle); small files are
+    grouped so per-task overhead stays low. In a quick run the files whose size is in the hash
+    sets go before all others, so the first match is found in seconds.
     """
     ordered = sorted(
         tasks,
@@ -295,21 +325,29 @@ def plan_batches(tasks: list[FileTask], first: list[Batch] | None = None) -> lis
     batches = list(first or [])
     group: list[FileTask] = []
     group_bytes = 0
+    big: list[FileTask] = []
     for task in ordered:
         size = int(task.record.size or 0)
-        if size >= BATCH_BYTES // 2:
+        if size >= BIG_FILE:
             if group:  # (quick runs) listed small files stay ahead of unlisted big ones
                 batches.append(Batch(files=tuple(group)))
                 group, group_bytes = [], 0
-            batches.append(Batch(files=(task,)))
+            if big and (len(big) >= LANE_FILES or big[0].hash_all != task.hash_all):
+                batches.append(Batch(files=tuple(big)))
+                big = []
+            big.append(task)
             continue
+        if big:
+            batches.append(Batch(files=tuple(big)))
+            big = []
         if group and (group_bytes + size > BATCH_BYTES or len(group) >= BATCH_FILES):
             batches.append(Batch(files=tuple(group)))
             group, group_bytes = [], 0
         group.append(task)
         group_bytes += size
-    if group:
-        batches.append(Batch(files=tuple(group)))
+    for rest in (big, group):
+        if rest:
+            batches.append(Batch(files=tuple(rest)))
     return batches
 
 

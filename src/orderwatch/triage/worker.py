@@ -7,17 +7,19 @@ parsers that need sibling files). It returns observations and errors; it never w
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from orderwatch.forensics.filetypes import IMAGE_TYPES_DECODABLE, FileType, detect_type
 from orderwatch.forensics.hashing import (
-    CHUNK_SIZE,
     ENTROPY_SAMPLE,
+    ROUND_SIZE,
     Digest,
     ImageDecodeError,
     hash_stream,
+    hash_streams,
     pdq_hash,
     read_head,
 )
@@ -36,6 +38,7 @@ from orderwatch.triage.records import (
 )
 
 MAX_IMAGE_BYTES = 64 * 1024 * 1024  # larger images are hashed but not decoded for PDQ
+FILES_HASHED_TOGETHER = 64  # a batch's files are opened and hashed this many at a time
 _LINE = json.JSONEncoder(ensure_ascii=False).encode  # an inventory entry as its jsonl line
 
 
@@ -60,7 +63,7 @@ class WorkerOptions:
 class _WorkerState:
     options: WorkerOptions
     context: Any
-    buffer: bytearray = field(default_factory=lambda: bytearray(CHUNK_SIZE))
+    buffer: bytearray = field(default_factory=lambda: bytearray(ROUND_SIZE))
 
 
 _state: _WorkerState | None = None
@@ -90,9 +93,10 @@ def run_batch(batch: Batch) -> BatchResult:
         result.verified, error = _verify(batch.verify_path)
         if error is not None:
             result.errors.append(error)
-    for task in batch.files:
-        examined = examine_file(state, task)
-        result.add(examined, _LINE(examined.inventory))
+    files = batch.files
+    for start in range(0, len(files), FILES_HASHED_TOGETHER):
+        for examined in examine_files(state, files[start : start + FILES_HASHED_TOGETHER]):
+            result.add(examined, _LINE(examined.inventory))
     return result
 
 
@@ -110,29 +114,73 @@ def _verify(path: str) -> tuple[bool | None, ErrorRecord | None]:
     return verified, None
 
 
-def examine_file(state: _WorkerState, task: FileTask) -> FileResult:
-    """Everything about one file that needs its content."""
+def examine_files(state: _WorkerState, tasks: Sequence[FileTask]) -> list[FileResult]:
+    """Everything about some files that needs their content; their hashing done together.
+
+    The files are opened, hashed in one `hash_streams` (MD5 in SIMD lanes across them), then
+    finished one by one (archives listed while still open, hidden-material detectors, PDQ,
+    parsers). A file that cannot be opened or read gets an error; the others go on."""
     from orderwatch.forensics import sources
 
-    record = task.record
-    entry = base_inventory(task)
-    result = FileResult(task.source_index, entry)
     options = state.options
+    files: list[_File] = []
+    for task in tasks:
+        entry = base_inventory(task)
+        file = _File(task, entry, FileResult(task.source_index, entry))
+        try:
+            file.stream = sources.open_file(task.record.locator, state.context)
+        except Exception as error:
+            file.result.errors.append(_error(task, "open", error))
+        files.append(file)
+    hashed = [f for f in files if f.stream is not None and f.task.hash_all]
+    if hashed:
+
+        def keep(index: int, detected: FileType | None) -> bool:
+            return _wants_pdq(options, detected, hashed[index].entry["size"])
+
+        outcomes = hash_streams(
+            [f.stream for f in hashed if f.stream is not None],
+            [f.entry["size"] for f in hashed],
+            keep,
+            state.buffer,
+            options.entropy_sample,
+        )
+        for file, outcome in zip(hashed, outcomes, strict=True):
+            file.hashed = outcome
+    return [_finish(state, file) for file in files]
+
+
+class _File:
+    """A file of `examine_files` between its opening and its finishing."""
+
+    __slots__ = ("entry", "hashed", "result", "stream", "task")
+
+    def __init__(self, task: FileTask, entry: dict[str, Any], result: FileResult) -> None:
+        self.task = task
+        self.entry = entry
+        self.result = result
+        self.stream: BinaryIO | None = None
+        self.hashed: Digest | BaseException | None = None
+
+
+def _finish(state: _WorkerState, file: _File) -> FileResult:
+    task, entry, result, stream = file.task, file.entry, file.result, file.stream
+    if stream is None:
+        return result
+    options = state.options
+    record = task.record
     detected: FileType | None = None
     digest: Digest | None = None
     try:
-        stream: BinaryIO = sources.open_file(record.locator, state.context)
-    except Exception as error:
-        result.errors.append(_error(task, "open", error))
-        return result
-    try:
-        if not task.hash_all:
+        if isinstance(file.hashed, BaseException):
+            raise file.hashed
+        if file.hashed is not None:
+            digest = file.hashed
+        else:  # a quick run: only the type, unless PDQ needs the content
             detected = detect_type(read_head(stream))
             if _wants_pdq(options, detected, entry["size"]):
                 stream.seek(0)
                 digest = _hash(state, stream, entry["size"])
-        else:
-            digest = _hash(state, stream, entry["size"])
         if digest is not None:
             detected = digest.type
             entry.update(md5=digest.md5, sha1=digest.sha1, sha256=digest.sha256, hashed=True)
