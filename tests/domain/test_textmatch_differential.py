@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from orderwatch.domain import textmatch
 from orderwatch.domain.textmatch import KeywordMatcher
 
 GOLDEN = Path(__file__).with_name("textmatch_golden.json.gz")
@@ -124,8 +125,19 @@ def texts(seed: int, terms: list[str]) -> tuple[list[str], list[str]]:
     return long_texts, short
 
 
-def cases() -> dict[str, tuple[KeywordMatcher, list[str]]]:
-    """name -> (matcher, texts): a small matcher and a large one, each on its own texts."""
+def cases(native: bool = True) -> dict[str, tuple[KeywordMatcher, list[str]]]:
+    """name -> (matcher, texts): a small matcher and a large one, each on its own texts; with
+    `native` False, matchers of the pure-Python path even when the C module is built."""
+    saved = textmatch._NATIVE
+    if not native:
+        textmatch._NATIVE = None
+    try:
+        return _cases()
+    finally:
+        textmatch._NATIVE = saved
+
+
+def _cases() -> dict[str, tuple[KeywordMatcher, list[str]]]:
     made_up = made_up_phrases(random.Random(7), 400)
     labels = {t: f"label {i % 5}" for i, t in enumerate(WORDS + PHRASES)}
     small = KeywordMatcher(WORDS, PHRASES, labels)
@@ -154,9 +166,23 @@ def golden() -> dict[str, Hits]:
     return data
 
 
+PATHS = pytest.mark.parametrize(
+    "native",
+    [
+        pytest.param(
+            True,
+            id="native",
+            marks=pytest.mark.skipif(textmatch._NATIVE is None, reason="_textkey is not built"),
+        ),
+        pytest.param(False, id="python"),
+    ],
+)
+
+
+@PATHS
 @pytest.mark.parametrize("name", ["small", "large"])
-def test_hits_are_those_recorded(golden: dict[str, Hits], name: str) -> None:
-    matcher, items = cases()[name]
+def test_hits_are_those_recorded(golden: dict[str, Hits], name: str, native: bool) -> None:
+    matcher, items = cases(native)[name]
     assert len(items) == len(golden[name])
     found = hits_of(matcher, items)
     differ = [i for i, (a, b) in enumerate(zip(found, golden[name], strict=True)) if a != b]
@@ -165,9 +191,12 @@ def test_hits_are_those_recorded(golden: dict[str, Hits], name: str) -> None:
     assert sum(map(len, found)) > 1000  # the text does plant what it should
 
 
+@PATHS
 @pytest.mark.parametrize("name", ["small", "large"])
-def test_find_many_gives_the_recorded_hits_too(golden: dict[str, Hits], name: str) -> None:
-    matcher, items = cases()[name]
+def test_find_many_gives_the_recorded_hits_too(
+    golden: dict[str, Hits], name: str, native: bool
+) -> None:
+    matcher, items = cases(native)[name]
     rng = random.Random(3)
     at = 0
     while at < len(items):
@@ -180,7 +209,7 @@ def test_find_many_gives_the_recorded_hits_too(golden: dict[str, Hits], name: st
 
 
 def write() -> None:
-    data = {name: hits_of(matcher, items) for name, (matcher, items) in cases().items()}
+    data = {name: hits_of(matcher, items) for name, (matcher, items) in cases(False).items()}
     with gzip.open(GOLDEN, "wt", encoding="utf-8", compresslevel=9) as file:
         json.dump(data, file, separators=(",", ":"))
     print(f"wrote {GOLDEN}: {sum(len(h) for v in data.values() for h in v)} hits")

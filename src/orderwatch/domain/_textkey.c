@@ -653,7 +653,10 @@ static PyObject *finder_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
     static const char *slots[4] = {"term", "label", "start", "end"};
     for (int i = 0; i < 4; i++) {
         PyObject *d = PyObject_GetAttrString(hit_type, slots[i]);
-        if (!d) goto fail;
+        if (!d) {
+            PyErr_Format(PyExc_TypeError, "hit_type must have a %s slot", slots[i]);
+            goto fail;
+        }
         if (!Py_TYPE(d)->tp_descr_set) {
             Py_DECREF(d);
             PyErr_Format(PyExc_TypeError, "hit_type.%s must be a slot", slots[i]);

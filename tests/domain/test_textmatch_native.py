@@ -1,0 +1,277 @@
+"""Differential tests: the C path of keyword matching (_textkey) against the pure-Python path.
+
+The same matchers are built twice (the C module in use and not) and must give identical hits on
+generated and fuzzed texts: every str storage kind (1, 2 and 4 bytes per character), zero-width
+characters, combining marks, look-alikes, astral characters, lone surrogates, characters folding
+to several bytes, empty strings and very long runs. The C fast key and full key are compared with
+the Python ones byte for byte too, offsets included.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from orderwatch.domain import textmatch
+from orderwatch.domain.textmatch import KeywordHit, KeywordMatcher
+from orderwatch.domain.textmatch_full import MATCHING, full_key
+from orderwatch.domain.textmatch_keys import FastKey
+
+pytestmark = pytest.mark.skipif(textmatch._NATIVE is None, reason="_textkey is not built")
+
+WORDS = ["alone", "ass", "kik", "sex", "pic", "snap", "still", "caf\u00e9", "stra\u00dfe", "\u4e2d\u6587"]
+PHRASES = [
+    "home alone",
+    "are you alone",
+    "don't tell anyone",
+    "send me a picture",
+    "meet up",
+    "keep it secret",
+    "our little secret",
+    "add me on snapchat",
+    "\u0445\u043e\u0440\u043e\u0448\u043e today",
+]
+# Characters of every kind the folding treats differently.
+ASCII = "abcdefghijklmnopqrstuvwxyzABCXYZ0123456789@$!|+'-_.,*#  \t\n:;?()"
+LATIN1 = "\u00e9\u00ef\u00e0\u00f6\u00df\u00e6\u00d8\u00a0\u00bd\u00b4\u00a3\u00e7"
+WIDE = "\u0430\u043e\u0435\u0456\u03b1\u03bf\u0131\u0142\u2019\u2018\u20ac\u2022\u4e2d\u6587\u0301"
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u0300\u0308"
+ASTRAL = "\U0001f600\U0001f4f7\U0001d41a\U0001d7d8\U00020000"
+SURROGATES = "\ud800\udfff"
+ALPHABET = ASCII * 3 + LATIN1 + WIDE + INVISIBLE + ASTRAL + SURROGATES
+
+
+def matchers(words: list[str], phrases: list[str]) -> tuple[KeywordMatcher, KeywordMatcher]:
+    """(C path, Python path) of the same terms."""
+    labels = {t: f"label {i % 3}" for i, t in enumerate(words + phrases)}
+    native = KeywordMatcher(words, phrases, labels)
+    saved = textmatch._NATIVE
+    textmatch._NATIVE = None
+    try:
+        python = KeywordMatcher(words, phrases, labels)
+    finally:
+        textmatch._NATIVE = saved
+    assert native._finder is not None and python._finder is None
+    return native, python
+
+
+@pytest.fixture(scope="module")
+def small() -> tuple[KeywordMatcher, KeywordMatcher]:
+    """Few keys: the spots come from the shared spot scanner."""
+    return matchers(WORDS, PHRASES)
+
+
+@pytest.fixture(scope="module")
+def large() -> tuple[KeywordMatcher, KeywordMatcher]:
+    """Over 256 keys: the spot literals are compiled into the matcher's own scanner."""
+    rng = random.Random(11)
+    syllables = "ka lo mi ne ru ta vi so pe du fa gri ston mar bel ten".split()
+    made = {
+        " ".join("".join(rng.choice(syllables) for _ in range(2)) for _ in range(2))
+        for _ in range(400)
+    }
+    return matchers(WORDS, PHRASES + sorted(made))
+
+
+def disguise(rng: random.Random, phrase: str) -> str:
+    """One of the evasions the matcher sees through, or a near miss."""
+    choice = rng.randrange(12)
+    if choice == 0:
+        return phrase.upper()
+    if choice == 1:
+        return phrase.replace("o", "0").replace("e", "3").replace("a", "@").replace("s", "$")
+    if choice == 2:
+        return " ".join(phrase)
+    if choice == 3:
+        return ".".join(phrase.replace(" ", ""))
+    if choice == 4:
+        return "\u200b".join(phrase)
+    if choice == 5:
+        return phrase.replace("a", "\u0430").replace("o", "\u043e")
+    if choice == 6:
+        return "".join(c + "\u0301" if c in "aeiou" else c for c in phrase)
+    if choice == 7:
+        return "".join(c * rng.randint(1, 4) for c in phrase)
+    if choice == 8:
+        return phrase.replace(" ", rng.choice(["", "  ", "\n", "-", "_", " . "]))
+    if choice == 9:
+        return "".join(chr(ord(c) + 0xFEE0) if "a" <= c <= "z" else c for c in phrase)
+    if choice == 10:
+        return phrase + rng.choice(["s", "1", "!", "\U0001f600", "\u200b", "'"])
+    return phrase[: len(phrase) // 2] + rng.choice(ALPHABET) + phrase[len(phrase) // 2 :]
+
+
+def fuzzed(rng: random.Random, terms: list[str], size: int) -> str:
+    """Random characters of every kind with terms, disguised or not, planted among them."""
+    out: list[str] = []
+    length = 0
+    while length < size:
+        if rng.random() < 0.3:
+            piece = disguise(rng, rng.choice(terms))
+        else:
+            piece = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 12)))
+        out.append(piece)
+        length += len(piece)
+    return "".join(out)
+
+
+def kind_texts(rng: random.Random, terms: list[str]) -> list[str]:
+    """Texts stored 1, 2 and 4 bytes per character, ASCII only, and special cases."""
+    texts = ["", " ", "a", "\u200b", "\u200b\u200b", "\U0001f600", "\ud800", "!!!", "h o m e"]
+    for _ in range(20):
+        base = " ".join(disguise(rng, rng.choice(terms)) for _ in range(rng.randint(1, 6)))
+        texts.append(base)  # mostly ASCII
+        texts.append(base + " \u00e9")  # one byte per character, not ASCII
+        texts.append(base + " \u0430")  # two bytes per character
+        texts.append(base + " \U0001f600")  # four bytes per character
+        texts.append("\u200b" + base + "\u200b")  # zero-width: key offsets differ from the text's
+    return texts
+
+
+def long_runs() -> list[str]:
+    """Very long runs of one kind: letters, spaces, leet digits and symbols, spaced-out letters,
+    zero-width characters, emoji; with a term before and after."""
+    runs = [
+        "a" * 70_000,
+        " " * 50_000,
+        "1" * 40_000,
+        "!" * 30_000,
+        "4l0n3" * 8_000,
+        "a " * 30_000,
+        "a." * 20_000,
+        "\u200b" * 20_000,
+        "\U0001f600" * 20_000,
+        "\u00e9" * 30_000,
+        "\u043e" * 30_000,
+        "\u4e2d" * 10_000,
+        "ho" + "o" * 30_000 + "me alone",
+    ]
+    return [f"home alone {run} h o m e a l o n e" for run in runs]
+
+
+def assert_same(pair: tuple[KeywordMatcher, KeywordMatcher], texts: list[str]) -> int:
+    native, python = pair
+    found = 0
+    for text in texts:
+        expected = python.find(text)
+        assert native.find(text) == expected, f"find differs on {text[:200]!r}"
+        found += len(expected)
+    rng = random.Random(len(texts))
+    at = 0
+    while at < len(texts):
+        batch = texts[at : at + rng.choice([1, 2, 5, 30])]
+        assert native.find_many(batch) == python.find_many(batch), f"find_many at {at}"
+        at += len(batch)
+    return found
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fuzzed_texts_give_the_same_hits(
+    small: tuple[KeywordMatcher, KeywordMatcher],
+    large: tuple[KeywordMatcher, KeywordMatcher],
+    seed: int,
+) -> None:
+    rng = random.Random(seed)
+    terms = WORDS + PHRASES
+    texts = [fuzzed(rng, terms, rng.choice([5, 40, 300, 3000])) for _ in range(150)]
+    texts += [fuzzed(rng, terms, 30_000)]  # long enough for the GIL-free loops
+    assert assert_same(small, texts) > 100
+    assert assert_same(large, texts) > 100
+
+
+def test_every_storage_kind_gives_the_same_hits(
+    small: tuple[KeywordMatcher, KeywordMatcher], large: tuple[KeywordMatcher, KeywordMatcher]
+) -> None:
+    texts = kind_texts(random.Random(5), WORDS + PHRASES)
+    widths = (0x7F, 0xFF, 0xFFFF, 0x10FFFF)  # ASCII, then 1, 2 and 4 bytes per character
+    assert {next(w for w in widths if max(map(ord, t)) <= w) for t in texts if t} == set(widths)
+    assert assert_same(small, texts) > 50
+    assert assert_same(large, texts) > 50
+
+
+def test_long_runs_give_the_same_hits(
+    small: tuple[KeywordMatcher, KeywordMatcher], large: tuple[KeywordMatcher, KeywordMatcher]
+) -> None:
+    texts = long_runs()
+    assert assert_same(small, texts) >= 2 * len(texts)
+    assert assert_same(large, texts) >= 2 * len(texts)
+
+
+def test_hits_are_keyword_hits(small: tuple[KeywordMatcher, KeywordMatcher]) -> None:
+    """The C path makes real KeywordHit objects: equal, hashable, frozen, with their label."""
+    hits = small[0].find("Are you HOME  4l0ne?")
+    assert hits == [
+        KeywordHit("home alone", "label 1", 8, 19),
+        KeywordHit("alone", "label 0", 14, 19),
+    ]
+    assert all(type(hit) is KeywordHit for hit in hits)
+    assert len({*hits, *small[1].find("Are you HOME  4l0ne?")}) == 2
+    assert repr(hits[1]) == "KeywordHit(term='alone', label='label 0', start=14, end=19)"
+    with pytest.raises(AttributeError):
+        hits[0].start = 3  # type: ignore[misc]
+
+
+def test_fast_key_is_the_python_one() -> None:
+    native = textmatch._NATIVE
+    assert native is not None
+    rng = random.Random(8)
+    texts = kind_texts(rng, WORDS + PHRASES) + [fuzzed(rng, WORDS, 500) for _ in range(200)]
+    for text in texts:
+        raw, buffer, mapping = native.fast_key(text)
+        key = FastKey(text)
+        assert raw == key.raw, text
+        assert buffer == bytes(key.buffer), text
+        assert (mapping is not None) == key.mapped, text
+        if mapping is not None:
+            assert mapping == [key.original(i) for i in range(len(raw) + 1)], text
+
+
+def test_full_key_is_the_python_one() -> None:
+    native = textmatch._NATIVE
+    assert native is not None
+    rng = random.Random(9)
+    pieces = ["a", "b", "o", " ", "  ", "'", "0", "1", "3", "4", "5", "7", "!", "|", "+", "@"]
+    pieces += ["$", "\x80", "\xc3\xa9", "x", "ll", "i", "9", "2", "-", "*", ".", "z", "Z", "A"]
+    cases = [b"", b" ", b"a", b"h o m e", b"h.o.m.e", b"a  b", b"1337", b"sh!t", b"!!a!!"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
+        cases.append(text.encode("latin-1"))
+    for data in cases:
+        normalised, positions = native.full_key(data)
+        expected = full_key(data, MATCHING)
+        assert normalised == expected.data, data
+        assert positions == [expected.original(i) for i in range(len(normalised))], data
+
+
+def test_bad_arguments_raise() -> None:
+    native = textmatch._NATIVE
+    assert native is not None
+    with pytest.raises(TypeError):
+        native.fast_key(b"bytes")
+    with pytest.raises(TypeError):
+        native.full_key("str")
+    with pytest.raises(ValueError):
+        native.configure(fast=b"x", full=b"", leet=b"", flags=b"", learn=print)
+    with pytest.raises(ValueError):
+        native.Finder([0], [()], [()], [], [], KeywordHit, False, 10)
+    with pytest.raises(ValueError):
+        native.Finder([3], [(1,)], [()], ["a"], [None], KeywordHit, False, 10)
+    with pytest.raises(TypeError):
+        native.Finder([3], [()], [()], ["a"], [None], int, False, 10)
+    finder = native.Finder([3], [(0,)], [()], ["abc"], [None], KeywordHit, False, 10)
+    job = finder.start("xx abc yy")
+    with pytest.raises(TypeError):
+        job("a", 0, 1)
+    with pytest.raises(ValueError):
+        job(-1, 0, 1)
+    with pytest.raises(RuntimeError):
+        job.hits()  # before windows()
+    job(0, 0, 7)
+    job(0, 0, 10_000)  # an end beyond the key: ignored, not a crash
+    assert job.windows() is False
+    assert job.hits() == [[KeywordHit("abc", None, 3, 6)]]
+    with pytest.raises(TypeError):
+        finder.start("abc", [0], None)
+    with pytest.raises(ValueError):
+        finder.start("abc", [0], [10])
