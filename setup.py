@@ -17,6 +17,12 @@ setup(
             sources=["src/orderwatch/forensics/_md5lanes.c"],
             extra_compile_args=_FLAGS,
         ),
+        # Byte histograms for a file's entropy (hashing.py falls back to numpy).
+        Extension(
+            "orderwatch.forensics._bytecounts",
+            sources=["src/orderwatch/forensics/_bytecounts.c"],
+            extra_compile_args=_FLAGS,
+        ),
         # Keyword matching's fast key, windows and hits (textmatch.py falls back to Python).
         Extension(
             "orderwatch.domain._textkey",

@@ -262,3 +262,35 @@ def test_large_files_are_mapped_and_hash_the_same(tmp_path: Path) -> None:
         hashlib.md5(b"small").hexdigest(),
     ]
     assert isinstance(outcomes[0], Digest) and outcomes[0].entropy is not None
+
+
+def test_the_c_byte_counter_counts_like_numpy() -> None:
+    from orderwatch.forensics._bytecounts import add_byte_counts
+
+    rng = np.random.default_rng(3)
+    for data in (b"", b"\0" * 1001, rng.bytes(7), rng.bytes(65_537), bytes(range(256)) * 3):
+        counts = np.zeros(256, dtype=np.int64)
+        add_byte_counts(memoryview(data)[1:] if data else data, counts)
+        add_byte_counts(data, counts)
+        expected = np.bincount(np.frombuffer(data, dtype=np.uint8), minlength=256)
+        if data:
+            expected += np.bincount(np.frombuffer(data[1:], dtype=np.uint8), minlength=256)
+        assert counts.tolist() == expected.tolist()
+    with pytest.raises(ValueError, match="256 64-bit integers"):
+        add_byte_counts(b"abc", np.zeros(255, dtype=np.int64))
+    with pytest.raises(TypeError):
+        add_byte_counts(b"abc", b"\0" * 2048)  # not writable
+
+
+def test_entropy_is_the_same_without_the_c_modules(monkeypatch: pytest.MonkeyPatch) -> None:
+    import orderwatch.forensics.hashing as hashing
+
+    data = np.random.default_rng(5).bytes(3 * CHUNK_SIZE + 11) + b"\0" * CHUNK_SIZE
+    native = hash_stream(io.BytesIO(data), len(data), entropy_sample=None)
+    monkeypatch.setattr(hashing, "_add_byte_counts", None)
+    monkeypatch.setattr(hashing, "_md5", hashlib.md5)
+    monkeypatch.setattr(hashing, "_md5_update_many", hashing._hashlib_update_many)
+    assert hash_stream(io.BytesIO(data), len(data), entropy_sample=None) == native
+    sampled = hash_stream(io.BytesIO(data), len(data))
+    monkeypatch.undo()
+    assert hash_stream(io.BytesIO(data), len(data)) == sampled

@@ -1,0 +1,3 @@
+from typing_extensions import Buffer
+
+def add_byte_counts(data: Buffer, counts: Buffer, /) -> None: ...
