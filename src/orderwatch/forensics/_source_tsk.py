@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import io
 import json
+import mmap
 import re
 import struct
 import time
@@ -318,6 +319,139 @@ class TskStream(io.RawIOBase):
         super().close()
 
 
+class TskMappedStream(TskStream):
+    """A file of a raw image read straight from the image's memory map, without a copy.
+
+    Sleuth Kit's read copies a file's blocks out of the image (and the stream again into the
+    reader's buffer); where the file's blocks are plain extents of a raw image, `direct_chunk`
+    hands out views of the mapped image instead (hash_streams uses it), and readinto copies from
+    the map. The extents are (offset in the file, offset in the image, length), in file order,
+    covering the file exactly."""
+
+    def __init__(
+        self,
+        tsk_file: Any,
+        attribute: tuple[int, int] | None,
+        size: int,
+        mapped: memoryview,
+        extents: list[tuple[int, int, int]],
+    ) -> None:
+        super().__init__(tsk_file, attribute, size)
+        self._mapped = mapped
+        self._extents = extents
+        self._extent = 0  # index of the extent holding (or after) the offset
+
+    def direct_chunk(self, want: int) -> memoryview:
+        """Up to `want` bytes at the current offset (fewer at an extent's end), as a view."""
+        offset = self._offset
+        if offset >= self._size or want <= 0:
+            return self._mapped[0:0]
+        extents = self._extents
+        index = self._extent
+        if not extents[index][0] <= offset < extents[index][0] + extents[index][2]:
+            index = next(
+                i for i, (start, _, length) in enumerate(extents) if start + length > offset
+            )
+            self._extent = index
+        start, at, length = extents[index]
+        count = min(want, start + length - offset)
+        self._offset = offset + count
+        if self._offset == start + length and index + 1 < len(extents):
+            self._extent = index + 1
+        begin = at + offset - start
+        return self._mapped[begin : begin + count]
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self.direct_chunk(len(buffer))
+        count = len(chunk)
+        buffer[:count] = chunk
+        return count
+
+    def close(self) -> None:
+        self._mapped = memoryview(b"")
+        super().close()
+
+
+class _RawVolume:
+    """A file system in a single-file raw image, whose allocated files' extents can be mapped."""
+
+    def __init__(self, fs_info: Any, path: str, offset: int) -> None:
+        self._fs_info = fs_info  # kept alive: its id is this object's key in _MAPPABLE
+        self._path = path
+        self._offset = offset
+        self._block = int(fs_info.info.block_size)
+        self._map: memoryview | None = None
+        self._tried = False
+
+    def mapped(self) -> memoryview | None:
+        """The whole image mapped read-only (once per process); None when it cannot be."""
+        if not self._tried:
+            self._tried = True
+            try:
+                with open(self._path, "rb") as image:
+                    self._map = memoryview(mmap.mmap(image.fileno(), 0, prot=mmap.PROT_READ))
+            except (OSError, ValueError):
+                self._map = None
+        return self._map
+
+    def extents(self, tsk_file: Any, meta: Any) -> list[tuple[int, int, int]] | None:
+        """The byte extents of an allocated file's one plain data attribute, or None (deleted,
+        resident, compressed, encrypted, sparse, several candidate attributes: TSK reads it)."""
+        size = int(meta.size)
+        if not int(meta.flags) & _META_ALLOC or size <= 0:
+            return None
+        found = None
+        for attribute in tsk_file:
+            info = attribute.info
+            if info.name or int(info.type) not in _DATA_ATTRIBUTES:
+                continue
+            if found is not None:
+                return None
+            found = attribute
+        if found is None:
+            return None
+        info = found.info
+        flags = int(info.flags)
+        if flags & _NOT_PLAIN or not flags & _NONRES or int(info.size) != size:
+            return None
+        extents: list[tuple[int, int, int]] = []
+        covered = 0
+        block = self._block
+        for run in found:
+            if covered >= size:  # ext2/3 list their unused direct blocks as sparse runs
+                break
+            if int(run.flags) != 0 or int(run.offset) * block != covered:
+                return None
+            length = min(int(run.len) * block, size - covered)
+            extents.append((covered, self._offset + int(run.addr) * block, length))
+            covered += length
+        return extents if covered == size else None
+
+
+# File systems of raw images whose files may be read from the mapped image, by id of FS_Info
+# (each entry holds its FS_Info, so the id cannot be reused while it is here). A long-lived
+# process keeps only the latest few: the others' images are unmapped, their files read by TSK.
+_MAPPABLE: dict[int, _RawVolume] = {}
+_MAPPABLE_KEPT = 16
+# Those where a file's data is exactly its extents. NTFS and exFAT are not among them: past a
+# file's initialised size (valid data length) TSK reads zeros whatever the blocks hold, and
+# pytsk3 does not tell that size.
+_MAPPABLE_FILE_SYSTEMS = frozenset(
+    {"ext2", "ext3", "ext4", "FAT12", "FAT16", "FAT32", "HFS+", "ISO9660", "UFS1", "UFS2"}
+)
+_DATA_ATTRIBUTES = frozenset(
+    {
+        int(pytsk3.TSK_FS_ATTR_TYPE_DEFAULT),
+        int(pytsk3.TSK_FS_ATTR_TYPE_NTFS_DATA),
+        int(pytsk3.TSK_FS_ATTR_TYPE_HFS_DATA),
+    }
+)
+_NONRES = int(pytsk3.TSK_FS_ATTR_NONRES)
+_NOT_PLAIN = (
+    int(pytsk3.TSK_FS_ATTR_COMP) | int(pytsk3.TSK_FS_ATTR_ENC) | int(pytsk3.TSK_FS_ATTR_SPARSE)
+)
+
+
 class _SystemEwfImage(pytsk3.Img_Info):
     """An E01 set as Sleuth Kit's image: reads go to the system libewf (see _source_libewf)."""
 
@@ -373,9 +507,16 @@ def native_fs_info(parent: dict[str, Any]) -> Any | None:
                 return None
             media = pytsk3.Img_Info(url=path, type=pytsk3.TSK_IMG_TYPE_RAW)
         offset = _partition_offset(partition, media) if partition is not None else 0
-        return None if offset is None else pytsk3.FS_Info(media, offset=offset)
+        if offset is None:
+            return None
+        fs_info = pytsk3.FS_Info(media, offset=offset)
     except OSError:  # dfvfs will open it, or say why it cannot
         return None
+    if kind == "RAW" and fs_name(fs_info) in _MAPPABLE_FILE_SYSTEMS:
+        _MAPPABLE[id(fs_info)] = _RawVolume(fs_info, path, offset)
+        while len(_MAPPABLE) > _MAPPABLE_KEPT:  # the oldest go back to Sleuth Kit's reads
+            del _MAPPABLE[next(iter(_MAPPABLE))]
+    return fs_info
 
 
 def _partition_offset(partition: dict[str, Any], media: Any) -> int | None:
@@ -443,6 +584,12 @@ def open_tsk_stream(fs_info: Any, inode: int, stream: str | None) -> TskStream:
     if meta is None:
         raise OSError(f"inode {inode} has no metadata")
     if not stream:
+        volume = _MAPPABLE.get(id(fs_info))
+        extents = volume.extents(tsk_file, meta) if volume is not None else None
+        if volume is not None and extents is not None:
+            mapped = volume.mapped()
+            if mapped is not None:
+                return TskMappedStream(tsk_file, None, int(meta.size), mapped, extents)
         return TskStream(tsk_file, None, int(meta.size))
     for attribute in tsk_file:
         info = attribute.info

@@ -219,6 +219,7 @@ class _Stream:
 
     __slots__ = (
         "counter",
+        "direct",
         "done",
         "hint",
         "index",
@@ -248,6 +249,8 @@ class _Stream:
         wants = hint is None or hint > ENTROPY_MIN_SIZE
         self.counter = _Entropy(sample) if wants else None
         self.map = _mapped(stream) if self.hint >= MAP_FROM else None
+        # A raw image's file read from the mapped image (forensics._source_tsk.TskMappedStream).
+        self.direct = getattr(getattr(stream, "raw", stream), "direct_chunk", None)
 
     def want(self) -> int:
         """Bytes to ask for: the rest of a small file and one more (to see its end), or a chunk."""
@@ -259,6 +262,8 @@ class _Stream:
         """The next chunk, and how much of the round's buffer it took (none when mapped)."""
         if self.map is not None:
             return self.map[self.size : self.size + want], 0
+        if self.direct is not None:
+            return self.direct(want), 0
         if self.readinto is not None:
             target = view[offset : offset + want]
             n = self.readinto(target) or 0
