@@ -103,6 +103,11 @@ def test_random_lengths_in_lanes(kernel: str) -> None:
         [64 * n for n in range(1, 18)],  # one more stream than lanes, each a block longer
         [0] * 20 + [64 * 100] + [0] * 20,  # one stream: scalar from the start
         [64 * 50] * 16 + [64 * 50 + 1] * 3,  # lanes all finish together, then three
+        # long streams start a few blocks apart (skew): one still waiting when the other ends,
+        [128, 64 * 2000],
+        # waiting lanes packed into the first group, all lanes waiting then refilled
+        [128] * 9 + [64 * 1100 + 5] * 7,
+        [64 * 1024] * 16 + [64 * 3] * 5,
     ],
 )
 def test_lanes_refill_and_pack(kernel: str, sizes: list[int]) -> None:

@@ -365,8 +365,16 @@ typedef struct {
     LaneState ls;
     const unsigned char *ptr[LANES];
     size_t step[LANES], left[LANES];
+    size_t wait[LANES]; /* blocks a lane stays idle before it starts its stream */
     Stream *current[LANES];
 } Lanes;
+
+/* Lanes that start together are started SKEW blocks apart when their streams are long: buffers
+ * that all begin at the same offset in a page (mmap'd files) would otherwise be read at the same
+ * offsets in lockstep, and those loads compete for the same cache sets (measured 7-13% slower).
+ * 16 lanes x 4 blocks spread them over a 4 KiB page; the idle lane-blocks cost ~0.2% of 1 MiB. */
+#define SKEW 4
+#define SKEW_MIN_BLOCKS 1024
 
 /* Lane i takes the next stream with whole blocks, or goes idle; returns 1 if it took one. */
 static int
@@ -375,6 +383,7 @@ lane_take(Lanes *l, int i, Stream *streams, size_t count, size_t *next)
     while (*next < count && streams[*next].nblocks == 0) {
         (*next)++;
     }
+    l->wait[i] = 0;
     if (*next == count) {
         l->current[i] = NULL;
         l->ptr[i] = ZERO_BLOCK;
@@ -412,6 +421,7 @@ lane_move(Lanes *l, int from, int to)
     l->ptr[to] = l->ptr[from];
     l->step[to] = l->step[from];
     l->left[to] = l->left[from];
+    l->wait[to] = l->wait[from];
     l->ls.a[to] = l->ls.a[from];
     l->ls.b[to] = l->ls.b[from];
     l->ls.c[to] = l->ls.c[from];
@@ -420,12 +430,13 @@ lane_move(Lanes *l, int from, int to)
     l->ptr[from] = ZERO_BLOCK;
     l->step[from] = 0;
     l->left[from] = 0;
+    l->wait[from] = 0;
 }
 
 /* Runs every stream's whole blocks in the lanes: a lane that finishes its stream takes the
  * next one with blocks left, and each kernel call runs as many blocks as the shortest busy
- * lane has left. Once no more than GROUP streams remain they are packed into the first group;
- * the last one finishes alone on the scalar path. */
+ * lane has left (or until a waiting lane starts: see SKEW). Once no more than GROUP streams
+ * remain they are packed into the first group; the last one finishes alone on the scalar path. */
 static void
 run_streams(Stream *streams, size_t count, const LanesKernel *kernel)
 {
@@ -436,6 +447,11 @@ run_streams(Stream *streams, size_t count, const LanesKernel *kernel)
     memset(&l.ls, 0, sizeof(l.ls));
     for (int i = 0; i < LANES; i++) {
         active += lane_take(&l, i, streams, count, &next);
+        if (l.current[i] && l.left[i] >= SKEW_MIN_BLOCKS && i > 0) {
+            l.wait[i] = (size_t)i * SKEW;
+            l.ptr[i] = ZERO_BLOCK;
+            l.step[i] = 0;
+        }
     }
     while (active > 1) {
         if (width == LANES && active <= GROUP) {
@@ -451,13 +467,28 @@ run_streams(Stream *streams, size_t count, const LanesKernel *kernel)
         }
         size_t run = SIZE_MAX;
         for (int i = 0; i < width; i++) {
-            if (l.current[i] && l.left[i] < run) {
-                run = l.left[i];
+            size_t until = l.wait[i] ? l.wait[i] : l.left[i];
+            if (l.current[i] && until < run) {
+                run = until;
             }
         }
         kernel->run(&l.ls, l.ptr, l.step, run, width);
         for (int i = 0; i < width; i++) {
             if (!l.current[i]) {
+                continue;
+            }
+            if (l.wait[i]) {
+                /* the lane's state is loaded now: the kernel ran it on zeros until here */
+                l.wait[i] -= run;
+                if (l.wait[i] == 0) {
+                    Stream *s = l.current[i];
+                    l.ptr[i] = s->data;
+                    l.step[i] = BLOCK;
+                    l.ls.a[i] = s->state[0];
+                    l.ls.b[i] = s->state[1];
+                    l.ls.c[i] = s->state[2];
+                    l.ls.d[i] = s->state[3];
+                }
                 continue;
             }
             l.left[i] -= run;
@@ -468,7 +499,10 @@ run_streams(Stream *streams, size_t count, const LanesKernel *kernel)
         }
     }
     for (int i = 0; i < LANES; i++) {
-        if (l.current[i]) {
+        if (l.current[i] && l.wait[i]) {
+            md5_blocks(l.current[i]->state, l.current[i]->data, l.left[i]);
+        }
+        else if (l.current[i]) {
             lane_save(&l, i);
             md5_blocks(l.current[i]->state, l.ptr[i], l.left[i]);
         }
