@@ -3,9 +3,10 @@
 `make bench BENCH=keywords` (BENCH_ARGS="--mb 32" for a shorter run). The text is made here:
 chat-like sentences from a fixed vocabulary, with some non-ASCII (emoji, curly quotes, accents)
 and planted phrases, a share of them disguised (leetspeak, spaced-out letters, look-alikes).
-Compared in the same run: orderwatch's KeywordMatcher (hyperscan, then the pyahocorasick
-fallback), pyahocorasick on the raw text, hyperscan on the raw text, and a Python regex
-alternation (on a small sample, extrapolated).
+Compared in the same run: orderwatch's KeywordMatcher (hyperscan with the C path of _textkey,
+the same with the pure-Python path it falls back to, then the pyahocorasick fallback),
+pyahocorasick on the raw text, hyperscan on the raw text, and a Python regex alternation (on a
+small sample, extrapolated).
 """
 
 from __future__ import annotations
@@ -170,15 +171,26 @@ def compare(text: str, phrases: list[str], chunk_kb: int, repeat: int) -> None:
     started = time.perf_counter()
     matcher = KeywordMatcher([], phrases)
     seconds = time.perf_counter() - started
+    path = "C path" if getattr(matcher, "_finder", None) is not None else "Python path"
     print(f"compile KeywordMatcher ({matcher.engine}): {seconds:.2f} s, {len(matcher)} keys")
     wall, cpu, found = measure(lambda: sum(len(matcher.find(d)) for d in docs), repeat)
     rate(
-        f"orderwatch KeywordMatcher, {matcher.engine}, normalised",
+        f"orderwatch KeywordMatcher, {matcher.engine}, normalised ({path})",
         size_mb,
         wall,
         cpu,
         f"{found} hits",
     )
+    if path == "C path":  # the pure-Python path it falls back to, for comparison
+        saved_native = textmatch._NATIVE
+        textmatch._NATIVE = None
+        try:
+            python = KeywordMatcher([], phrases)
+        finally:
+            textmatch._NATIVE = saved_native
+        wall, cpu, same = measure(lambda: sum(len(python.find(d)) for d in docs), repeat)
+        assert same == found, (same, found)
+        rate("  same, pure-Python path (no _textkey)", size_mb, wall, cpu, f"{same} hits")
 
     messages = chunks(text[:2_000_000], 120)
     message_mb = sum(len(m.encode()) for m in messages) / 1e6

@@ -200,7 +200,9 @@ def large_matcher() -> KeywordMatcher:
 def test_large_matcher_finds_the_same(
     matcher: KeywordMatcher, large_matcher: KeywordMatcher
 ) -> None:
-    assert large_matcher._fast.spots and not matcher._fast.spots  # each way of finding spots
+    # the Python path finds spots each way (own scanner, shared one); the C path finds them itself
+    python_path = large_matcher._finder is None
+    assert not python_path or (large_matcher._fast.spots and not matcher._fast.spots)
     for text, _, _ in EVASIONS:
         assert large_matcher.find(text) == matcher.find(text), text
     for text, _ in NEAR_MISSES:

@@ -10,6 +10,7 @@ the Python ones byte for byte too, offsets included.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 
 import pytest
 
@@ -17,6 +18,7 @@ from orderwatch.domain import textmatch
 from orderwatch.domain.textmatch import KeywordHit, KeywordMatcher
 from orderwatch.domain.textmatch_full import MATCHING, full_key
 from orderwatch.domain.textmatch_keys import FastKey
+from orderwatch.domain.textmatch_native import configure
 
 pytestmark = pytest.mark.skipif(textmatch._NATIVE is None, reason="_textkey is not built")
 
@@ -255,12 +257,12 @@ def test_bad_arguments_raise() -> None:
     with pytest.raises(ValueError):
         native.configure(fast=b"x", full=b"", leet=b"", flags=b"", learn=print)
     with pytest.raises(ValueError):
-        native.Finder([0], [()], [()], [], [], KeywordHit, False, 10)
+        native.Finder([0], [()], [()], [], [], KeywordHit, 10)
     with pytest.raises(ValueError):
-        native.Finder([3], [(1,)], [()], ["a"], [None], KeywordHit, False, 10)
+        native.Finder([3], [(1,)], [()], ["a"], [None], KeywordHit, 10)
     with pytest.raises(TypeError):
         native.Finder([3], [()], [()], ["a"], [None], int, False, 10)
-    finder = native.Finder([3], [(0,)], [()], ["abc"], [None], KeywordHit, False, 10)
+    finder = native.Finder([3], [(0,)], [()], ["abc"], [None], KeywordHit, 10)
     job = finder.start("xx abc yy")
     with pytest.raises(TypeError):
         job("a", 0, 1)
@@ -276,3 +278,23 @@ def test_bad_arguments_raise() -> None:
         finder.start("abc", [0], None)
     with pytest.raises(ValueError):
         finder.start("abc", [0], [10])
+
+
+@pytest.fixture
+def portable() -> Iterator[None]:
+    """The C module with its portable loops only (no AVX2), as on a CPU without it."""
+    native = textmatch._NATIVE
+    assert native is not None
+    configure(native, simd=False)
+    yield
+    configure(native)
+
+
+@pytest.mark.usefixtures("portable")
+def test_portable_loops_give_the_same_hits() -> None:
+    pair = matchers(WORDS, PHRASES)
+    rng = random.Random(21)
+    terms = WORDS + PHRASES
+    texts = [fuzzed(rng, terms, rng.choice([40, 3000, 30_000])) for _ in range(60)]
+    texts += kind_texts(rng, terms) + long_runs()[:4]
+    assert assert_same(pair, texts) > 100

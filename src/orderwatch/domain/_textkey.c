@@ -5,7 +5,8 @@
  * keys' lengths and terms. Finder.start(text) builds the fast key of a text straight from the
  * str's storage (1, 2 or 4 bytes per character) and returns a Job: a buffer (what hyperscan
  * scans) and a callable (hyperscan's match callback, recording (pattern, end) in C arrays).
- * Job.windows() checks the key matches, places the windows around suspicious spots and builds
+ * Job.windows() checks the key matches, finds the suspicious spots (textmatch._TRIGGERS, with
+ * AVX2 when the CPU has it, instead of as literals in the scan), places the windows and builds
  * their full normalisation (textmatch_full.full_key's rules) for the second scan; Job.hits()
  * maps everything back to the text and makes the KeywordHit lists.
  */
@@ -14,6 +15,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 #define UNKNOWN 0xFF   /* code point not folded yet: ask Python */
 #define IRREGULAR 0xFE /* folds to no byte or to several: its bytes are in g_irregular */
@@ -34,7 +38,8 @@ static uint8_t g_full[256];    /* full key folding (MATCHING.fold) */
 static uint8_t g_leet[256];    /* MATCHING.leet */
 static uint8_t g_flags[256];   /* LEET | BOTH_SIDES | SYMBOL */
 static int g_configured;
-static int g_use_avx2; /* the CPU has AVX2 and the fast table keeps bytes from 0x80 */
+static int g_avx2;     /* the CPU has AVX2 (and configure did not turn SIMD off) */
+static int g_use_avx2; /* that, and the fast table keeps bytes from 0x80 */
 
 static inline int is_word(uint8_t b) {
     return b >= 0x80 || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9');
@@ -102,10 +107,11 @@ static int copy_table(PyObject *obj, uint8_t *out, const char *name) {
 }
 
 static PyObject *configure(PyObject *self, PyObject *args, PyObject *kwargs) {
-    static char *names[] = {"fast", "full", "leet", "flags", "learn", NULL};
+    static char *names[] = {"fast", "full", "leet", "flags", "learn", "simd", NULL};
     PyObject *fast, *full, *leet, *flags, *learn;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOO:configure", names, &fast, &full, &leet,
-                                     &flags, &learn))
+    int simd = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOO|p:configure", names, &fast, &full,
+                                     &leet, &flags, &learn, &simd))
         return NULL;
     if (!PyCallable_Check(learn)) {
         PyErr_SetString(PyExc_TypeError, "learn must be callable (code point -> folded bytes)");
@@ -130,12 +136,13 @@ static PyObject *configure(PyObject *self, PyObject *args, PyObject *kwargs) {
     Py_XSETREF(g_irregular, irregular);
     Py_INCREF(learn);
     Py_XSETREF(g_learn, learn);
-    g_use_avx2 = 0;
+    g_avx2 = g_use_avx2 = 0;
 #if defined(__x86_64__) || defined(__i386__)
     int keeps_high = 1;
     for (int b = 0x80; b < 256; b++) keeps_high &= g_fast[b] == b;
     __builtin_cpu_init();
-    g_use_avx2 = keeps_high && __builtin_cpu_supports("avx2");
+    g_avx2 = simd && __builtin_cpu_supports("avx2");
+    g_use_avx2 = g_avx2 && keeps_high;
 #endif
     g_configured = 1;
     Py_RETURN_NONE;
@@ -259,7 +266,6 @@ static void translate_portable(const uint8_t *src, uint8_t *dst, Py_ssize_t n) {
 }
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
 /* The same with the 128 ASCII entries as eight 16-byte shuffles; bytes from 0x80 stay as they
  * are (configure checks that the table keeps them). */
 __attribute__((target("avx2"))) static void translate_avx2(const uint8_t *src, uint8_t *dst,
@@ -517,6 +523,83 @@ static Py_ssize_t full_key(const uint8_t *in, Py_ssize_t n, uint8_t *d, int32_t 
     return w;
 }
 
+/* ------------------------------------------------------------------ suspicious spots */
+
+/* The spots of textmatch._TRIGGERS, found here instead of by the scanner: the buffer index of the
+ * last byte of each occurrence of "  ", a run of three of one letter (four for i; never l), or
+ * " x y " with single letters x and y (not l) and the same separator (space, dot or star) after
+ * each. */
+static inline int letter_nol(uint8_t c) { return c >= 'a' && c <= 'z' && c != 'l'; }
+
+static inline int spot_at(const uint8_t *b, Py_ssize_t j) {
+    uint8_t c = b[j];
+    if (j >= 1 && c == ' ' && b[j - 1] == ' ') return 1;
+    if (j >= 2 && letter_nol(c) && b[j - 1] == c && b[j - 2] == c &&
+        (c != 'i' || (j >= 3 && b[j - 3] == 'i')))
+        return 1;
+    if (j >= 4 && (c == ' ' || c == '.' || c == '*') && b[j - 2] == c && b[j - 4] == ' ' &&
+        letter_nol(b[j - 1]) && letter_nol(b[j - 3]))
+        return 1;
+    return 0;
+}
+
+static int find_spots_portable(const uint8_t *b, Py_ssize_t from, Py_ssize_t size, Vec *out) {
+    for (Py_ssize_t j = from; j < size; j++)
+        if (spot_at(b, j) && vec_push(out, j) < 0) return -1;
+    return 0;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx2"))) static inline __m256i letters_nol(__m256i v) {
+    __m256i in = _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8('a' - 1)),
+                                  _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), v));
+    return _mm256_andnot_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('l')), in);
+}
+
+/* 32 positions at a time: the same tests on the buffer and its copies shifted by 1 to 4. */
+__attribute__((target("avx2"))) static int find_spots_avx2(const uint8_t *b, Py_ssize_t size,
+                                                           Vec *out) {
+    Py_ssize_t j = 4 < size ? 4 : size;
+    if (find_spots_portable(b, 0, j, out) < 0) return -1;
+    const __m256i space = _mm256_set1_epi8(' '), dot = _mm256_set1_epi8('.'),
+                  star = _mm256_set1_epi8('*'), letter_i = _mm256_set1_epi8('i'),
+                  ones = _mm256_set1_epi8((char)0xFF);
+    for (; j + 32 <= size; j += 32) {
+        __m256i v0 = _mm256_loadu_si256((const __m256i *)(b + j));
+        __m256i v1 = _mm256_loadu_si256((const __m256i *)(b + j - 1));
+        __m256i v2 = _mm256_loadu_si256((const __m256i *)(b + j - 2));
+        __m256i v3 = _mm256_loadu_si256((const __m256i *)(b + j - 3));
+        __m256i v4 = _mm256_loadu_si256((const __m256i *)(b + j - 4));
+        __m256i run = _mm256_and_si256(_mm256_cmpeq_epi8(v0, v1), _mm256_cmpeq_epi8(v1, v2));
+        __m256i not_i = _mm256_xor_si256(_mm256_cmpeq_epi8(v0, letter_i), ones);
+        run = _mm256_and_si256(_mm256_and_si256(run, letters_nol(v0)),
+                               _mm256_or_si256(not_i, _mm256_cmpeq_epi8(v2, v3)));
+        __m256i s0 = _mm256_cmpeq_epi8(v0, space);
+        __m256i spaces = _mm256_and_si256(s0, _mm256_cmpeq_epi8(v1, space));
+        __m256i sep = _mm256_or_si256(s0, _mm256_or_si256(_mm256_cmpeq_epi8(v0, dot),
+                                                          _mm256_cmpeq_epi8(v0, star)));
+        __m256i spaced = _mm256_and_si256(
+            _mm256_and_si256(sep, _mm256_cmpeq_epi8(v2, v0)),
+            _mm256_and_si256(_mm256_cmpeq_epi8(v4, space),
+                             _mm256_and_si256(letters_nol(v1), letters_nol(v3))));
+        uint32_t mask = (uint32_t)_mm256_movemask_epi8(
+            _mm256_or_si256(run, _mm256_or_si256(spaces, spaced)));
+        while (mask) {
+            if (vec_push(out, j + __builtin_ctz(mask)) < 0) return -1;
+            mask &= mask - 1;
+        }
+    }
+    return find_spots_portable(b, j, size, out);
+}
+#endif
+
+static int find_spots(const uint8_t *b, Py_ssize_t size, Vec *out) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (g_avx2) return find_spots_avx2(b, size, out);
+#endif
+    return find_spots_portable(b, 0, size, out);
+}
+
 /* ------------------------------------------------------------------ Finder */
 
 typedef struct {
@@ -530,7 +613,6 @@ typedef struct {
     PyObject *labels;     /* tuple, per term id: str or None */
     PyObject *hit_type;
     PyObject *descr[4];   /* the hit type's term, label, start, end slots */
-    int own_spots;
     Py_ssize_t margin;
 } Finder;
 
@@ -582,17 +664,15 @@ static int check_term_lists(PyObject *list, Py_ssize_t count, Py_ssize_t terms, 
 }
 
 static PyObject *finder_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
-    static char *names[] = {"lengths", "fast", "full", "terms", "labels",
-                            "hit_type", "own_spots", "margin", NULL};
+    static char *names[] = {"lengths", "fast", "full", "terms", "labels", "hit_type", "margin", NULL};
     PyObject *lengths, *fast, *full, *terms, *labels, *hit_type;
-    int own_spots;
     Py_ssize_t margin;
     if (!g_configured) {
         PyErr_SetString(PyExc_RuntimeError, "textkey.configure() must be called first");
         return NULL;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOOOpn:Finder", names, &lengths, &fast,
-                                     &full, &terms, &labels, &hit_type, &own_spots, &margin))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOOOn:Finder", names, &lengths, &fast,
+                                     &full, &terms, &labels, &hit_type, &margin))
         return NULL;
     if (!PyList_Check(lengths) || !PyList_Check(terms) || !PyList_Check(labels)) {
         PyErr_SetString(PyExc_TypeError, "lengths, terms and labels must be lists");
@@ -664,7 +744,6 @@ static PyObject *finder_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
         }
         self->descr[i] = d;
     }
-    self->own_spots = own_spots;
     self->margin = margin;
     return (PyObject *)self;
 fail:
@@ -679,9 +758,8 @@ typedef struct {
     Finder *finder;
     PyObject *text;
     Key key;
-    int phase;            /* 0: key scan, 1: spot scan, 2: window scan */
-    Vec ids, ends;        /* matches of the key scan (and spots of an own-spot scan) */
-    Vec spot_ends;        /* matches of a separate spot scan */
+    int phase;            /* 0: key scan, 2: window scan */
+    Vec ids, ends;        /* matches of the key scan */
     Vec win_ids, win_ends;
     Py_ssize_t nparts;
     int64_t *starts;      /* per part: its first character (one part: 0) */
@@ -701,7 +779,6 @@ static void job_dealloc(Job *self) {
     key_free(&self->key);
     vec_free(&self->ids);
     vec_free(&self->ends);
-    vec_free(&self->spot_ends);
     vec_free(&self->win_ids);
     vec_free(&self->win_ends);
     PyMem_Free(self->starts);
@@ -799,8 +876,6 @@ static PyObject *job_call(Job *self, PyObject *args, PyObject *kwargs) {
     int rc;
     if (self->phase == 0)
         rc = vec_push(&self->ids, id) < 0 || vec_push(&self->ends, to) < 0 ? -1 : 0;
-    else if (self->phase == 1)
-        rc = vec_push(&self->spot_ends, to);
     else
         rc = vec_push(&self->win_ids, id) < 0 || vec_push(&self->win_ends, to) < 0 ? -1 : 0;
     if (rc < 0) return NULL;
@@ -959,16 +1034,10 @@ static PyObject *job_windows(Job *self, PyObject *unused) {
     const Key *k = &self->key;
     Py_ssize_t count = f->count, size = k->n;
     Vec spots = {0};
-    if (!f->own_spots) {
-        for (Py_ssize_t i = 0; i < self->spot_ends.n; i++)
-            if (vec_push(&spots, self->spot_ends.a[i] - 1) < 0) goto fail;
-    }
+    if (find_spots(k->buf, k->n + 1, &spots) < 0) goto fail;
     for (Py_ssize_t m = 0; m < self->ids.n; m++) {
         int64_t index = self->ids.a[m], end = self->ends.a[m];
-        if (index >= count) {
-            if (f->own_spots && vec_push(&spots, end - 1) < 0) goto fail;
-            continue;
-        }
+        if (index >= count) continue; /* not a key of this matcher */
         PyObject *terms = f->fast[index];
         if (!terms) continue;
         end -= 1;
@@ -1020,15 +1089,6 @@ static PyObject *job_windows(Job *self, PyObject *unused) {
 fail:
     vec_free(&spots);
     return NULL;
-}
-
-static PyObject *job_spots(Job *self, PyObject *unused) {
-    if (self->phase != 0) {
-        PyErr_SetString(PyExc_RuntimeError, "spots() comes right after the key scan");
-        return NULL;
-    }
-    self->phase = 1;
-    Py_RETURN_NONE;
 }
 
 static PyObject *make_hit(Finder *f, int64_t term, int64_t start, int64_t end) {
@@ -1114,8 +1174,6 @@ fail:
 }
 
 static PyMethodDef job_methods[] = {
-    {"spots", (PyCFunction)job_spots, METH_NOARGS,
-     "The matches that follow are spots (a separate spot scan of the same buffer)."},
     {"windows", (PyCFunction)job_windows, METH_NOARGS,
      "Record the key matches, build the windows' full key; True when it needs a scan."},
     {"hits", (PyCFunction)job_hits, METH_NOARGS, "The hits of each part, by position."},
@@ -1242,8 +1300,9 @@ static PyObject *py_fast_key(PyObject *self, PyObject *args) {
 
 static PyMethodDef module_methods[] = {
     {"configure", (PyCFunction)(void (*)(void))configure, METH_VARARGS | METH_KEYWORDS,
-     "configure(fast, full, leet, flags, learn): the folding tables (256 bytes each) and the "
-     "function folding a code point seen for the first time."},
+     "configure(fast, full, leet, flags, learn, simd=True): the folding tables (256 bytes each), "
+     "the function folding a code point seen for the first time, and whether to use AVX2 when "
+     "the CPU has it."},
     {"full_key", py_full_key, METH_VARARGS,
      "full_key(data) -> (bytes, positions): the full normalisation of folded bytes."},
     {"fast_key", py_fast_key, METH_VARARGS,

@@ -4,7 +4,12 @@ from collections.abc import Callable
 from typing import Any
 
 def configure(
-    fast: bytes, full: bytes, leet: bytes, flags: bytes, learn: Callable[[int], bytes]
+    fast: bytes,
+    full: bytes,
+    leet: bytes,
+    flags: bytes,
+    learn: Callable[[int], bytes],
+    simd: bool = True,
 ) -> None: ...
 def full_key(data: bytes) -> tuple[bytes, list[int]]: ...
 def fast_key(text: str) -> tuple[bytes, bytes, list[int] | None]: ...
@@ -21,7 +26,6 @@ class Job:
         self, id: int, start: int, end: int, flags: int = 0, context: Any = None
     ) -> None: ...
     def __buffer__(self, flags: int) -> memoryview: ...
-    def spots(self) -> None: ...
     def windows(self) -> bool: ...
     def hits(self) -> list[list[Any]]: ...
 
@@ -34,7 +38,6 @@ class Finder:
         terms: list[str],
         labels: list[str | None],
         hit_type: type,
-        own_spots: bool,
         margin: int,
     ) -> None: ...
     def start(

@@ -132,7 +132,8 @@ class KeywordMatcher:
                 self._add_forms(variant, term)
         self._has_terms = bool(self._full_keys)
         self._count = len(self._fast_keys.keys() | self._full_keys.keys())
-        spots = len(self._fast_keys) >= _OWN_SPOT_SCAN_FROM
+        # the C path finds the spots itself: its scanner needs no spot literals
+        spots = len(self._fast_keys) >= _OWN_SPOT_SCAN_FROM and _NATIVE is None
         self._fast = self._full = _Keys(self._fast_keys, self._full_keys, spots)
         self._margin = 2 * longest + _WINDOW_SLACK
         self._finder: Any = None  # the C path (textmatch_native), when the module is built
@@ -144,7 +145,6 @@ class KeywordMatcher:
                 keys.full_terms,
                 self._labels,
                 KeywordHit,
-                keys.spots,
                 self._margin,
             )
 
@@ -230,9 +230,6 @@ class KeywordMatcher:
             job = self._finder.start(text, starts, ends)
         engine = self._fast.engine
         engine.scan_into(job, job)
-        if not self._fast.spots:
-            job.spots()
-            _trigger_engine().scan_into(job, job)
         if job.windows():
             engine.scan_into(job, job)
         hits: list[list[KeywordHit]] = job.hits()

@@ -1,10 +1,11 @@
 """The C path of keyword matching (_textkey), when the module is built; None of it otherwise.
 
 The C module builds the fast key straight from the str's storage, records the scan's matches
-through a callback that is itself C, places and normalises the windows and makes the hits: the
-work the Python path (textmatch, textmatch_keys, textmatch_full) does per character, per spot and
-per hit. The tables are the Python path's own, handed over once here, and code points are folded
-by the Python path the first time the C module meets them, so the two agree by construction;
+through a callback that is itself C, finds the suspicious spots itself (so the scanner holds no
+spot literals), places and normalises the windows and makes the hits: the work the Python path
+(textmatch, textmatch_keys, textmatch_full) does per character, per spot and per hit. The
+tables are the Python path's own, handed over once here, and code points are folded by the
+Python path the first time the C module meets them, so the two agree by construction;
 tests/domain/test_textmatch_native.py checks that they do.
 """
 
@@ -18,7 +19,7 @@ from orderwatch.domain.textmatch_full import MATCHING
 from orderwatch.domain.textmatch_keys import FAST_FOLD, folded_run
 from orderwatch.domain.textmatch_tables import LEET_BOTH_SIDES, LEET_DIGITS, LEET_EITHER_SIDE
 
-__all__ = ["NATIVE", "make_finder"]
+__all__ = ["NATIVE", "configure", "make_finder"]
 
 
 def _flags() -> bytes:
@@ -37,14 +38,24 @@ def _learn(code: int) -> bytes:
     return folded_run(chr(code))
 
 
+def configure(native: ModuleType, simd: bool = True) -> None:
+    """Hand the Python path's tables to the C module (simd=False: its portable loops only)."""
+    native.configure(
+        fast=FAST_FOLD,
+        full=MATCHING.fold,
+        leet=MATCHING.leet,
+        flags=_flags(),
+        learn=_learn,
+        simd=simd,
+    )
+
+
 def _load() -> ModuleType | None:
     try:
         from orderwatch.domain import _textkey
     except ImportError:
         return None
-    _textkey.configure(
-        fast=FAST_FOLD, full=MATCHING.fold, leet=MATCHING.leet, flags=_flags(), learn=_learn
-    )
+    configure(_textkey)
     return _textkey
 
 
@@ -57,7 +68,6 @@ def make_finder(
     full_terms: Sequence[tuple[str, ...]],
     labels: Mapping[str, str],
     hit_type: type,
-    own_spots: bool,
     margin: int,
 ) -> Any:
     """A matcher's keys for the C path: term ids in sorted order of the terms, so that sorting
@@ -72,6 +82,5 @@ def make_finder(
         terms=terms,
         labels=[labels.get(t) for t in terms],
         hit_type=hit_type,
-        own_spots=own_spots,
         margin=margin,
     )
