@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -298,3 +299,15 @@ def test_portable_loops_give_the_same_hits() -> None:
     texts = [fuzzed(rng, terms, rng.choice([40, 3000, 30_000])) for _ in range(60)]
     texts += kind_texts(rng, terms) + long_runs()[:4]
     assert assert_same(pair, texts) > 100
+
+
+def test_threads_share_a_matcher_on_long_texts(
+    large: tuple[KeywordMatcher, KeywordMatcher],
+) -> None:
+    """Long texts fold and are searched for spots without the GIL: threads must not mix up."""
+    rng = random.Random(31)
+    texts = [fuzzed(rng, WORDS + PHRASES, 20_000) for _ in range(24)]
+    native, python = large
+    expected = [python.find(text) for text in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(native.find, texts * 3)) == expected * 3

@@ -53,14 +53,13 @@ typedef struct {
     Py_ssize_t n, cap;
 } Vec;
 
-static int vec_push(Vec *v, int64_t x) {
+/* Raw allocation, so that a loop without the GIL can push too; -1 (no exception) when out of
+ * memory. */
+static int vec_push_raw(Vec *v, int64_t x) {
     if (v->n == v->cap) {
         Py_ssize_t cap = v->cap ? 2 * v->cap : 64;
-        int64_t *a = PyMem_Realloc(v->a, (size_t)cap * sizeof(int64_t));
-        if (!a) {
-            PyErr_NoMemory();
-            return -1;
-        }
+        int64_t *a = PyMem_RawRealloc(v->a, (size_t)cap * sizeof(int64_t));
+        if (!a) return -1;
         v->a = a;
         v->cap = cap;
     }
@@ -68,8 +67,16 @@ static int vec_push(Vec *v, int64_t x) {
     return 0;
 }
 
+static int vec_push(Vec *v, int64_t x) {
+    if (vec_push_raw(v, x) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
 static void vec_free(Vec *v) {
-    PyMem_Free(v->a);
+    PyMem_RawFree(v->a);
     v->a = NULL;
     v->n = v->cap = 0;
 }
@@ -545,7 +552,7 @@ static inline int spot_at(const uint8_t *b, Py_ssize_t j) {
 
 static int find_spots_portable(const uint8_t *b, Py_ssize_t from, Py_ssize_t size, Vec *out) {
     for (Py_ssize_t j = from; j < size; j++)
-        if (spot_at(b, j) && vec_push(out, j) < 0) return -1;
+        if (spot_at(b, j) && vec_push_raw(out, j) < 0) return -1;
     return 0;
 }
 
@@ -585,7 +592,7 @@ __attribute__((target("avx2"))) static int find_spots_avx2(const uint8_t *b, Py_
         uint32_t mask = (uint32_t)_mm256_movemask_epi8(
             _mm256_or_si256(run, _mm256_or_si256(spaces, spaced)));
         while (mask) {
-            if (vec_push(out, j + __builtin_ctz(mask)) < 0) return -1;
+            if (vec_push_raw(out, j + __builtin_ctz(mask)) < 0) return -1;
             mask &= mask - 1;
         }
     }
@@ -593,11 +600,25 @@ __attribute__((target("avx2"))) static int find_spots_avx2(const uint8_t *b, Py_
 }
 #endif
 
-static int find_spots(const uint8_t *b, Py_ssize_t size, Vec *out) {
+/* Needs no GIL; -1 (no exception set) when out of memory. */
+static int find_spots_nogil(const uint8_t *b, Py_ssize_t size, Vec *out) {
 #if defined(__x86_64__) || defined(__i386__)
     if (g_avx2) return find_spots_avx2(b, size, out);
 #endif
     return find_spots_portable(b, 0, size, out);
+}
+
+static int find_spots(const uint8_t *b, Py_ssize_t size, Vec *out) {
+    int rc;
+    if (size >= RELEASE_GIL_FROM) {
+        Py_BEGIN_ALLOW_THREADS;
+        rc = find_spots_nogil(b, size, out);
+        Py_END_ALLOW_THREADS;
+    } else {
+        rc = find_spots_nogil(b, size, out);
+    }
+    if (rc < 0) PyErr_NoMemory();
+    return rc;
 }
 
 /* ------------------------------------------------------------------ Finder */
