@@ -8,7 +8,9 @@ suspicious spots (runs of one letter, letters spaced out, long gaps) are found i
 normalisation is built (textmatch_full) and scanned, all windows of a call in one scan, with the
 same scanner (it holds the fast and the full keys). Hits are reported at their place in the
 original text. `find_many` scans a batch of short texts as one buffer, so per-call costs are paid
-once per batch.
+once per batch. When the C module is built (textmatch_native), it does the per-character, per-spot
+and per-hit work of this path (the key, the spots, the windows, the hits) with identical results;
+the scanner calls it back for each match.
 """
 
 from __future__ import annotations
