@@ -29,5 +29,11 @@ setup(
             sources=["src/orderwatch/domain/_textkey.c"],
             extra_compile_args=_FLAGS,
         ),
+        # A browser history's visits as report.json lines (forensics/parsers/visit_lines.py).
+        Extension(
+            "orderwatch.forensics.parsers._visitlines",
+            sources=["src/orderwatch/forensics/parsers/_visitlines.c"],
+            extra_compile_args=_FLAGS,
+        ),
     ]
 )

@@ -4,18 +4,27 @@ fields the parent sorts, de-duplicates and filters on.
 Pickling observation objects to the parent, then building and encoding a dict of each, cost more
 than parsing a large history; a worker encodes each observation once and the parent only moves
 strings. Objects still travel for the kinds the order's rules read (`WorkerOptions.rule_kinds`).
+
+A parser that writes many lines at once (a history's visits) hands them on as one `LineBlock` of
+bytes: the parent appends it to a spool file beside the report (`LineSpool`) and copies it into
+report.json at the end, never making a Python object per line.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from operator import attrgetter
-from typing import Any, overload
+from pathlib import Path
+from typing import IO, Any, overload
 
 from orderwatch.domain.observations import Observation, format_time
+from orderwatch.forensics.parsers.interface import LINE_SEPARATOR, LineBlock
 
 # (id, time text or None, kind, provenance parser, provenance path, provenance record, JSON)
 EncodedObservation = tuple[str, str | None, str, str, str, str, str]
@@ -116,15 +125,176 @@ def sorted_encoded(encoded: Iterable[EncodedObservation]) -> list[EncodedObserva
     return sorted(encoded, key=lambda e: (e[1] is None, e[1] or "", e[2], e[0]))
 
 
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One artefact's block of lines, where it lies in a file (a spool, then report.json)."""
+
+    source_index: int
+    path: str  # the file that gave the lines
+    offset: int
+    length: int
+    kinds: tuple[tuple[str, int], ...]
+
+    @property
+    def count(self) -> int:
+        return sum(count for _, count in self.kinds)
+
+
+@dataclass
+class LineSegments:
+    """Lines written in bulk, read back from where they lie (each preceded by LINE_SEPARATOR,
+    except where a segment begins report.json's list)."""
+
+    file: Path
+    segments: list[Segment] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(segment.count for segment in self.segments)
+
+    def kinds(self) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for segment in self.segments:
+            counts.update(dict(segment.kinds))
+        return counts
+
+    def texts(self, segment: Segment) -> list[str]:
+        """A segment's lines."""
+        with open(self.file, "rb") as handle:
+            handle.seek(segment.offset)
+            data = handle.read(segment.length)
+        pieces = data.decode("utf-8").split(_SEPARATOR)
+        return pieces[1:] if pieces and not pieces[0] else pieces
+
+    def tail(self, segment: Segment, count: int) -> list[str]:
+        """A segment's last `count` lines (read from its end, not the whole segment)."""
+        if count <= 0:
+            return []
+        found: list[str] = []
+        end, step = segment.offset + segment.length, 1 << 18
+        with open(self.file, "rb") as handle:
+            start = end
+            while start > segment.offset:
+                start = max(segment.offset, start - step)
+                handle.seek(start)
+                data = handle.read(end - start)
+                pieces = data.split(LINE_SEPARATOR)
+                if start > segment.offset or not pieces[0]:  # a piece of a line, or nothing
+                    pieces = pieces[1:]
+                if len(pieces) >= count or start == segment.offset:
+                    found = [p.decode("utf-8") for p in pieces[-count:]]
+                    break
+                step *= 2
+        return found
+
+
+_SEPARATOR = LINE_SEPARATOR.decode()
+
+
+class LineSpool:
+    """The blocks of bulk lines the workers send, appended as they arrive to one file in the
+    output folder (the parent keeps only where each lies), to be copied into report.json in a
+    fixed order: by source, then by the path of the file that gave them, then as they came
+    (one file's blocks come in one batch result, in the parser's order). `remove()` deletes the
+    file; the engine calls it whatever happens."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.file: Path | None = None
+        self._handle: IO[bytes] | None = None
+        self._size = 0
+        self._segments: list[tuple[tuple[int, str, int], str, Segment]] = []
+
+    def add(self, source_index: int, source: str, path: str, block: LineBlock) -> None:
+        if not block.lines:
+            return
+        if self._handle is None:
+            descriptor, name = tempfile.mkstemp(
+                prefix=".orderwatch-lines-", suffix=".tmp", dir=self.directory
+            )
+            self.file, self._handle = Path(name), os.fdopen(descriptor, "wb")
+        self._handle.write(block.lines)
+        key = (source_index, path, len(self._segments))
+        segment = Segment(source_index, path, self._size, len(block.lines), block.kinds)
+        self._segments.append((key, source, segment))
+        self._size += len(block.lines)
+
+    def segments(self) -> LineSegments | None:
+        """The spooled lines in report order (None when nothing was spooled). A file given
+        twice (the same source named twice) keeps the lines of its first source only: their
+        ids are the same."""
+        if self._handle is None or self.file is None:
+            return None
+        self._handle.flush()
+        taken: dict[tuple[str, str], int] = {}
+        ordered = []
+        for (index, path, _), source, segment in sorted(self._segments, key=lambda s: s[0]):
+            if taken.setdefault((source, path), index) == index:
+                ordered.append(segment)
+        return LineSegments(self.file, ordered)
+
+    def remove(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+        if self.file is not None:
+            self.file.unlink(missing_ok=True)
+
+
+def copy_segments(lines: LineSegments, target: IO[bytes], skip_first: bool) -> LineSegments:
+    """Copy the segments' bytes into `target` at its position (os.sendfile where it works), the
+    first without its leading separator when `skip_first`; where they now lie in `target`."""
+    target.flush()
+    position = target.tell()
+    placed: list[Segment] = []
+    with open(lines.file, "rb") as source:
+        for number, segment in enumerate(lines.segments):
+            cut = len(LINE_SEPARATOR) if skip_first and number == 0 else 0
+            _copy_range(source, target, segment.offset + cut, segment.length - cut)
+            length = segment.length - cut
+            placed.append(
+                Segment(segment.source_index, segment.path, position, length, segment.kinds)
+            )
+            position += length
+    target.seek(position)
+    return LineSegments(Path(target.name), placed)
+
+
+def _copy_range(source: IO[bytes], target: IO[bytes], offset: int, length: int) -> None:
+    out = target.fileno()
+    try:
+        while length > 0:
+            sent = os.sendfile(out, source.fileno(), offset, length)
+            if sent == 0:
+                raise OSError("sendfile copied nothing")
+            offset += sent
+            length -= sent
+        return
+    except (OSError, AttributeError):  # no sendfile between these files: read and write
+        pass
+    target.seek(0, os.SEEK_END)
+    source.seek(offset)
+    while length > 0:
+        chunk = source.read(min(length, 1 << 20))
+        if not chunk:
+            raise OSError(f"{source.name} ends before its lines")
+        target.write(chunk)
+        length -= len(chunk)
+    target.flush()
+
+
 class ObservationLines(Sequence[dict[str, Any]]):
     """report.json's observations, kept encoded: read as dicts (decoded on access), written as
-    the lines they are, filtered on id, kind and parser without decoding."""
+    the lines they are, filtered on id, kind and parser without decoding.
 
-    def __init__(self, encoded: list[EncodedObservation]) -> None:
+    `encoded` come first (timeline order), then the lines written in bulk (`bulk`: in the spool
+    until report.json is written, then in report.json), artefact by artefact."""
+
+    def __init__(self, encoded: list[EncodedObservation], bulk: LineSegments | None = None) -> None:
         self.encoded = encoded
+        self.bulk = bulk
 
     def __len__(self) -> int:
-        return len(self.encoded)
+        return len(self.encoded) + (self.bulk.count if self.bulk is not None else 0)
 
     @overload
     def __getitem__(self, index: int) -> dict[str, Any]: ...
@@ -133,17 +303,32 @@ class ObservationLines(Sequence[dict[str, Any]]):
     def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
 
     def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        if isinstance(index, slice):
-            return [json.loads(e[-1]) for e in self.encoded[index]]
-        return dict(json.loads(self.encoded[index][-1]))
+        if self.bulk is None or not self.bulk.segments:
+            if isinstance(index, slice):
+                return [json.loads(e[-1]) for e in self.encoded[index]]
+            return dict(json.loads(self.encoded[index][-1]))
+        return list(self)[index]  # (tests) bulk lines are not indexed
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for item in self.encoded:
             yield json.loads(item[-1])
+        for text in self.bulk_texts():
+            yield json.loads(text)
 
     def lines(self) -> Iterator[str]:
+        """The encoded observations' lines (the bulk lines are copied as bytes)."""
         return (item[-1] for item in self.encoded)
 
+    def bulk_texts(self) -> Iterator[str]:
+        if self.bulk is not None:
+            for segment in self.bulk.segments:
+                yield from self.bulk.texts(segment)
+
     def select(self, keep: Callable[[EncodedObservation], bool]) -> list[dict[str, Any]]:
-        """The observations (decoded, in order) whose encoded keys `keep` accepts."""
+        """The encoded observations (decoded, in order) whose encoded keys `keep` accepts (the
+        bulk lines are not among them: see `bulk_kinds`)."""
         return [json.loads(item[-1]) for item in self.encoded if keep(item)]
+
+    def bulk_kinds(self) -> Counter[str]:
+        """How many lines of each kind were written in bulk."""
+        return self.bulk.kinds() if self.bulk is not None else Counter()

@@ -25,7 +25,7 @@ from orderwatch.domain.orderfile import OrderDocument
 from orderwatch.forensics.software_catalogue import default_catalogue
 from orderwatch.tasks.executor import Executor, TaskFailure, create_executor
 from orderwatch.triage import WORKER_MODULES
-from orderwatch.triage.encoded import unique_encoded
+from orderwatch.triage.encoded import LineSpool, unique_encoded
 from orderwatch.triage.findings import evaluate_order, load_order, order_summary
 from orderwatch.triage.hidden import encrypted_volume
 from orderwatch.triage.matching import match_batch
@@ -77,6 +77,14 @@ class TriageOutcome:
 
 def run_triage(options: TriageOptions, progress: Progress | None = None) -> TriageOutcome:
     """Run one triage end to end. Bad input raises an OrderwatchError before any work starts."""
+    spool = LineSpool(options.out)  # lines parsers wrote in bulk, on their way to report.json
+    try:
+        return _triage(options, progress, spool)
+    finally:
+        spool.remove()  # whatever happened
+
+
+def _triage(options: TriageOptions, progress: Progress | None, spool: LineSpool) -> TriageOutcome:
     from orderwatch.forensics import sources as evidence
 
     progress = progress or SilentProgress()
@@ -111,6 +119,7 @@ def run_triage(options: TriageOptions, progress: Progress | None = None) -> Tria
             order=order_summary(order, options.order) if order and options.order else None,
         )
         facts.sources = [_source_entry(source) for source in opened]
+        facts.spool = spool
         _examine(opened, options, facts, collection, progress, executor)
         for entry, source in zip(facts.sources, opened, strict=True):
             entry["size"] = source.info.size  # a folder's is known once walked
@@ -378,6 +387,9 @@ def _collect(
     facts.errors.extend(outcome.errors)
     facts.observations.extend(outcome.observations)
     facts.encoded.extend(outcome.encoded)
+    for index, path, block in outcome.blocks:  # bytes to the spool: no object per line
+        if facts.spool is not None:
+            facts.spool.add(index, facts.sources[index]["path"], path, block)
     facts.archives.extend(outcome.archives)
     if collection is not None and outcome.keys:
         for matches in match_batch(collection, outcome):

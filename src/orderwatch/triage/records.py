@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from orderwatch.domain.observations import Observation, format_time
+from orderwatch.forensics.parsers.interface import LineBlock
 from orderwatch.triage.encoded import EncodedObservation
 
 MACB = ("mtime", "atime", "ctime", "btime")
@@ -60,13 +61,15 @@ class Batch:
 class FileResult:
     """What a worker found about one file; the parent adds hash-set matches and writes it out.
 
-    A worker sends every observation encoded (`encoded`); `observations` keeps the objects of
-    the kinds the order's rules read (all of them when the options name no kinds)."""
+    A worker sends every observation encoded (`encoded`, or in `blocks` of lines a parser wrote
+    in bulk); `observations` keeps the objects of the kinds the order's rules read (all of them
+    when the options name no kinds)."""
 
     source_index: int
     inventory: dict[str, Any]
     observations: list[Observation] = field(default_factory=list)
     encoded: list[EncodedObservation] = field(default_factory=list)
+    blocks: list[LineBlock] = field(default_factory=list)
     errors: list[ErrorRecord] = field(default_factory=list)
     bytes_hashed: int = 0
     pdq: bytes | None = None
@@ -92,6 +95,8 @@ class BatchResult:
     size: int = 0  # the files' recorded sizes (progress)
     observations: list[Observation] = field(default_factory=list)
     encoded: list[EncodedObservation] = field(default_factory=list)
+    # (source index, file path, block): lines a parser wrote in bulk, bytes the parent spools
+    blocks: list[tuple[int, str, LineBlock]] = field(default_factory=list)
     errors: list[ErrorRecord] = field(default_factory=list)
     archives: list[dict[str, Any]] = field(default_factory=list)
     verify_source: int | None = None
@@ -110,6 +115,8 @@ class BatchResult:
         self.size += entry["size"]
         self.observations.extend(result.observations)
         self.encoded.extend(result.encoded)
+        for block in result.blocks:
+            self.blocks.append((result.source_index, entry["path"], block))
         self.errors.extend(result.errors)
         archive = entry.get("archive")
         if archive:

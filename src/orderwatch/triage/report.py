@@ -22,7 +22,9 @@ from orderwatch import __version__
 from orderwatch.domain.observations import Observation, format_time
 from orderwatch.triage.encoded import (
     EncodedObservation,
+    LineSpool,
     ObservationLines,
+    copy_segments,
     encode_observation,
     sorted_encoded,
 )
@@ -51,6 +53,7 @@ class RunFacts:
     hash_matches: int = 0
     observations: list[Observation] = field(default_factory=list)  # objects for the rules
     encoded: list[EncodedObservation] = field(default_factory=list)  # every one, for the report
+    spool: LineSpool | None = None  # ... but those parsers wrote in bulk (a history's visits)
     findings: list[Any] = field(default_factory=list)
     errors: list[ErrorRecord] = field(default_factory=list)
     category_counts: dict[str, int] = field(default_factory=dict)
@@ -113,8 +116,10 @@ def sorted_errors(errors: list[ErrorRecord]) -> list[ErrorRecord]:
 
 
 def build_report(facts: RunFacts) -> dict[str, Any]:
-    """The report.json document; its observations stay encoded (`ObservationLines`)."""
-    observations = ObservationLines(sorted_encoded(facts.encoded))
+    """The report.json document; its observations stay encoded (`ObservationLines`): first
+    those made one by one, in timeline order, then the lines parsers wrote in bulk."""
+    bulk = facts.spool.segments() if facts.spool is not None else None
+    observations = ObservationLines(sorted_encoded(facts.encoded), bulk)
     errors = sorted_errors(facts.errors)
     return {
         "tool": {"name": TOOL_NAME, "version": __version__},
@@ -159,20 +164,29 @@ def write_report(path: Path, report: dict[str, Any]) -> None:
     """Write report.json (UTF-8, indented, keys in contract order), one observation a line.
 
     Observations are one compact line each (the workers' encoding, or json's C encoder here):
-    the indenting encoder is pure Python and took seconds for a large browser history.
+    the indenting encoder is pure Python and took seconds for a large browser history. Lines
+    written in bulk are copied from the spool as bytes; the report's `ObservationLines` then
+    reads them from report.json.
     """
     marker = f"observations-{uuid.uuid4().hex}"
     head = json.dumps({**report, "observations": marker}, indent=2, ensure_ascii=False)
     observations = report["observations"]
+    bulk = None
     if isinstance(observations, ObservationLines):  # encoded by the workers: written as is
         lines: Any = observations.lines()
+        bulk = observations.bulk if observations.bulk and observations.bulk.segments else None
     else:
         lines = map(json.JSONEncoder(ensure_ascii=False).encode, observations)
     before, _, after = head.partition(json.dumps(marker))
     items = ",\n    ".join(lines)  # one copy of the lines; each piece is written as it is
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(before)
-        for piece in ("[\n    ", items, "\n  ]") if items else ("[]",):
-            handle.write(piece)
-        handle.write(after)
-        handle.write("\n")
+    with open(path, "wb") as handle:
+        handle.write(before.encode("utf-8"))
+        if not items and bulk is None:
+            handle.write(b"[]")
+        else:
+            handle.write(("[\n    " + items).encode("utf-8"))
+            if bulk is not None:
+                observations.bulk = copy_segments(bulk, handle, skip_first=not items)
+            handle.write(b"\n  ]")
+        handle.write(after.encode("utf-8"))
+        handle.write(b"\n")

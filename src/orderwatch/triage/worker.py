@@ -288,6 +288,7 @@ def _run_parsers(state: _WorkerState, task: FileTask, result: FileResult) -> Non
     registry.parse(artefact, mediator)
     result.observations.extend(mediator.observations)
     result.encoded += mediator.encoded
+    result.blocks += mediator.blocks  # bulk lines (a history's visits): bytes, spooled as they are
     for problem in mediator.errors:
         stage = f"parse:{problem.parser}"
         result.errors.append(ErrorRecord(problem.path, stage, problem.message, task.source))

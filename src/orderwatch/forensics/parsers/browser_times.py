@@ -75,20 +75,13 @@ _INTEGER_UNITS = {
 }
 
 
-def sql_time_text(column: str, time_format: TimeFormat) -> str | None:
-    """A SQLite expression giving, for an INTEGER `column`, the text `format_time(to_datetime())`
-    gives (NULL where that is None), so large histories convert their times in SQLite's C code;
-    None for formats stored as REAL (COCOA). Only valid on rows where typeof(column) is integer.
-    """
+def integer_time_format(time_format: TimeFormat) -> tuple[int, int, int, int] | None:
+    """For a format whose values are integers: (units a second, the 1970 epoch in those units,
+    the earliest and the first too-late value to_datetime accepts), so a loop over many stored
+    integers converts them without a datetime each; None for formats stored as REAL (COCOA)."""
     if time_format not in _INTEGER_UNITS:
         return None
     per_second, epoch = _INTEGER_UNITS[time_format]
-    since = f"({column} - {epoch})" if epoch else column
     earliest = epoch + int((_EARLIEST - _EPOCH_1970).total_seconds()) * per_second
     latest = epoch + int((_LATEST - _EPOCH_1970).total_seconds()) * per_second
-    text = f"strftime('%Y-%m-%dT%H:%M:%S', {since} / {per_second}, 'unixepoch')"
-    if per_second > 1:
-        fraction = f"{column} % {per_second}"  # the epoch is whole seconds
-        scale = f" * {1_000_000 // per_second}" if per_second < 1_000_000 else ""
-        text += f" || CASE WHEN {fraction} THEN printf('.%06d', {fraction}{scale}) ELSE '' END"
-    return f"CASE WHEN {column} >= {earliest} AND {column} < {latest} THEN {text} || 'Z' END"
+    return per_second, epoch, earliest, latest

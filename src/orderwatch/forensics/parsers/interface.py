@@ -89,6 +89,30 @@ class LocalArtefact(Artefact):
         return self.file_path.stat().st_size
 
 
+LINE_SEPARATOR = b",\n    "  # what precedes each line of a LineBlock (report.json's own)
+
+
+@dataclass(frozen=True, slots=True)
+class LineBlock:
+    """Many observations of one artefact written as report.json lines, in bulk (UTF-8, each
+    line preceded by LINE_SEPARATOR), in the parser's order. Their ids are unique by
+    construction (the artefact's own record keys): the triage copies the bytes into report.json
+    as they are, without reading, de-duplicating or sorting them. `kinds` counts them by kind."""
+
+    lines: bytes
+    kinds: tuple[tuple[str, int], ...]
+
+    @property
+    def count(self) -> int:
+        return sum(count for _, count in self.kinds)
+
+    def texts(self) -> list[str]:
+        """Each line as text (tests, benchmarks)."""
+        if not self.lines:
+            return []
+        return self.lines.decode("utf-8").split(LINE_SEPARATOR.decode())[1:]
+
+
 @dataclass
 class ParseError:
     """A per-artefact failure: recorded, and the run carries on."""
@@ -114,8 +138,9 @@ class ParserMediator:
     """The one channel from a parser to the rest of the system (plaso's mediator).
 
     Given `lines`, observations of kinds outside `object_kinds` are kept only as their
-    report.json lines (`encoded`): a triage needs objects only for the kinds its order's rules
-    read. Without `lines` (or with `object_kinds` None) every observation is kept as an object.
+    report.json lines (`encoded`, or `blocks` when a parser writes many at once): a triage needs
+    objects only for the kinds its order's rules read. Without `lines` (or with `object_kinds`
+    None) every observation is kept as an object.
     """
 
     source: str
@@ -125,6 +150,7 @@ class ParserMediator:
     lines: LineWriter | None = None
     object_kinds: frozenset[str] | None = None
     encoded: list[EncodedObservation] = field(default_factory=list)
+    blocks: list[LineBlock] = field(default_factory=list)  # lines written in bulk (`lines` set)
     _ids: dict[tuple[str, str], StableIds] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )

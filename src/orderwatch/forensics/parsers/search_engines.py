@@ -176,6 +176,19 @@ class _EngineIndex:
 
 
 _DEFAULT_INDEX = _EngineIndex(SEARCH_ENGINES)
+
+
+def host_labels(engines: tuple[SearchEngine, ...] = SEARCH_ENGINES) -> set[bytes]:
+    """The labels a host must hold one of to have a candidate engine (lower case, ASCII bytes):
+    each domain's first label and each name label. A loop over many URLs asks extract_search
+    only about hosts that hold one (the others have no candidate)."""
+    labels = set()
+    for engine in engines:
+        for domain in engine.domains:
+            labels.add(domain.removesuffix(".*").split(".", 1)[0].encode())
+    return labels
+
+
 _INDEXES: dict[int, tuple[tuple[SearchEngine, ...], _EngineIndex]] = {}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -20,15 +21,15 @@ from browser_fixtures import (
 
 from orderwatch.forensics.parsers.interface import LocalArtefact, ParserMediator
 from orderwatch.forensics.parsers.manager import registry
-from orderwatch.triage.encoded import REPORT_LINES, EncodedObservation, encode_observation
+from orderwatch.triage.encoded import REPORT_LINES, encode_observation
 
 PLASO_HISTORY = "log2timeline_plaso/test_data/chrome/History"
 
 
 def _both_ways(
     path: Path, root: Path, objects_for: frozenset[str] = frozenset()
-) -> tuple[list[EncodedObservation], list[EncodedObservation], ParserMediator]:
-    """(lines from the objects, lines as a triage makes them, the triage's mediator)."""
+) -> tuple[list[str], list[str], ParserMediator]:
+    """(lines from the objects, lines as a triage makes them, the triage's mediator), sorted."""
     artefact = LocalArtefact(path, root)
     objects = ParserMediator(source="src %s")
     registry.parse(artefact, objects)
@@ -37,8 +38,14 @@ def _both_ways(
     assert [(e.parser, e.message) for e in lines.errors] == [
         (e.parser, e.message) for e in objects.errors
     ]
-    made = lines.encoded + [encode_observation(o) for o in lines.observations]
-    return sorted(map(encode_observation, objects.observations)), sorted(made), lines
+    made = [e[-1] for e in lines.encoded + [encode_observation(o) for o in lines.observations]]
+    made += [text for block in lines.blocks for text in block.texts()]
+    expected = [encode_observation(o)[-1] for o in objects.observations]
+    return sorted(expected), sorted(made), lines
+
+
+def _kind(line: str) -> str:
+    return str(json.loads(line)["kind"])
 
 
 def test_plaso_history_gives_the_same_lines(shared_data: Path) -> None:
@@ -46,7 +53,7 @@ def test_plaso_history_gives_the_same_lines(shared_data: Path) -> None:
     expected, made, mediator = _both_ways(history, shared_data)
     assert made == expected
     assert len(made) == 76 and mediator.observations == []
-    assert sum(e[2] == "browser_visit" for e in made) == 69
+    assert sum(_kind(e) == "browser_visit" for e in made) == 69
 
 
 def test_only_the_kinds_asked_for_stay_objects(shared_data: Path) -> None:
@@ -72,9 +79,9 @@ def test_firefox_with_deleted_places_gives_the_same_lines(
     expected, made, mediator = _both_ways(profile / "places.sqlite", tmp_path, objects_for)
     assert made == expected
     assert {o.KIND for o in mediator.observations} == set(objects_for)
-    kinds = {kind: sum(e[2] == kind for e in made) for kind in {e[2] for e in made}}
+    kinds = Counter(map(_kind, made))
     assert kinds["browser_visit"] > 300 and kinds["search_term"] > 250
-    assert any('"recovered": true' in e[-1] for e in made)
+    assert any('"recovered": true' in e for e in made)
 
 
 @pytest.mark.slow
@@ -83,7 +90,7 @@ def test_chromium_with_deleted_rows_gives_the_same_lines(chromium_copy: Path) ->
     add_then_delete(history, rows=300, keep_every=6)
     expected, made, _ = _both_ways(history, chromium_copy)
     assert made == expected
-    assert sum('"recovered": true' in e[-1] for e in made) > 150
+    assert sum('"recovered": true' in e for e in made) > 150
 
 
 def _odd_history(path: Path) -> None:
@@ -135,7 +142,7 @@ def test_odd_values_give_the_same_lines(tmp_path: Path) -> None:
     assert made == expected
     [error] = mediator.errors  # the number URL: the object path's own complaint, both ways
     assert "TypeError" in error.message
-    visits = [json.loads(e[-1]) for e in made if e[2] == "browser_visit"]
+    visits = [json.loads(e) for e in made if _kind(e) == "browser_visit"]
     assert len(visits) == 17
     times = {v["title"]: v["time"] for v in visits}
     assert (times[None], times["Plain"]) == ("2025-12-23T21:46:41Z", "2025-12-23T21:46:40Z")
@@ -153,4 +160,37 @@ def test_text_that_is_not_utf8_gives_the_same_lines(tmp_path: Path) -> None:
     connection.close()
     expected, made, _ = _both_ways(history, tmp_path)
     assert made == expected
-    assert any('"title": "Ca\ufffdf"' in e[-1] for e in made)
+    assert any('"title": "Ca\ufffdf"' in e for e in made)
+
+
+def test_visit_figures_from_sql_are_the_ones_python_reads(tmp_path: Path) -> None:
+    """Deletion indicators read ids, time range and gaps with SQLite's window functions; the
+    same figures as every (id, time) read out and walked in Python (the fallback)."""
+    from itertools import pairwise
+    from types import SimpleNamespace
+
+    from orderwatch.forensics.parsers.sqlite_plugins.browser_database import (
+        VisitTable,
+        _visit_figures,
+    )
+
+    history = tmp_path / "Default" / "History"
+    _odd_history(history)
+    with sqlite3.connect(history) as connection:
+        connection.executemany("INSERT INTO visits (id, url, visit_time) VALUES (?, 1, ?)",
+                               [(60, 2.5), (61, "text"), (90, -3), (91, 5)])  # fmt: skip
+        connection.execute("DELETE FROM visits WHERE id IN (3, 7)")
+    connection.close()
+    connection = sqlite3.connect(history)
+    connection.row_factory = sqlite3.Row
+    context = SimpleNamespace(connection=connection, rows=None)
+    first, last, oldest, newest, pairs = _visit_figures(  # type: ignore[arg-type]
+        context, VisitTable("visits", "id", "visit_time")
+    )
+    found = connection.execute("SELECT id, visit_time FROM visits ORDER BY 1").fetchall()
+    stored = [t for _, t in found if t.__class__ in (int, float) and t > 0]
+    assert (first, last) == (found[0][0], found[-1][0]) == (1, 91)
+    assert (oldest, newest) == (min(stored), max(stored)) == (1, 2**62)
+    assert pairs == [(*a, *b) for a, b in pairwise(map(tuple, found)) if b[0] - a[0] > 1]
+    assert [(p[0], p[2]) for p in pairs] == [(2, 4), (6, 8), (16, 40), (40, 60), (61, 90)]
+    connection.close()

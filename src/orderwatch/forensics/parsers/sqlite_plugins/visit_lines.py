@@ -1,10 +1,11 @@
-"""A history's visits as report.json lines, the per-row work done in SQLite.
+"""A history's visits as report.json lines, written in bulk.
 
 A triage keeps visits only as lines when its order's rules do not read them
 (`ParserMediator.lines`); making an object of each visit and encoding it cost more than reading
-the database. Rows whose values have the usual types (integer ids and time, text or NULL URL and
-title) get their time and record text from SQL and their line from the kind's template; the
-other rows, and every row when the database's text is not UTF-8, go through the plugin's object
+the database. SQLite gives the rows; the C module `_visitlines` (or, when it cannot be imported,
+the same loop in Python here) writes each row's line and its search term's from the kinds' line
+templates into one `LineBlock`. Rows of unusual types (text or REAL times, non-integer ids,
+BLOB text) and every row when the database's text is not UTF-8 go through the plugin's object
 path, so the lines are the same either way (tests/forensics/parsers/browsers compare them).
 """
 
@@ -14,17 +15,26 @@ import hashlib
 import json
 import sqlite3
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from orderwatch.domain.observations import (
     BrowserVisitObservation,
     Observation,
     SearchTermObservation,
+    format_time,
 )
-from orderwatch.forensics.parsers.browser_times import sql_time_text, to_datetime
-from orderwatch.forensics.parsers.search_engines import extract_search
+from orderwatch.forensics.parsers.browser_times import integer_time_format, to_datetime
+from orderwatch.forensics.parsers.interface import LINE_SEPARATOR, LineBlock
+from orderwatch.forensics.parsers.search_engines import extract_search, host_labels
 from orderwatch.forensics.parsers.sqlite_plugins.interface import SQLiteContext
+
+try:
+    from orderwatch.forensics.parsers import _visitlines
+except ImportError:  # pragma: no cover (the module is built with the package)
+    _visitlines = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from orderwatch.forensics.parsers.sqlite_plugins.browser_database import (
@@ -33,6 +43,10 @@ if TYPE_CHECKING:
 
 _quote = json.encoder.encode_basestring  # json's own string quoting (C), non-ASCII kept
 _ENCODING = ("utf-8", "surrogatepass")
+_LABELS = host_labels()
+# A template: its literal pieces and a letter per value between them (see _visitlines.c).
+Template = tuple[tuple[bytes, ...], str]
+_SLOTS = {"id": "i", "time": "t", "url": "u", "title": "T", "engine": "e", "term": "m"}
 
 
 @dataclass(frozen=True)
@@ -53,33 +67,23 @@ class VisitRows:
         checks += ["typeof(url) IN ('text', 'null')", "typeof(title) IN ('text', 'null')"]
         return " AND ".join(checks)
 
-    def record_sql(self) -> str:
-        """The record text in SQL (as `record.format` gives it for integer columns)."""
-        parts = []
-        for literal, name, _, _ in string.Formatter().parse(self.record):
-            if literal:
-                parts.append("'" + literal.replace("'", "''") + "'")
-            if name:
-                parts.append(name)
-        return " || ".join(parts)
-
 
 def write_visit_lines(
     plugin: BrowserDatabasePlugin, context: SQLiteContext, rows: VisitRows
 ) -> str:
-    """Write the usual rows' visits (and their URLs' search terms) as lines. Returns the SQL
-    condition of the rows left for the object path: "0" when none is, "1" when every row is
-    (a format stored as REAL, text that is not UTF-8, a statement that failed)."""
-    time_text = sql_time_text("stored", plugin.TIME_FORMAT)
-    if time_text is None:
+    """Write the usual rows' visits (and their URLs' search terms) as one block of lines.
+    Returns the SQL condition of the rows left for the object path: "0" when none is, "1" when
+    every row is (a format stored as REAL, text that is not UTF-8, a statement that failed)."""
+    time_format = integer_time_format(plugin.TIME_FORMAT)
+    if time_format is None:
         return "1"
-    usual = rows.usual()
+    columns = rows.record_columns()
+    extra = "".join(f", {name}" for name in columns)
     cursor = context.connection.cursor()
     cursor.row_factory = None
     try:
         found = cursor.execute(
-            f"SELECT {usual}, id, {time_text}, {rows.record_sql()}, coalesce(url, ''), "
-            f"nullif(title, ''), stored FROM ({rows.sql}) ORDER BY id"
+            f"SELECT id, stored, url, title{extra} FROM ({rows.sql}) ORDER BY id"
         ).fetchall()
     except sqlite3.Error:  # text that is not UTF-8, a damaged page: the object path says which
         return "1"
@@ -93,40 +97,39 @@ def write_visit_lines(
     if not mediator.wants_object(SearchTermObservation.KIND):
         search = _template(context, parser, SearchTermObservation)
     # The ids StableIds(source, parser, path)(kind, id) gives: the shared head hashed once.
-    copy = hashlib.sha1(f"{mediator.source}\x1f{parser}\x1f{path}\x1f".encode(*_ENCODING)).copy
-    append, unusual = mediator.encoded.append, False
-    for is_usual, ident, time, record, url, title, stored in found:
-        if not is_usual:
-            unusual = True
-            continue
-        digest = copy()
-        digest.update(b"visit\x1f%d" % ident)
-        oid = digest.hexdigest()[:20]
-        moment = "null" if time is None else f'"{time}"'
-        url_text, record_text = _quote(url), _quote(record)
-        title_text = _quote(title) if title else "null"
-        line = visit % (oid, moment, url_text, title_text, record_text, stored)
-        append((oid, time, "browser_visit", parser, path, record, line))
-        hit = extract_search(url)
-        if hit is None:
-            continue
-        if search is None:
-            when = to_datetime(stored, plugin.TIME_FORMAT)
-            plugin.produce_search(context, ident, hit.engine, hit.term, url, when, record, stored)
-            continue
-        digest = copy()
-        digest.update(b"search\x1f%d" % ident)
-        oid = digest.hexdigest()[:20]
-        engine, term = _quote(hit.engine), _quote(hit.term)
-        line = search % (oid, moment, engine, term, url_text, record_text, stored)
-        append((oid, time, "search_term", parser, path, record, line))
-    return f"NOT ({usual})" if unusual else "0"
+    head = f"{mediator.source}\x1f{parser}\x1f{path}\x1f".encode(*_ENCODING)
+    record = _record_parts(rows.record, columns)
+    write = _visitlines.visit_lines if _visitlines is not None else python_visit_lines
+    lines, visits, searches, unusual, hits = write(
+        found, head, visit, search, record, time_format, _LABELS, extract_search
+    )
+    kinds = [("browser_visit", visits)] + ([("search_term", searches)] if searches else [])
+    if visits:
+        mediator.blocks.append(LineBlock(lines, tuple(kinds)))
+    for ident, stored, url, record_text, engine, term in hits:  # searches kept as objects
+        when = to_datetime(stored, plugin.TIME_FORMAT)
+        plugin.produce_search(context, ident, engine, term, url, when, record_text, stored)
+    return f"NOT ({rows.usual()})" if unusual else "0"
 
 
-def _template(context: SQLiteContext, parser: str, cls: type[Observation], *known: object) -> str:
+def _record_parts(pattern: str, columns: tuple[str, ...]) -> tuple[bytes | int, ...]:
+    """The record pattern as literal bytes and indexes of the row's columns (after the id,
+    stored time, url and title)."""
+    parts: list[bytes | int] = []
+    for literal, name, _, _ in string.Formatter().parse(pattern):
+        if literal:
+            parts.append(literal.encode())
+        if name:
+            parts.append(4 + columns.index(name))
+    return tuple(parts)
+
+
+def _template(
+    context: SQLiteContext, parser: str, cls: type[Observation], *known: object
+) -> Template:
     """A kind's line with this database's constant values in place: its first own fields from
-    `known` (the visit's browser and profile), `recovered` false; %s for the id (a hex string),
-    the time, the other own fields and the record (JSON texts), %d for the stored time."""
+    `known` (the visit's browser and profile), `recovered` false; then cut at the values each
+    row gives (id, time, the other own fields, record, stored time)."""
     mediator = context.mediator
     assert mediator.lines is not None
     value = mediator.lines.value
@@ -134,4 +137,112 @@ def _template(context: SQLiteContext, parser: str, cls: type[Observation], *know
     constants = {"recovered": False, **dict(zip(own, known, strict=False))}
     filled = [value(constants[n]).replace("%", "%%") if n in constants else "%s" for n in own]
     provenance = [value(v).replace("%", "%%") for v in (mediator.source, parser, context.path)]
-    return mediator.lines.template(cls) % ('"%s"', "%s", *filled, *provenance, "%s", '"%d"')
+    text = mediator.lines.template(cls) % ('"%s"', "%s", *filled, *provenance, "%s", '"%s"')
+    slots = "".join(_SLOTS[n] for n in ("id", "time", *(n for n in own if n not in constants)))
+    return tuple(p.encode() for p in _unescape_split(text)), slots + "rs"
+
+
+def _unescape_split(text: str) -> list[str]:
+    """A %-template cut at each %s, with %% as %."""
+    pieces, current, index = [], [], 0
+    while index < len(text):
+        if text.startswith("%%", index):
+            current.append("%")
+            index += 2
+        elif text.startswith("%s", index):
+            pieces.append("".join(current))
+            current = []
+            index += 2
+        else:
+            current.append(text[index])
+            index += 1
+    pieces.append("".join(current))
+    return pieces
+
+
+def python_visit_lines(
+    rows: list[tuple[Any, ...]],
+    head: bytes,
+    visit: Template,
+    search: Template | None,
+    record: tuple[bytes | int, ...],
+    time_format: tuple[int, int, int, int],
+    labels: set[bytes],
+    extract: Callable[[str], Any],
+) -> tuple[bytes, int, int, bool, list[tuple[Any, ...]]]:
+    """What `_visitlines.visit_lines` does, in Python (its fallback; the tests compare them)."""
+    per_second, epoch, earliest, latest = time_format
+    start = hashlib.sha1(head).copy
+    out: list[bytes] = []
+    hits: list[tuple[Any, ...]] = []
+    visits = searches = 0
+    unusual = False
+    for row in rows:
+        ident, stored, url, title = row[:4]
+        texts = [url, title]
+        if (
+            not _int64(ident)
+            or not _int64(stored)
+            or not all(t is None or type(t) is str for t in texts)
+            or not all(_int64(row[p]) for p in record if isinstance(p, int))
+            or not _encodable(url, title)
+        ):
+            unusual = True
+            continue
+        record_text = "".join(p.decode() if isinstance(p, bytes) else str(row[p]) for p in record)
+        moment: str | None = None
+        if earliest <= stored < latest:
+            since = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(
+                microseconds=(stored - epoch) * (1_000_000 // per_second)
+            )
+            moment = format_time(since)
+        values = {
+            "t": "null" if moment is None else f'"{moment}"',
+            "u": _quote(url or ""),
+            "T": _quote(title) if title else "null",
+            "r": _quote(record_text),
+            "s": str(stored),
+        }
+        values["i"] = _id(start, b"visit\x1f%d" % ident)
+        out += [LINE_SEPARATOR, _fill(visit, values)]
+        visits += 1
+        hit = extract(url) if url else None
+        if hit is None:
+            continue
+        if search is None:
+            hits.append((ident, stored, url, record_text, hit[0], hit[1]))
+            continue
+        values["i"] = _id(start, b"search\x1f%d" % ident)
+        values["e"], values["m"] = _quote(hit[0]), _quote(hit[1])
+        out += [LINE_SEPARATOR, _fill(search, values)]
+        searches += 1
+    return b"".join(out), visits, searches, unusual, hits
+
+
+def _int64(value: object) -> bool:
+    """An int SQLite can hold (the C loop's long long)."""
+    return type(value) is int and -(2**63) <= value < 2**63
+
+
+def _encodable(*texts: str | None) -> bool:
+    try:
+        for text in texts:
+            if text:
+                text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _id(start: Callable[[], Any], tail: bytes) -> str:
+    digest = start()
+    digest.update(tail)
+    return str(digest.hexdigest()[:20])
+
+
+def _fill(template: Template, values: dict[str, str]) -> bytes:
+    pieces, slots = template
+    parts = [pieces[0]]
+    for slot, piece in zip(slots, pieces[1:], strict=True):
+        parts += [values[slot].encode(), piece]
+    return b"".join(parts)
