@@ -5,19 +5,21 @@ No image is ever embedded or linked (officer welfare): files are shown by path, 
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from orderwatch.domain.conditions import CONDITION_LABELS, ConditionType
 from orderwatch.triage.encoded import ObservationLines
 
 _SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 _STANDARD_KEYS = {"id", "kind", "time", "provenance"}
-TIMELINE_LIMIT = 5000  # rows; a device's whole browsing history belongs in report.json
+TIMELINE_LIMIT = 2000  # rows; a device's whole browsing history belongs in report.json
 
 
 def _environment() -> Environment:
@@ -58,6 +60,30 @@ def describe(observation: dict[str, Any]) -> str:
     return "; ".join(fields)
 
 
+def timeline_html(rows: list[dict[str, Any]]) -> Markup:
+    """The timeline's table rows, each with its provenance (what the template's loop wrote,
+    made here: jinja's per-value lookups cost ~60 us a row)."""
+    out = []
+    for o in rows:
+        oid = escape(o["id"])
+        prov = o["provenance"]
+        cells = [
+            f'<tr id="obs-{oid}"><td>{escape(o["time"] or "unknown")}</td>'
+            f"<td>{escape(o['kind'])}</td><td>{escape(describe(o))}</td>\n"
+            f'<td class="prov">source <code>{escape(prov["source"])}</code><br>parser '
+            f"{escape(prov['parser'])}"
+        ]
+        if prov.get("path"):
+            cells.append(f"<br>path <code>{escape(prov['path'])}</code>")
+        if prov.get("record"):
+            cells.append(f"<br>record {escape(prov['record'])}")
+        if prov.get("original_time"):
+            cells.append(f"<br>stored time {escape(prov['original_time'])}")
+        cells.append(f"<br>id {oid}</td></tr>\n")
+        out.append("".join(cells))
+    return Markup("".join(out))
+
+
 def condition_label(condition: str) -> str:
     try:
         return CONDITION_LABELS[ConditionType(condition)]
@@ -81,11 +107,14 @@ def group_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def timeline_rows(report: dict[str, Any], limit: int) -> list[dict[str, Any]]:
-    """The observations the timeline shows, in report order: all of them up to `limit`; beyond,
-    every one a finding cites and every match or hidden-material item, then the earliest others."""
+    """The observations the timeline shows, in timeline order: all of them up to `limit`;
+    beyond, every one a finding cites and every match or hidden-material item, then the
+    earliest others, then from each artefact's lines written in bulk (a history's visits) its
+    last ones, as many as room is left for."""
     observations = report["observations"]
+    bulk = observations.bulk if isinstance(observations, ObservationLines) else None
     if len(observations) <= limit:
-        return list(observations)
+        return _timeline_order(list(observations)) if bulk is not None else list(observations)
     cited = {oid for finding in report["findings"] for oid in finding["observations"]}
     keys = _keys(observations)  # (id, parser) of each, in order
     keep = {oid for oid, parser in keys if oid in cited or parser in _ALWAYS_SHOWN}
@@ -93,9 +122,39 @@ def timeline_rows(report: dict[str, Any], limit: int) -> list[dict[str, Any]]:
         if len(keep) >= limit:
             break
         keep.add(oid)
+    if not isinstance(observations, ObservationLines):
+        return [o for o in observations if o["id"] in keep]
+    rows = observations.select(lambda e: e[0] in keep)
+    if bulk is not None and bulk.segments:
+        missing = cited - {row["id"] for row in rows}  # (none so far: bulk kinds are not cited)
+        if missing:
+            rows += [json.loads(t) for t in observations.bulk_texts() if t[8:28] in missing]
+        room, count = max(0, limit - len(rows)), len(bulk.segments)
+        for number, segment in enumerate(bulk.segments):
+            share = room // count + (1 if number < room % count else 0)
+            rows += [
+                row
+                for row in map(json.loads, bulk.tail(segment, share))
+                if row["id"] not in missing
+            ]
+    return _timeline_order(rows)
+
+
+def _timeline_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Dated first by time, then undated; kind, id (report.json's order for those made one by
+    one)."""
+    return sorted(rows, key=lambda o: (o["time"] is None, o["time"] or "", o["kind"], o["id"]))
+
+
+def omitted_kinds(report: dict[str, Any], shown: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """How many observations of each kind the timeline leaves out (most first)."""
+    observations = report["observations"]
     if isinstance(observations, ObservationLines):
-        return observations.select(lambda e: e[0] in keep)
-    return [o for o in observations if o["id"] in keep]
+        counts = Counter(e[2] for e in observations.encoded) + observations.bulk_kinds()
+    else:
+        counts = Counter(o["kind"] for o in observations)
+    counts.subtract(o["kind"] for o in shown)
+    return sorted(((k, n) for k, n in counts.items() if n > 0), key=lambda kn: (-kn[1], kn[0]))
 
 
 _ALWAYS_SHOWN = ("hash_set", "hidden_material")
@@ -112,7 +171,15 @@ def _selected(
 ) -> list[dict[str, Any]]:
     """Observations of `kinds`, and of the kinds in `parser_kinds` made by the parser named."""
     if isinstance(observations, ObservationLines):
-        return observations.select(lambda e: e[2] in kinds or parser_kinds.get(e[2], "\0") == e[3])
+        found = observations.select(lambda e: e[2] in kinds or parser_kinds.get(e[2], "\0") == e[3])
+        if set(observations.bulk_kinds()) & {*kinds, *parser_kinds}:  # not so far: read them
+            found += [
+                o
+                for o in map(json.loads, observations.bulk_texts())
+                if o["kind"] in kinds
+                or parser_kinds.get(o["kind"], "\0") == o["provenance"]["parser"]
+            ]
+        return found
     return [
         o
         for o in observations
@@ -130,6 +197,11 @@ def render_html(
     cited = {oid for finding in report["findings"] for oid in finding["observations"]}
     if isinstance(everything, ObservationLines):  # only those the page names are decoded
         observations = {o["id"]: o for o in everything.select(lambda e: e[0] in cited)}
+        if cited - observations.keys() and everything.bulk is not None:  # (not so far)
+            for text in everything.bulk_texts():
+                if text[8:28] in cited:  # '{"id": "' then the id
+                    observation = json.loads(text)
+                    observations[observation["id"]] = observation
     else:
         observations = {o["id"]: o for o in everything}
     matches = _selected(everything, ("hash_match",), {})
@@ -141,7 +213,9 @@ def render_html(
     template = _environment().get_template("report.html")
     return template.render(
         timeline=timeline,
+        timeline_html=timeline_html(timeline),
         timeline_omitted=len(everything) - len(timeline),
+        omitted_kinds=omitted_kinds(report, timeline) if len(everything) > len(timeline) else [],
         report=report,
         summary=report["summary"],
         provenance=report.get("provenance", {}),
