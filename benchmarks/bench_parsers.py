@@ -221,10 +221,13 @@ def triage_run(sources: list[Path], out: Path, workers: int, parsers: bool) -> d
     return dict(json.loads(done.stdout))
 
 
-def parser_costs(artefacts: Path) -> tuple[list[tuple[str, float, int, int, int]], list[Any]]:
+def parser_costs(
+    artefacts: Path,
+) -> tuple[list[tuple[str, float, int, int, int]], list[Any], list[tuple[int, str, Any]]]:
     """Each parser alone on each artefact it claims, one process, as a triage without an order
-    runs it (every observation kept as its report.json line): (name, CPU seconds, files,
-    observations, errors) most expensive first, and every line made."""
+    runs it (every observation kept as its report.json line, a history's visits in blocks):
+    (name, CPU seconds, files, observations, errors) most expensive first, every line made one
+    by one, and every block of lines (source index, path, block)."""
     import orderwatch.forensics.parsers  # noqa: F401  (registers every parser)
     from orderwatch.forensics.parsers.interface import LocalArtefact, ParserMediator
     from orderwatch.forensics.parsers.manager import registry
@@ -232,6 +235,7 @@ def parser_costs(artefacts: Path) -> tuple[list[tuple[str, float, int, int, int]
 
     totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0, 0, 0])
     made: list[Any] = []
+    blocks: list[tuple[int, str, Any]] = []
     for path in sorted(p for p in artefacts.rglob("*") if p.is_file()):
         artefact = LocalArtefact(path, artefacts)
         for parser in registry.parsers_for(artefact.path):
@@ -242,37 +246,50 @@ def parser_costs(artefacts: Path) -> tuple[list[tuple[str, float, int, int, int]
             row = totals[parser.NAME]
             row[0] += time.process_time() - started
             row[1] += 1
-            row[2] += len(lines)
+            row[2] += len(lines) + sum(block.count for block in mediator.blocks)
             row[3] += len(mediator.errors)
             made.extend(lines)
+            blocks += [(0, artefact.path, block) for block in mediator.blocks]
     rows = [(name, r[0], int(r[1]), int(r[2]), int(r[3])) for name, r in totals.items()]
-    return sorted(rows, key=lambda row: -row[1]), made
+    return sorted(rows, key=lambda row: -row[1]), made, blocks
 
 
-def downstream_costs(encoded: list[Any], out: Path) -> dict[str, float]:
+def downstream_costs(
+    encoded: list[Any], blocks: list[tuple[int, str, Any]], out: Path
+) -> dict[str, float]:
     """What the lines cost after parsing, one process (CPU seconds): the trip to the parent
-    (pickle both ways), report.json (sort, write) and report.html."""
+    (pickle both ways; blocks are bytes), spooling the blocks, report.json (sort, write) and
+    report.html."""
     from datetime import UTC, datetime
 
+    from orderwatch.triage.encoded import LineSpool
     from orderwatch.triage.html import render_html
     from orderwatch.triage.report import RunFacts, build_report, write_report
 
     costs: dict[str, float] = {}
     started = time.process_time()
-    pickle.loads(pickle.dumps(encoded, protocol=pickle.HIGHEST_PROTOCOL))
-    costs["pickle to the parent and back (encoded)"] = time.process_time() - started
+    pickle.loads(pickle.dumps((encoded, blocks), protocol=pickle.HIGHEST_PROTOCOL))
+    costs["pickle to the parent and back"] = time.process_time() - started
     facts = RunFacts(started=datetime.now(UTC), command_line=[], workers=1, quick=False)
     facts.encoded = encoded
-    facts.finished = datetime.now(UTC)
-    started = time.process_time()
-    report = build_report(facts)
-    costs["build_report (sort)"] = time.process_time() - started
-    started = time.process_time()
-    write_report(out / "report.json", report)
-    costs["write_report (report.json)"] = time.process_time() - started
-    started = time.process_time()
-    render_html(report)
-    costs["render_html (report.html)"] = time.process_time() - started
+    facts.spool = LineSpool(out)
+    try:
+        started = time.process_time()
+        for index, path, block in blocks:
+            facts.spool.add(index, "artefacts", path, block)
+        costs["spool the blocks"] = time.process_time() - started
+        facts.finished = datetime.now(UTC)
+        started = time.process_time()
+        report = build_report(facts)
+        costs["build_report (sort)"] = time.process_time() - started
+        started = time.process_time()
+        write_report(out / "report.json", report)
+        costs["write_report (report.json)"] = time.process_time() - started
+        started = time.process_time()
+        render_html(report)
+        costs["render_html (report.html)"] = time.process_time() - started
+    finally:
+        facts.spool.remove()
     return costs
 
 
@@ -345,15 +362,19 @@ def main(argv: list[str]) -> None:
         f"off {alone[False]['cpu']:.2f} s, on {alone[True]['cpu']:.2f} s"
     )
     print("  each parser alone on the artefacts (one process, CPU, lines as a triage makes them):")
-    costs, observations = parser_costs(artefacts)
+    costs, observations, blocks = parser_costs(artefacts)
     for name, seconds, count, made, errors in costs:
         print(
             f"    {name:<28} {seconds:7.3f} s  {count:3d} files {made:7d} observations"
             f"  {errors} errors"
         )
-    print(f"  after parsing, for those {len(observations)} observations (one process, CPU):")
+    bulk = sum(block.count for _, _, block in blocks)
+    print(
+        f"  after parsing, for those {len(observations) + bulk} observations ({bulk} in "
+        f"{len(blocks)} blocks; one process, CPU):"
+    )
     with tempfile.TemporaryDirectory(prefix="orderwatch-bench-parsers-") as tmp:
-        for name, seconds in downstream_costs(observations, Path(tmp)).items():
+        for name, seconds in downstream_costs(observations, blocks, Path(tmp)).items():
             print(f"    {name:<40} {seconds:7.3f} s")
     seconds, paths, claimed = dispatch_cost(folder)
     print(
