@@ -98,3 +98,31 @@ def test_every_registered_parser_is_found_for_the_paths_it_matches() -> None:
     for path in paths:
         expected = {n for n in registry.names() if registry.get(n).matches(path)}
         assert {p.NAME for p in registry.parsers_for(path)} == expected, path
+
+
+def test_the_base_name_pattern_never_hides_a_parser_that_matches() -> None:
+    """Parsers with their own matches() that name their base names are asked only when one
+    pattern fullmatches a file's base name: on paths of every kind (case, backslashes, the
+    look-alike letters case-insensitive matching folds) the parsers found are those whose
+    matches() says yes."""
+    import random
+
+    from orderwatch.forensics.parsers import registry
+
+    names = ["SYSTEM", "system", "ſystem", "SAM", "SOFTWARE", "NTUSER.DAT", "ntuser.dat.LOG1",
+             "prefs.js", "PREFS.JS", "setupapi.dev.log", "setupapi.dev.20240101_101010.log",
+             "syslog", "syslog.1.gz", "kern.log", "messages", "system.log", "History",
+             "places.sqlite", "VeraCrypt.exe", "Info.plist", "status", "x.desktop", "a.lnk",
+             "f000001.bin", "Preferences", "Local State", "logins.json"]  # fmt: skip
+    folders = ["/Windows/System32/config", "C:\\Windows\\System32\\config", "/var/log",
+               "/var/lib/dpkg", "/home/a/.thunderbird/x.default", "/Users/a/Desktop",
+               "/home/a/.mozilla/firefox/x.default", "/Program Files/VeraCrypt",
+               "/Applications/Tor Browser.app/Contents", "/usr/share/applications",
+               "/Windows/System32/config/RegBack", "/Windows/INF", "/d000"]  # fmt: skip
+    rng = random.Random(3)
+    for _ in range(3000):
+        folder, name = rng.choice(folders), rng.choice(names)
+        separator = "\\" if "\\" in folder and rng.random() < 0.5 else "/"
+        path = f"{folder}{separator}{name}"
+        expected = {n for n in registry.names() if registry.get(n).matches(path)}
+        assert {p.NAME for p in registry.parsers_for(path)} == expected, path

@@ -203,6 +203,9 @@ class FirefoxPrefsParser(_PreferenceParser):
     DESCRIPTION = "Firefox prefs.js: Sync account, history off, private mode, clear on shutdown"
     FILE_NAMES = ("prefs.js",)
 
+    def base_names(self) -> str | None:
+        return r"prefs\.js"
+
     def matches(self, path: str) -> bool:
         lowered = path.lower()
         return lowered.rsplit("/", 1)[-1] == "prefs.js" and not any(

@@ -71,6 +71,9 @@ class ThunderbirdPrefsParser(ArtefactParser):
     NAME = "thunderbird_prefs"
     DESCRIPTION = "E-mail addresses, display names and log-in names from Thunderbird prefs.js"
 
+    def base_names(self) -> str | None:
+        return r"prefs\.js"
+
     def matches(self, path: str) -> bool:
         lowered = path.lower()
         return lowered.rsplit("/", 1)[-1] == "prefs.js" and any(

@@ -210,6 +210,12 @@ class ArtefactParser(ABC):
         """
         return file_name_key(path) in {n.lower() for n in self.FILE_NAMES}
 
+    def base_names(self) -> str | None:
+        """For a parser with its own matches(): a regular expression every base name it claims
+        fullmatches (case ignored), so the registry asks it only about those (one pattern for
+        all such parsers per file); None: asked about every file."""
+        return None
+
     @abstractmethod
     def parse(self, artefact: Artefact, mediator: ParserMediator) -> None:
         """Read the artefact and report observations (and per-record errors) to the mediator.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from orderwatch.forensics.parsers.interface import (
     Artefact,
     ArtefactParser,
@@ -23,6 +25,10 @@ class ParserRegistry:
         # file); the others are asked in turn. parsers_for() runs for every file of a triage.
         self._by_file_name: dict[str, list[ArtefactParser]] = {}
         self._custom: list[ArtefactParser] = []
+        # Those of _custom that name their base names: asked only when one pattern (all of
+        # theirs) fullmatches a file's base name; the others are asked about every file.
+        self._unnamed: list[ArtefactParser] = []
+        self._names: re.Pattern[str] | None = None
 
     def register(self, parser_class: type[ArtefactParser]) -> type[ArtefactParser]:
         name = parser_class.NAME
@@ -38,6 +44,7 @@ class ParserRegistry:
     def deregister(self, name: str) -> None:
         parser = self._parsers.pop(name)
         self._custom = [p for p in self._custom if p is not parser]
+        self._split_custom()
         for listed in self._by_file_name.values():
             if parser in listed:
                 listed.remove(parser)
@@ -48,6 +55,12 @@ class ParserRegistry:
                 self._by_file_name.setdefault(file_name.lower(), []).append(parser)
         else:
             self._custom.append(parser)
+            self._split_custom()
+
+    def _split_custom(self) -> None:
+        self._unnamed = [p for p in self._custom if p.base_names() is None]
+        patterns = [f"(?:{p.base_names()})" for p in self._custom if p.base_names() is not None]
+        self._names = re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
 
     def names(self) -> list[str]:
         return sorted(self._parsers)
@@ -58,7 +71,11 @@ class ParserRegistry:
     def parsers_for(self, path: str) -> list[ArtefactParser]:
         """Every parser that wants the file at `path`."""
         found = list(self._by_file_name.get(file_name_key(path), ()))
-        found.extend(p for p in self._custom if p.matches(path))
+        names = self._names
+        if names is not None and names.fullmatch(_SEPARATORS.split(path)[-1]):
+            found.extend(p for p in self._custom if p.matches(path))
+        else:
+            found.extend(p for p in self._unnamed if p.matches(path))
         return found
 
     def parse(self, artefact: Artefact, mediator: ParserMediator) -> int:
@@ -75,5 +92,7 @@ class ParserRegistry:
                 mediator.error(artefact.path, parser.NAME, f"{type(error).__name__}: {error}")
         return ran
 
+
+_SEPARATORS = re.compile(r"[/\\]")
 
 registry = ParserRegistry()

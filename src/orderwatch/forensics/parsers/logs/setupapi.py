@@ -79,6 +79,9 @@ class SetupapiDevLogParser(ArtefactParser):
     def matches(self, path: str) -> bool:
         return _FILE_NAME.fullmatch(path.rsplit("/", 1)[-1]) is not None
 
+    def base_names(self) -> str | None:
+        return _FILE_NAME.pattern
+
     def parse(self, artefact: Artefact, mediator: ParserMediator) -> None:
         lines = LogLines(artefact)
         for device in read_usb_storage_installs(lines):

@@ -140,6 +140,9 @@ class SystemLogUsbParser(ArtefactParser):
     NAME = "system_log_usb"
     DESCRIPTION = "USB storage and portable device connections from Linux and macOS system logs"
 
+    def base_names(self) -> str | None:
+        return _FILE_NAME.pattern.replace("?P<base>", "")
+
     def matches(self, path: str) -> bool:
         parts = path.rsplit("/", 2)
         found = _FILE_NAME.fullmatch(parts[-1])

@@ -117,6 +117,9 @@ class HiveParser(ArtefactParser):
             return hive_path_matches(path, self.HIVE_NAME)
         return super().matches(path)
 
+    def base_names(self) -> str | None:
+        return "|".join(re.escape(name) for name in (self.HIVE_NAME, *self.FILE_NAMES) if name)
+
     def parse(self, artefact: Artefact, mediator: ParserMediator) -> None:
         if artefact.size() == 0:
             return  # Windows 10 and later leave the RegBack copies empty: nothing to say
