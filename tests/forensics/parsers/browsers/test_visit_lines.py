@@ -161,36 +161,3 @@ def test_text_that_is_not_utf8_gives_the_same_lines(tmp_path: Path) -> None:
     expected, made, _ = _both_ways(history, tmp_path)
     assert made == expected
     assert any('"title": "Ca\ufffdf"' in e for e in made)
-
-
-def test_visit_figures_from_sql_are_the_ones_python_reads(tmp_path: Path) -> None:
-    """Deletion indicators read ids, time range and gaps with SQLite's window functions; the
-    same figures as every (id, time) read out and walked in Python (the fallback)."""
-    from itertools import pairwise
-    from types import SimpleNamespace
-
-    from orderwatch.forensics.parsers.sqlite_plugins.browser_database import (
-        VisitTable,
-        _visit_figures,
-    )
-
-    history = tmp_path / "Default" / "History"
-    _odd_history(history)
-    with sqlite3.connect(history) as connection:
-        connection.executemany("INSERT INTO visits (id, url, visit_time) VALUES (?, 1, ?)",
-                               [(60, 2.5), (61, "text"), (90, -3), (91, 5)])  # fmt: skip
-        connection.execute("DELETE FROM visits WHERE id IN (3, 7)")
-    connection.close()
-    connection = sqlite3.connect(history)
-    connection.row_factory = sqlite3.Row
-    context = SimpleNamespace(connection=connection, rows=None)
-    first, last, oldest, newest, pairs = _visit_figures(  # type: ignore[arg-type]
-        context, VisitTable("visits", "id", "visit_time")
-    )
-    found = connection.execute("SELECT id, visit_time FROM visits ORDER BY 1").fetchall()
-    stored = [t for _, t in found if t.__class__ in (int, float) and t > 0]
-    assert (first, last) == (found[0][0], found[-1][0]) == (1, 91)
-    assert (oldest, newest) == (min(stored), max(stored)) == (1, 2**62)
-    assert pairs == [(*a, *b) for a, b in pairwise(map(tuple, found)) if b[0] - a[0] > 1]
-    assert [(p[0], p[2]) for p in pairs] == [(2, 4), (6, 8), (16, 40), (40, 60), (61, 90)]
-    connection.close()

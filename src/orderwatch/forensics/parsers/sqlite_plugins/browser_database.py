@@ -13,7 +13,7 @@ import struct
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from orderwatch.domain.observations import (
     AccountObservation,
@@ -239,18 +239,25 @@ class BrowserDatabasePlugin(SQLitePlugin):
         visits = self.VISITS
         if visits is None or not context.schema.has({visits.table: (visits.id, visits.time)}):
             return
-        first_id, last_id, oldest, newest, pairs = _visit_figures(context, visits)
+        rows = context.rows(
+            f'SELECT "{visits.id}", "{visits.time}" FROM "{visits.table}" '
+            f"WHERE typeof(\"{visits.id}\") = 'integer' ORDER BY 1",
+            tuples=True,
+        )
+        stored = [t for _, t in rows if t.__class__ in (int, float) and t > 0]
+        oldest, newest = min(stored, default=None), max(stored, default=None)
         gaps: list[tuple[int, int]] = []
         edges: dict[int, datetime | None] = {}
-        for before, before_time, after, after_time in pairs:
-            gaps.append((before, after))
-            edges[before] = to_datetime(before_time, self.TIME_FORMAT)
-            edges[after] = to_datetime(after_time, self.TIME_FORMAT)
+        for (before, before_time), (after, after_time) in pairwise(rows):
+            if after - before > 1:
+                gaps.append((before, after))
+                edges[before] = to_datetime(before_time, self.TIME_FORMAT)
+                edges[after] = to_datetime(after_time, self.TIME_FORMAT)
         times = profile_times(context.artefact, self.FAMILY)
         figures = HistoryFigures(
             label=self.label(context),
-            first_id=first_id,
-            last_id=last_id,
+            first_id=rows[0][0] if rows else None,
+            last_id=rows[-1][0] if rows else None,
             gaps=gaps,
             oldest=to_datetime(oldest, self.TIME_FORMAT),
             newest=to_datetime(newest, self.TIME_FORMAT),
@@ -328,35 +335,6 @@ class BrowserDatabasePlugin(SQLitePlugin):
                 f"deleted {what} recovered from {found.location}{note}",
                 recovered=True,
             )
-
-
-_Figures = tuple[int | None, int | None, object, object, list[tuple[Any, ...]]]
-
-
-def _visit_figures(context: SQLiteContext, visits: VisitTable) -> _Figures:
-    """The lowest and highest integer visit id, the oldest and newest positive number stored as
-    a visit time, and (id, time, next id, its time) either side of each gap in the ids: read
-    by SQLite (its window functions) instead of every visit's id and time in Python, which
-    stays the way when a statement fails (an old SQLite)."""
-    rows = f'SELECT "{visits.id}" AS i, "{visits.time}" AS t FROM "{visits.table}" '
-    rows += f"WHERE typeof(\"{visits.id}\") = 'integer'"
-    positive = "CASE WHEN typeof(t) IN ('integer', 'real') AND t > 0 THEN t END"
-    try:
-        summary = context.connection.execute(
-            f"SELECT min(i), max(i), min({positive}), max({positive}) FROM ({rows})"
-        ).fetchone()
-        pairs = context.connection.execute(
-            f"SELECT b, bt, i, t FROM (SELECT i, t, lag(i) OVER w AS b, lag(t) OVER w AS bt "
-            f"FROM ({rows}) WINDOW w AS (ORDER BY i)) WHERE i - b > 1 ORDER BY i"
-        ).fetchall()
-        return (*summary, [tuple(pair) for pair in pairs])
-    except sqlite3.Error:
-        pass
-    found = context.rows(f"{rows} ORDER BY 1", tuples=True)
-    stored = [t for _, t in found if t.__class__ in (int, float) and t > 0]
-    gaps = [(*a, *b) for a, b in pairwise(found) if b[0] - a[0] > 1]
-    first, last = (found[0][0], found[-1][0]) if found else (None, None)
-    return first, last, min(stored, default=None), max(stored, default=None), gaps
 
 
 def _lenient(value: str | bytes | None) -> str | None:
