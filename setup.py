@@ -1,39 +1,31 @@
 """orderwatch's own C: the hot loops that Python cannot run fast enough.
 
 Everything else about the package is in pyproject.toml. `pip install` builds these with gcc and the
-Python headers (`make test` and `make demo` do it); after changing a .c file, run
-`make native`.
+Python headers (`make test` and `make demo` do it); after changing a .c file, run `make native`.
+Each module is optional: where it cannot be built the install goes on with a warning and the code
+uses its pure-Python path (slower, same results; the tests compare the two).
 """
 
 from setuptools import Extension, setup
 
 _FLAGS = ["-O3", "-Wall", "-Wextra", "-Wno-unused-parameter"]
 
-setup(
-    ext_modules=[
-        # MD5 of many files at once in SIMD lanes (AVX2 when the CPU has it).
-        Extension(
-            "orderwatch.forensics._md5lanes",
-            sources=["src/orderwatch/forensics/_md5lanes.c"],
-            extra_compile_args=_FLAGS,
-        ),
-        # Byte histograms for a file's entropy (hashing.py falls back to numpy).
-        Extension(
-            "orderwatch.forensics._bytecounts",
-            sources=["src/orderwatch/forensics/_bytecounts.c"],
-            extra_compile_args=_FLAGS,
-        ),
-        # Keyword matching's fast key, windows and hits (textmatch.py falls back to Python).
-        Extension(
-            "orderwatch.domain._textkey",
-            sources=["src/orderwatch/domain/_textkey.c"],
-            extra_compile_args=_FLAGS,
-        ),
-        # A browser history's visits as report.json lines (forensics/parsers/visit_lines.py).
-        Extension(
-            "orderwatch.forensics.parsers._visitlines",
-            sources=["src/orderwatch/forensics/parsers/_visitlines.c"],
-            extra_compile_args=_FLAGS,
-        ),
-    ]
-)
+# (module, what it does and which Python falls back)
+_MODULES = [
+    # MD5 of many files at once in SIMD lanes, AVX2 when the CPU has it (hashing.py: hashlib).
+    "orderwatch.forensics._md5lanes",
+    # Byte histograms for a file's entropy (hashing.py: numpy).
+    "orderwatch.forensics._bytecounts",
+    # Keyword matching's fast key, windows and hits (textmatch.py's Python path).
+    "orderwatch.domain._textkey",
+    # A browser history's visits as report.json lines (parsers/sqlite_plugins/visit_lines.py).
+    "orderwatch.forensics.parsers._visitlines",
+]
+
+
+def _extension(module: str) -> Extension:
+    source = "src/" + module.replace(".", "/") + ".c"
+    return Extension(module, sources=[source], extra_compile_args=_FLAGS, optional=True)
+
+
+setup(ext_modules=[_extension(module) for module in _MODULES])
