@@ -475,32 +475,29 @@ static Py_ssize_t full_key(const uint8_t *in, Py_ssize_t n, uint8_t *d, int32_t 
         }
     }
     n = w;
-    /* the gaps of spaced-out single letters: runs of " a a a" in the word classes */
+    /* the gaps of spaced-out single letters (textmatch_full._spaced_runs): chains of three or
+     * more letters each alone between spaces (or the ends), one space apart */
     if (n > 0 && memchr(d, ' ', (size_t)n)) {
-        uint8_t *cls = scratch; /* padded: a space, the classes, a space */
-        cls[0] = cls[n + 1] = ' ';
+        uint8_t *single = scratch, *keep = scratch + n; /* keep: 1 keep, 0 delete */
         for (Py_ssize_t i = 0; i < n; i++) {
-            uint8_t c = d[i];
-            cls[i + 1] = (c >= 'a' && c <= 'z') ? 'a' : c == ' ' ? ' ' : c == '\'' ? '\'' : 'w';
+            int before = i == 0 || d[i - 1] == ' ';
+            int after = i + 1 == n || d[i + 1] == ' ';
+            single[i] = (uint8_t)((d[i] >= 'a' && d[i] <= 'z') & before & after);
         }
-        Py_ssize_t total = n + 2;
-        uint8_t *keep = scratch + total; /* 1 keep, 0 delete */
         memset(keep, 1, (size_t)n);
         int any = 0;
-        Py_ssize_t at = 0;
-        while (at + 7 <= total) {
-            const uint8_t *p = cls + at;
-            if (!(p[0] == ' ' && p[1] == 'a' && p[2] == ' ' && p[3] == 'a' && p[4] == ' ' &&
-                  p[5] == 'a' && p[6] == ' ')) {
-                at++;
-                continue;
+        Py_ssize_t i = 0;
+        while (i < n) {
+            const uint8_t *next = memchr(single + i, 1, (size_t)(n - i));
+            if (!next) break;
+            i = next - single;
+            Py_ssize_t last = i; /* a single letter two on is one space on (it needs one before) */
+            while (last + 2 < n && single[last + 2]) last += 2;
+            if (last - i >= 4) {
+                for (Py_ssize_t j = i + 1; j < last; j += 2) keep[j] = 0;
+                any = 1;
             }
-            Py_ssize_t end = at + 6;
-            while (end + 3 <= total && cls[end] == ' ' && cls[end + 1] == 'a' && cls[end + 2] == ' ')
-                end += 2;
-            for (Py_ssize_t j = at + 1; j < end - 1; j += 2) keep[j] = 0; /* data indices */
-            any = 1;
-            at = end;
+            i = last + 1;
         }
         if (any) {
             w = 0;
