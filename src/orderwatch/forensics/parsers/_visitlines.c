@@ -495,7 +495,7 @@ static PyObject *visit_lines(PyObject *self, PyObject *args) {
             goto done;
         }
         Py_ssize_t width = PyTuple_GET_SIZE(row);
-        values v;
+        values v = {0}; /* a template may name engine and term: "" until a search sets them */
         long long ident;
         PyObject *url_obj = PyTuple_GET_ITEM(row, 2);
         if (!exact_int(PyTuple_GET_ITEM(row, 0), &ident) ||

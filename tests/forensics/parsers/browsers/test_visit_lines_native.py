@@ -173,6 +173,15 @@ def test_bad_arguments_raise_clear_errors(change: dict[str, Any], error: type) -
         _visitlines.visit_lines(*args.values())
 
 
+def test_a_visit_template_naming_search_values_writes_them_empty() -> None:
+    units = integer_time_format(TimeFormat.WEBKIT)
+    rows = [(1, 0, "https://e.test/", None, 1, 1)]
+    visit = ((b"", b" ", b" ", b""), "iem")
+    args = (rows, HEAD, visit, None, RECORD, units, LABELS, extract_search)
+    lines = _visitlines.visit_lines(*args)
+    assert lines[0].endswith(b' "" ""') and lines == python_visit_lines(*args)
+
+
 def test_an_error_in_extract_is_raised() -> None:
     def broken(url: str) -> Any:
         raise RuntimeError("boom")

@@ -202,6 +202,8 @@ def python_visit_lines(
             "T": _quote(title) if title else "null",
             "r": _quote(record_text),
             "s": str(stored),
+            "e": '""',
+            "m": '""',
         }
         values["i"] = _id(start, b"visit\x1f%d" % ident)
         out += [LINE_SEPARATOR, _fill(visit, values)]
