@@ -225,5 +225,6 @@ def test_a_long_timeline_keeps_cited_and_flagged_items_and_says_what_it_left_out
     html = render_html(report, timeline_limit=5)
     timeline = html[html.index('id="timeline"') : html.index('id="errors"')]
     shown = re.findall(r'<tr id="obs-(\w+)"', timeline)
-    assert shown == ["v0", "v1", "v2", "o1", "o2"]  # o1 and o2 are cited; then the earliest
+    # o1 and o2 are cited; then o3 (a kind a device has few of), then the earliest visits
+    assert shown == ["v0", "v1", "o1", "o2", "o3"]
     assert "8 further observations" in timeline

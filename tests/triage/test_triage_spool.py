@@ -233,6 +233,7 @@ def test_report_json_and_the_html_read_the_bulk_lines(
     assert list(lines) == written["observations"]  # read back from report.json now
     html = render_html(document, timeline_limit=50)
     assert html.count('<tr id="obs-') == 50
+    assert all(f'<tr id="obs-{e[0]}"' in html for e in encoded)  # made one by one: all shown
     assert f"{made_one_by_one + visits - 50:,} further observations" in html
     latest = max(o["time"] for o in written["observations"] if o["kind"] == "browser_visit")
     assert latest in html

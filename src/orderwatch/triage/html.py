@@ -108,18 +108,27 @@ def group_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 def timeline_rows(report: dict[str, Any], limit: int) -> list[dict[str, Any]]:
     """The observations the timeline shows, in timeline order: all of them up to `limit`;
-    beyond, every one a finding cites and every match or hidden-material item, then the
-    earliest others, then from each artefact's lines written in bulk (a history's visits) its
-    last ones, as many as room is left for."""
+    beyond, every one a finding cites and every match or hidden-material item, then the others
+    made one by one (those of kinds other than visits and search terms first, then the
+    earliest, up to half the room left when there are lines written in bulk), then from each
+    artefact's lines written in bulk (a history's visits) its last ones, as many as room is
+    left for."""
     observations = report["observations"]
     bulk = observations.bulk if isinstance(observations, ObservationLines) else None
     if len(observations) <= limit:
         return _timeline_order(list(observations)) if bulk is not None else list(observations)
     cited = {oid for finding in report["findings"] for oid in finding["observations"]}
-    keys = _keys(observations)  # (id, parser) of each, in order
-    keep = {oid for oid, parser in keys if oid in cited or parser in _ALWAYS_SHOWN}
-    for oid, _ in keys:
+    keys = _keys(observations)  # (id, parser, kind) of each, in order
+    keep = {oid for oid, parser, _ in keys if oid in cited or parser in _ALWAYS_SHOWN}
+    few = [oid for oid, _, kind in keys if kind not in _MANY]  # devices, accounts, software ...
+    for oid in few:
         if len(keep) >= limit:
+            break
+        keep.add(oid)
+    halve = bulk is not None and bool(bulk.segments)  # half the room left for their latest
+    room = len(keep) + (limit - len(keep)) // 2 if halve else limit
+    for oid, _, _ in keys:
+        if len(keep) >= room:
             break
         keep.add(oid)
     if not isinstance(observations, ObservationLines):
@@ -158,12 +167,13 @@ def omitted_kinds(report: dict[str, Any], shown: list[dict[str, Any]]) -> list[t
 
 
 _ALWAYS_SHOWN = ("hash_set", "hidden_material")
+_MANY = ("browser_visit", "search_term")  # a history has them by the thousand: shown last
 
 
-def _keys(observations: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
+def _keys(observations: Sequence[dict[str, Any]]) -> list[tuple[str, str, str]]:
     if isinstance(observations, ObservationLines):  # read without decoding each line
-        return [(e[0], e[3]) for e in observations.encoded]
-    return [(o["id"], o["provenance"]["parser"]) for o in observations]
+        return [(e[0], e[3], e[2]) for e in observations.encoded]
+    return [(o["id"], o["provenance"]["parser"], o["kind"]) for o in observations]
 
 
 def _selected(
