@@ -192,6 +192,9 @@ import json, sys, time
 from pathlib import Path
 from orderwatch.triage.engine import TriageOptions, run_triage
 from orderwatch.triage.worker import WorkerOptions
+# As `orderwatch triage` does before run_triage, parsers or not (commands.run checks the override):
+from orderwatch.forensics.software_catalogue import default_catalogue
+default_catalogue()
 *sources, out, workers, parsers = sys.argv[1:]
 options = TriageOptions(sources=[Path(s) for s in sources], out=Path(out), workers=int(workers),
                         worker_options=WorkerOptions(parsers=parsers == "on"))
@@ -212,7 +215,8 @@ print(json.dumps({"seconds": summary["seconds"], "wall": wall, "files": summary[
 def triage_run(sources: list[Path], out: Path, workers: int, parsers: bool) -> dict[str, float]:
     """The triage engine in a fresh process (as bench_triage's parsers-off run): its summary,
     and the CPU seconds of that process and its workers (user + system; on a shared machine the
-    figure the load distorts least)."""
+    figure the load distorts least). The process first loads the software catalogue, in both
+    modes, as `orderwatch triage` does before it calls run_triage."""
     shutil.rmtree(out, ignore_errors=True)
     argv = [*map(str, sources), str(out), str(workers), "on" if parsers else "off"]
     done = subprocess.run(
