@@ -230,11 +230,13 @@ fail:
         int32_t *cmap = k->cmap;                                                               \
         while (i < len) {                                                                      \
             Py_ssize_t stop = len - i >= BLOCK ? i + BLOCK : len;                              \
-            if (stop - i == BLOCK && !cmap) {                                                  \
+            if (stop - i == BLOCK) {                                                           \
                 uint32_t acc = 0;                                                              \
                 for (int j = 0; j < BLOCK; j++) acc |= data[i + j];                            \
                 if (acc < 0x80) {                                                              \
                     for (int j = 0; j < BLOCK; j++) raw[at + j] = (uint8_t)data[i + j];        \
+                    if (cmap)                                                                  \
+                        for (int j = 0; j < BLOCK; j++) cmap[at + j] = (int32_t)(i + j);       \
                     at += BLOCK;                                                               \
                     i += BLOCK;                                                                \
                     continue;                                                                  \
