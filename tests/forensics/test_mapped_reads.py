@@ -50,4 +50,3 @@ def test_a_mapped_file_in_several_extents_reads_in_order_and_seeks() -> None:
     assert buffered.read(40) == content[995:1035]
     buffered.seek(0)
     assert buffered.read() == content
-
