@@ -311,3 +311,22 @@ def test_threads_share_a_matcher_on_long_texts(
     expected = [python.find(text) for text in texts]
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(native.find, texts * 3)) == expected * 3
+
+
+def test_threads_learning_the_same_new_characters_at_once(
+    large: tuple[KeywordMatcher, KeywordMatcher],
+) -> None:
+    """A character first seen by two threads at once: one learns it (holding the GIL) while the
+    other's fold, without the GIL, has stopped at it as unknown; the other must fold on."""
+    native_module = textmatch._NATIVE
+    assert native_module is not None
+    native, python = large
+    rng = random.Random(41)
+    accented = [chr(c) for c in range(0xC0, 0x250) if chr(c).isalpha()]
+    for _ in range(6):
+        configure(native_module)  # every character unknown again (no thread is running)
+        fresh = rng.sample(accented, 120)
+        texts = ["alone " * 4000 + "".join(rng.choices(fresh, k=400)) for _ in range(8)]
+        expected = [python.find(text) for text in texts]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            assert list(pool.map(native.find, texts)) == expected

@@ -334,8 +334,14 @@ static int build_key(PyObject *text, Key *k) {
         }
         if (i >= len) break;
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (g_fold[c] == UNKNOWN) {
+        uint8_t folded_byte = g_fold[c];
+        if (folded_byte == UNKNOWN) {
             if (learn_code(c) < 0) return -1;
+            continue;
+        }
+        if (folded_byte != IRREGULAR) {
+            /* Another thread learnt it (a plain byte) after fold_span, running without the
+             * GIL, stopped here: fold on from this character. */
             continue;
         }
         /* IRREGULAR: its bytes come from the dict, and the key needs the map back */
