@@ -15,6 +15,7 @@ from orderwatch.forensics.hashing import (
     CHUNK_SIZE,
     ENTROPY_MIN_SIZE,
     MAP_FROM,
+    MAP_UP_TO,
     Digest,
     ImageDecodeError,
     _Stream,
@@ -252,6 +253,11 @@ def test_large_files_are_mapped_and_hash_the_same(tmp_path: Path) -> None:
     path.write_bytes(data)
     small = tmp_path / "small.bin"
     small.write_bytes(b"small")
+    huge = tmp_path / "huge.bin"
+    with open(huge, "wb") as sparse:
+        sparse.truncate(MAP_UP_TO + 1)  # sparse: nothing written
+    with open(huge, "rb") as huge_stream:
+        assert _Stream(2, huge_stream, MAP_UP_TO + 1, None).map is None  # read, not mapped
     with open(path, "rb") as large_stream, open(small, "rb") as small_stream:
         stream = _Stream(0, large_stream, len(data), None)
         assert stream.map is not None  # mapped, not copied

@@ -27,7 +27,8 @@ ENTROPY_MIN_SIZE = 1024 * 1024  # entropy is computed for files larger than this
 ENTROPY_SAMPLE = 64 * 1024  # bytes of each chunk counted for entropy (None: every byte)
 _PAIRS_FROM = 256 * 1024  # buffers at least this long are counted two bytes at a time
 ROUND_SIZE = 16 * 1024 * 1024  # bytes read per round of `hash_streams` (its buffer)
-MAP_FROM = 1024 * 1024  # plain files this large are memory-mapped rather than copied
+MAP_FROM = 1024 * 1024  # plain files this large are memory-mapped rather than copied ...
+MAP_UP_TO = 256 * 1024 * 1024  # ... up to this size (mapping populates the whole file at once)
 _MAP_FLAGS = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
 PDQ_MAX_PIXELS = 200_000_000
 PDQ_DECODE_SIZE = 512  # JPEGs are decoded at the smallest DCT scale still at least this large
@@ -201,12 +202,14 @@ def _mapped(stream: BinaryIO) -> memoryview | None:
     """A large file's content mapped read-only (no copy from the page cache), if it is a file.
 
     Copying a file's pages into a buffer costs about a third as much as hashing them; mapping
-    them costs a tenth of that. Streams that are not plain files (images' file systems through
-    Sleuth Kit or dfvfs) are read as usual, and so is a file that cannot be mapped."""
+    them costs a tenth of that. Files over MAP_UP_TO are read as usual: mapping populates the
+    whole file at once, which for a file larger than memory would read it from disk twice.
+    Streams that are not plain files (images' file systems through Sleuth Kit or dfvfs) are
+    read as usual, and so is a file that cannot be mapped."""
     try:
         fd = stream.fileno()
         size = os.fstat(fd).st_size
-        if size < MAP_FROM:
+        if not MAP_FROM <= size <= MAP_UP_TO:  # a huge file would be read in whole at once
             return None
         mapped = mmap.mmap(fd, size, flags=_MAP_FLAGS, prot=mmap.PROT_READ)
     except (OSError, ValueError, io.UnsupportedOperation):
