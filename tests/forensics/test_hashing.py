@@ -300,3 +300,17 @@ def test_entropy_is_the_same_without_the_c_modules(monkeypatch: pytest.MonkeyPat
     sampled = hash_stream(io.BytesIO(data), len(data))
     monkeypatch.undo()
     assert hash_stream(io.BytesIO(data), len(data)) == sampled
+
+
+def test_a_failure_while_examining_one_chunk_costs_only_that_stream() -> None:
+    def keep(index: int, detected: object) -> bool:
+        if index == 1:
+            raise ValueError("cannot decide")
+        return False
+
+    outcomes = hash_streams([io.BytesIO(b"a"), io.BytesIO(b"b"), io.BytesIO(b"c")], [1, 1, 1], keep)
+    assert isinstance(outcomes[1], ValueError)
+    assert [o.sha1 for o in outcomes if isinstance(o, Digest)] == [
+        hashlib.sha1(b"a").hexdigest(),
+        hashlib.sha1(b"c").hexdigest(),
+    ]

@@ -16,7 +16,7 @@ import os
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import numpy as np
 
@@ -148,7 +148,7 @@ def hash_streams(
     The streams are read in rounds: each round reads the next chunk of as many streams as fit in
     `buffer` (a small file's whole content, a large file's next CHUNK_SIZE bytes), updates their
     SHA-1 and SHA-256 (OpenSSL, SHA-NI where the CPU has it), counts entropy, and hands every
-    chunk's MD5 to `_md5lanes.update_many`, which runs the streams eight abreast. A stream is
+    chunk's MD5 to `_md5lanes.update_many`, which runs the streams sixteen abreast. A stream is
     done at a read of nothing, or a short read once its size hint is reached (one read for a
     small file). A stream whose read fails gets its exception in its place in the result (the
     others go on); `keep_content(index, type)` is asked after the first chunk.
@@ -174,17 +174,16 @@ def hash_streams(
                 want = len(buf) - offset
             try:
                 chunk, used = state.read(view, offset, want)
+                n = len(chunk)
+                if n or state.size == 0:  # (an empty stream's nothing: its type, kept content)
+                    state.add(chunk, keep_content)
             except Exception as error:  # this stream only
                 results[state.index] = error
                 continue
-            n = len(chunk)
             offset += used
             if n:
-                state.add(chunk, keep_content)
                 contexts.append(state.md5)
                 chunks.append(chunk)
-            elif state.size == 0:
-                state.add(b"", keep_content)
             if n == 0 or (n < want and state.size >= state.hint):
                 state.done = True
                 state.map = None  # unmapped once this round's chunks are gone
@@ -195,7 +194,7 @@ def hash_streams(
             if state.done and results[state.index] is None:
                 results[state.index] = state.digest()
         live = [state for state in still if results[state.index] is None]
-    return [r if r is not None else RuntimeError("stream not hashed") for r in results]
+    return cast(list[Digest | BaseException], results)  # every stream ends done or failed
 
 
 def _mapped(stream: BinaryIO) -> memoryview | None:

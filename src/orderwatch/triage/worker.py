@@ -138,13 +138,19 @@ def examine_files(state: _WorkerState, tasks: Sequence[FileTask]) -> list[FileRe
         def keep(index: int, detected: FileType | None) -> bool:
             return _wants_pdq(options, detected, hashed[index].entry["size"])
 
-        outcomes = hash_streams(
-            [f.stream for f in hashed if f.stream is not None],
-            [f.entry["size"] for f in hashed],
-            keep,
-            state.buffer,
-            options.entropy_sample,
-        )
+        try:
+            outcomes = hash_streams(
+                [f.stream for f in hashed if f.stream is not None],
+                [f.entry["size"] for f in hashed],
+                keep,
+                state.buffer,
+                options.entropy_sample,
+            )
+        except BaseException:  # not one file's failure (those come back as outcomes)
+            for file in files:
+                if file.stream is not None:
+                    file.stream.close()
+            raise
         for file, outcome in zip(hashed, outcomes, strict=True):
             file.hashed = outcome
     return [_finish(state, file) for file in files]
