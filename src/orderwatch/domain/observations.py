@@ -253,6 +253,14 @@ SOFTWARE_CATEGORIES = (
 )
 
 
+def as_utc(value: datetime) -> datetime:
+    """Aware UTC; a time without a zone is taken as UTC (the wire format and the artefacts say
+    UTC)."""
+    if value.tzinfo is UTC:
+        return value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def format_time(value: datetime | None) -> str | None:
     """UTC ISO 8601 with a Z, or None. Naive datetimes are taken as UTC."""
     if value is None:

@@ -11,11 +11,11 @@ officers, so the engine never reports on it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from orderwatch.domain.conditions import Condition, ConditionType
 from orderwatch.domain.lexicons import Lexicon, default_lexicon
-from orderwatch.domain.observations import HeartbeatObservation, Observation
+from orderwatch.domain.observations import HeartbeatObservation, Observation, as_utc
 from orderwatch.domain.rules_checks import CHECKS, OrderContext
 from orderwatch.domain.rules_findings import (
     Declarations,
@@ -52,12 +52,12 @@ def missed_heartbeat_finding(
         return Finding(
             ConditionType.KEEP_MONITORING, Severity.HIGH, title, (), None, "keep_monitoring:silent"
         )
-    silent = _utc(now) - _utc(last_heartbeat)
+    silent = as_utc(now) - as_utc(last_heartbeat)
     if silent <= threshold:
         return None
     hours = silent.total_seconds() / 3600
     title = f"Monitoring agent silent for {hours:.0f} h (threshold {_hours(threshold)})"
-    detail = f"last heartbeat {_utc(last_heartbeat):%Y-%m-%d %H:%M} UTC"
+    detail = f"last heartbeat {as_utc(last_heartbeat):%Y-%m-%d %H:%M} UTC"
     return Finding(
         ConditionType.KEEP_MONITORING, Severity.HIGH, title, (), detail, "keep_monitoring:silent"
     )
@@ -99,10 +99,7 @@ class CompiledOrder:
 
     def evaluate(self, observation: Observation) -> list[Finding]:
         """Findings one observation supports (not yet folded by key)."""
-        if isinstance(observation, HeartbeatObservation):
-            return self._heartbeat(observation)
-        check = CHECKS.get(observation.kind)
-        return check(self._context, observation) if check is not None else []
+        return self._evaluate(self._context, observation)
 
     def evaluate_many(self, observations: Sequence[Observation]) -> list[Finding]:
         """The findings of evaluate() of each observation, in order, with the keyword matching
@@ -110,13 +107,14 @@ class CompiledOrder:
         context = self._context.with_hits(observations)
         found: list[Finding] = []
         for observation in observations:
-            if isinstance(observation, HeartbeatObservation):
-                found += self._heartbeat(observation)
-                continue
-            check = CHECKS.get(observation.kind)
-            if check is not None:
-                found += check(context, observation)
+            found += self._evaluate(context, observation)
         return found
+
+    def _evaluate(self, context: OrderContext, observation: Observation) -> list[Finding]:
+        if isinstance(observation, HeartbeatObservation):
+            return self._heartbeat(observation)
+        check = CHECKS.get(observation.kind)
+        return check(context, observation) if check is not None else []
 
     def _heartbeat(self, observation: HeartbeatObservation) -> list[Finding]:
         found: list[Finding] = []
@@ -128,7 +126,7 @@ class CompiledOrder:
             gap = missed_heartbeat_finding(previous, time, self._threshold)
             if gap is not None:
                 ids = (self._last_heartbeat_id or "", observation.id)
-                key = f"keep_monitoring:gap:{_utc(previous):%Y%m%dT%H%M%S}"
+                key = f"keep_monitoring:gap:{as_utc(previous):%Y%m%dT%H%M%S}"
                 found.append(
                     Finding(
                         gap.condition,
@@ -139,7 +137,7 @@ class CompiledOrder:
                         key,
                     )
                 )
-        if previous is None or _utc(time) >= _utc(previous):
+        if previous is None or as_utc(time) >= as_utc(previous):
             self._last_heartbeat, self._last_heartbeat_id = time, observation.id
         return found
 
@@ -191,7 +189,7 @@ def evaluate_conditions(
 ) -> list[Finding]:
     """Batch evaluation (triage): every observation, folded by key, highest severity first."""
     compiled = compile_order(conditions, declarations, lexicon=lexicon, now=now)
-    ordered = sorted(observations, key=lambda o: (o.time is None, _utc(o.time) if o.time else 0))
+    ordered = sorted(observations, key=lambda o: (o.time is None, as_utc(o.time) if o.time else 0))
     findings: list[Finding] = []
     for observation in ordered:
         findings.extend(compiled.evaluate(observation))
@@ -210,12 +208,6 @@ def _apps_matcher(condition: Condition | None) -> KeywordMatcher | None:
     """The order's prohibited apps, each hit labelled "app:<name>"."""
     apps = condition.strings("apps") if condition is not None else ()
     return KeywordMatcher(apps, (), {app: f"app:{app}" for app in apps}) if apps else None
-
-
-def _utc(value: datetime) -> datetime:
-    if value.tzinfo is UTC:
-        return value
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _hours(value: timedelta) -> str:

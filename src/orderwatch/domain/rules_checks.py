@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from orderwatch.domain.conditions import Condition, ConditionType
@@ -29,6 +29,7 @@ from orderwatch.domain.observations import (
     TamperObservation,
     TextObservation,
     UsbDeviceObservation,
+    as_utc,
 )
 from orderwatch.domain.reference_lists import (
     ADULT_DOMAINS,
@@ -222,9 +223,11 @@ def check_usb(ctx: OrderContext, obs: Observation) -> list[Finding]:
     first = obs.first_seen or obs.time
     if condition is not None and ctx.now is not None and first is not None:
         days = condition.integer("within_days")
-        if _utc(ctx.now) - _utc(first) < timedelta(days=days):
+        if as_utc(ctx.now) - as_utc(first) < timedelta(days=days):
             severity = Severity.LOW
-            detail = f"first seen {_utc(first):%Y-%m-%d}, within the {days}-day declaration period"
+            detail = (
+                f"first seen {as_utc(first):%Y-%m-%d}, within the {days}-day declaration period"
+            )
     return ctx.finding(C.DECLARE_DEVICES, severity, title, obs, f"usb:{serial}", detail)
 
 
@@ -564,12 +567,6 @@ def check_tamper(ctx: OrderContext, obs: Observation) -> list[Finding]:
     return ctx.finding(
         C.KEEP_MONITORING, Severity.HIGH, title, obs, f"tamper:{obs.event}", obs.detail
     )
-
-
-def _utc(value: datetime) -> datetime:
-    if value.tzinfo is UTC:
-        return value
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 CHECKS: dict[str, Callable[[OrderContext, Observation], list[Finding]]] = {

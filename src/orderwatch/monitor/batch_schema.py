@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic_core import from_json
 
-from orderwatch.domain.observations import OBSERVATION_TYPES, SOFTWARE_CATEGORIES
+from orderwatch.domain.observations import OBSERVATION_TYPES, SOFTWARE_CATEGORIES, as_utc
 
 # How far ahead of the server's clock an agent's clock may run before its times are refused.
 MAX_CLOCK_SKEW = timedelta(minutes=10)
@@ -343,13 +343,6 @@ def _future_times(observations: Sequence[_ObservationIn], now: datetime) -> list
                     )
                 )
     return problems
-
-
-def as_utc(value: datetime) -> datetime:
-    """Aware UTC; a time without a zone is taken as UTC (the wire format says UTC)."""
-    if value.tzinfo is UTC:
-        return value
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _problems(error: ValidationError) -> list[FieldProblem]:

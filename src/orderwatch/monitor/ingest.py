@@ -21,6 +21,7 @@ from orderwatch.domain.observations import (
     ImageObservation,
     Observation,
     Provenance,
+    as_utc,
 )
 from orderwatch.domain.rules import Finding, missed_heartbeat_finding
 from orderwatch.forensics.hashsets import HashSetCollection, load_hashsets
@@ -28,7 +29,6 @@ from orderwatch.monitor.batch_schema import (
     BatchRejected,
     FieldProblem,
     ValidBatch,
-    as_utc,
     validate_batch,
 )
 from orderwatch.monitor.credentials import credential_digest

@@ -145,7 +145,6 @@ class _Parts:
         where: Sequence[ColumnElement[bool]] = (),
         keys: Sequence[Any] = (),
         value: Any = None,
-        base: Any = None,
         persons: Any = None,
         trend: str | None = None,
         trend_states: Sequence[str] = (),
@@ -167,7 +166,7 @@ class _Parts:
             bucket.label("bucket"),
             func.sum(value if value is not None else literal(1)).label("value"),
         ]
-        query = select(*columns).select_from(base if base is not None else when.table)
+        query = select(*columns).select_from(when.table)
         for target, on in joins:
             query = query.join(target, on)
         query = query.where(when >= intervals[0][0], when < intervals[-1][1], *where)
