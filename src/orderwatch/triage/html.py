@@ -222,7 +222,6 @@ def render_html(
     timeline = timeline_rows(report, limit=timeline_limit)
     template = _environment().get_template("report.html")
     return template.render(
-        timeline=timeline,
         timeline_html=timeline_html(timeline),
         timeline_omitted=len(everything) - len(timeline),
         omitted_kinds=omitted_kinds(report, timeline) if len(everything) > len(timeline) else [],

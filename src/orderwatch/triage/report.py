@@ -20,6 +20,7 @@ from typing import Any
 
 from orderwatch import __version__
 from orderwatch.domain.observations import Observation, format_time
+from orderwatch.forensics.parsers.interface import LINE_SEPARATOR
 from orderwatch.triage.encoded import (
     EncodedObservation,
     LineSpool,
@@ -178,13 +179,14 @@ def write_report(path: Path, report: dict[str, Any]) -> None:
     else:
         lines = map(json.JSONEncoder(ensure_ascii=False).encode, observations)
     before, _, after = head.partition(json.dumps(marker))
-    items = ",\n    ".join(lines)  # one copy of the lines; each piece is written as it is
+    separator = LINE_SEPARATOR.decode()  # between lines, as the bulk blocks have it
+    items = separator.join(lines)  # one copy of the lines; each piece is written as it is
     with open(path, "wb") as handle:
         handle.write(before.encode("utf-8"))
         if not items and bulk is None:
             handle.write(b"[]")
         else:
-            handle.write(("[\n    " + items).encode("utf-8"))
+            handle.write(("[" + separator.removeprefix(",") + items).encode("utf-8"))
             if bulk is not None:
                 observations.bulk = copy_segments(bulk, handle, skip_first=not items)
             handle.write(b"\n  ]")
