@@ -7,6 +7,7 @@ rules' own fallback for observations without one (agent app events, visits, down
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import unquote_plus, urlsplit
 
@@ -215,16 +216,43 @@ def domain_in(host: str, domains: tuple[str, ...] | list[str] | frozenset[str]) 
     """The listed domain that `host` is or is under (subdomains included), or None; the first
     listed one when several are. Each list is indexed once, then looked up by host suffix."""
     index = _domain_index(domains if isinstance(domains, tuple) else tuple(domains))
+    return _first_listed(index, _suffixes(host))
+
+
+class DomainIndex:
+    """Domain lists indexed once, each answered as `domain_in` would: the listed domain a host is
+    or is under (subdomains included), the first listed one when several are."""
+
+    __slots__ = ("_indexes",)
+
+    def __init__(self, lists: Iterable[tuple[str, ...]]) -> None:
+        self._indexes = [_domain_index(domains) for domains in lists]
+
+    def find(self, host: str) -> tuple[str | None, ...]:
+        """The answer of each list for `host` (its suffixes worked out once for all lists)."""
+        if not any(self._indexes):
+            return (None,) * len(self._indexes)
+        suffixes = _suffixes(host)
+        return tuple(_first_listed(index, suffixes) for index in self._indexes)
+
+
+def _suffixes(host: str) -> list[str]:
+    """a.example.com, example.com, com."""
+    suffixes = [host]
+    dot = host.find(".")
+    while dot >= 0:
+        suffixes.append(host[dot + 1 :])
+        dot = host.find(".", dot + 1)
+    return suffixes
+
+
+def _first_listed(index: dict[str, tuple[int, str]], suffixes: list[str]) -> str | None:
     best: tuple[int, str] | None = None
-    suffix = host
-    while True:
+    for suffix in suffixes:
         found = index.get(suffix)
         if found is not None and (best is None or found[0] < best[0]):
             best = found
-        dot = suffix.find(".")
-        if dot < 0:
-            return best[1] if best is not None else None
-        suffix = suffix[dot + 1 :]
+    return best[1] if best is not None else None
 
 
 @lru_cache(maxsize=1024)

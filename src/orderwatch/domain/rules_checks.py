@@ -7,7 +7,7 @@ findings it supports; conditions the order lacks never produce findings, declare
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -38,7 +38,7 @@ from orderwatch.domain.reference_lists import (
     KNOWN_GOOD_CATEGORIES,
     SOFTWARE_NAMES,
     VPN_DOMAINS,
-    _domain_index,
+    DomainIndex,
     domain_in,
     host_of,
     readable_url,
@@ -62,36 +62,6 @@ C = ConditionType
 ADULT_SCORE_THRESHOLD = 0.8
 _ADULT_SCORE_HINTS = ("porn", "explicit", "nud", "exposed", "sexual", "nsfw")
 _HISTORY_EVENTS = ("history_cleared", "history_deleted", "private_browsing", "incognito")
-
-
-class DomainIndex:
-    """Domain lists indexed once, each answered as `domain_in` would: the listed domain a host is
-    or is under (subdomains included), the first listed one when several are."""
-
-    __slots__ = ("_indexes",)
-
-    def __init__(self, lists: Iterable[tuple[str, ...]]) -> None:
-        self._indexes = [_domain_index(domains) for domains in lists]
-
-    def find(self, host: str) -> tuple[str | None, ...]:
-        """The answer of each list for `host`."""
-        if not any(self._indexes):
-            return (None,) * len(self._indexes)
-        suffixes = [host]  # a.example.com, example.com, com
-        dot = host.find(".")
-        while dot >= 0:
-            suffixes.append(host[dot + 1 :])
-            dot = host.find(".", dot + 1)
-        return tuple(_first_listed(index, suffixes) for index in self._indexes)
-
-
-def _first_listed(index: dict[str, tuple[int, str]], suffixes: list[str]) -> str | None:
-    best: tuple[int, str] | None = None
-    for suffix in suffixes:
-        found = index.get(suffix)
-        if found is not None and (best is None or found[0] < best[0]):
-            best = found
-    return best[1] if best is not None else None
 
 
 # The shipped lists, the same for every order: anonymity, VPN, cloud storage, adult sites.
