@@ -68,7 +68,7 @@ def _number(value: object) -> int | float | None:
 
 # Per format whose values are integers: (units a second, the 1970 epoch in those units).
 _INTEGER_UNITS = {
-    TimeFormat.WEBKIT: (1_000_000, 11_644_473_600_000_000),
+    TimeFormat.WEBKIT: (1_000_000, (_EPOCH_1970 - _EPOCH_1601) // timedelta(microseconds=1)),
     TimeFormat.PRTIME: (1_000_000, 0),
     TimeFormat.POSIX: (1, 0),
     TimeFormat.POSIX_MS: (1_000, 0),
