@@ -477,14 +477,14 @@ def check_download(ctx: OrderContext, obs: Observation) -> list[Finding]:
 
 def check_search(ctx: OrderContext, obs: Observation) -> list[Finding]:
     assert isinstance(obs, SearchTermObservation)
-    where = f"a {_name(obs.engine)} search"
-    return _words(ctx, obs, obs.term, where) + _grooming(ctx, obs, obs.term, where)
+    where, term = f"a {_name(obs.engine)} search", _search_text(obs)  # the text TEXTS matches
+    return _words(ctx, obs, term, where) + _grooming(ctx, obs, term, where)
 
 
 def check_text(ctx: OrderContext, obs: Observation) -> list[Finding]:
     assert isinstance(obs, TextObservation)
-    where = f"{_name(obs.app)} text"
-    return _words(ctx, obs, obs.text, where) + _grooming(ctx, obs, obs.text, where)
+    where, text = f"{_name(obs.app)} text", _message_text(obs)  # the text TEXTS matches
+    return _words(ctx, obs, text, where) + _grooming(ctx, obs, text, where)
 
 
 def check_history_deletion(ctx: OrderContext, obs: Observation) -> list[Finding]:
