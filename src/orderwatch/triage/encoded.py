@@ -324,6 +324,11 @@ class ObservationLines(Sequence[dict[str, Any]]):
             for segment in self.bulk.segments:
                 yield from self.bulk.texts(segment)
 
+    def bulk_with_ids(self, ids: set[str] | frozenset[str]) -> list[dict[str, Any]]:
+        """The bulk lines (decoded) whose id is in `ids`. A line starts '{"id": "' and an id is
+        20 characters (domain.observations makes them), so only those lines are decoded."""
+        return [json.loads(text) for text in self.bulk_texts() if text[8:28] in ids]
+
     def select(self, keep: Callable[[EncodedObservation], bool]) -> list[dict[str, Any]]:
         """The encoded observations (decoded, in order) whose encoded keys `keep` accepts (the
         bulk lines are not among them: see `bulk_kinds`)."""

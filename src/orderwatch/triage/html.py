@@ -137,7 +137,7 @@ def timeline_rows(report: dict[str, Any], limit: int) -> list[dict[str, Any]]:
     if bulk is not None and bulk.segments:
         missing = cited - {row["id"] for row in rows}  # (none so far: bulk kinds are not cited)
         if missing:
-            rows += [json.loads(t) for t in observations.bulk_texts() if t[8:28] in missing]
+            rows += observations.bulk_with_ids(missing)
         room, count = max(0, limit - len(rows)), len(bulk.segments)
         for number, segment in enumerate(bulk.segments):
             share = room // count + (1 if number < room % count else 0)
@@ -208,10 +208,7 @@ def render_html(
     if isinstance(everything, ObservationLines):  # only those the page names are decoded
         observations = {o["id"]: o for o in everything.select(lambda e: e[0] in cited)}
         if cited - observations.keys() and everything.bulk is not None:  # (not so far)
-            for text in everything.bulk_texts():
-                if text[8:28] in cited:  # '{"id": "' then the id
-                    observation = json.loads(text)
-                    observations[observation["id"]] = observation
+            observations.update((o["id"], o) for o in everything.bulk_with_ids(cited))
     else:
         observations = {o["id"]: o for o in everything}
     matches = _selected(everything, ("hash_match",), {})
