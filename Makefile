@@ -7,11 +7,15 @@ STAMP  := $(VENV)/.installed-stamp
 .PHONY: demo test lint typecheck unit bench sysdeps clean native
 
 NATIVE := $(shell find src -name '*.c')
+# Byte-code for orderwatch's own modules, as pip writes it for an installed package (an editable
+# install has none, and with PYTHONDONTWRITEBYTECODE set every process would compile them anew).
+COMPILE := @$(BIN)/python -m compileall -q -j0 src > /dev/null
 
 $(STAMP): pyproject.toml setup.py $(NATIVE)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip wheel
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(COMPILE)
 	@touch $(STAMP)
 
 ## Rebuild orderwatch's C modules in place after editing a .c file.
@@ -23,6 +27,7 @@ sysdeps:
 	@scripts/install-system-deps
 
 demo: $(STAMP)
+	$(COMPILE)
 	$(BIN)/orderwatch demo
 
 lint: $(STAMP)
@@ -38,6 +43,7 @@ unit: $(STAMP) sysdeps
 test: lint typecheck unit
 
 bench: $(STAMP) sysdeps
+	$(COMPILE)
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:

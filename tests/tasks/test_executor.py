@@ -97,3 +97,18 @@ def test_items_after_a_dying_worker_go_on_in_a_new_pool() -> None:
     assert sorted(r for r in results if not isinstance(r, TaskFailure)) == [
         v for v in range(40) if v != 3
     ]
+
+
+def _freeze_count(_value: int) -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_worker_processes_keep_what_they_inherited_out_of_the_garbage_collector() -> None:
+    executor = ProcessPoolExecutor(1, _initialise, ("ctx",), preload=("json",))
+    try:
+        (frozen,) = list(executor.map_unordered(_freeze_count, [0]))
+    finally:
+        executor.close()
+    assert isinstance(frozen, int) and frozen > 1000  # the modules the worker started with

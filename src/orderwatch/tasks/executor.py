@@ -9,6 +9,7 @@ from the iterable only as workers need them.
 from __future__ import annotations
 
 import concurrent.futures
+import gc
 import multiprocessing
 import multiprocessing.forkserver
 import os
@@ -107,8 +108,8 @@ class ProcessPoolExecutor:
         return concurrent.futures.ProcessPoolExecutor(
             max_workers=workers,
             mp_context=self._context,
-            initializer=self._initializer,
-            initargs=self._initargs,
+            initializer=_start_worker,
+            initargs=(self._initializer, *self._initargs),
         )
 
     def start(self) -> None:
@@ -189,6 +190,17 @@ class ProcessPoolExecutor:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _start_worker(initializer: Callable[..., None] | None, *initargs: Any) -> None:
+    """First thing in a worker process: what it got from the fork server (the preloaded imports)
+    is moved out of the garbage collector's sight, so the collections that the work's allocations
+    set off go over the work's own objects, not the whole inherited heap (in a triage's workers,
+    a fifth of what those collections cost), and do not write to the pages shared with the fork
+    server. Then the caller's initializer."""
+    gc.freeze()
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def _pool_context(preload: tuple[str, ...] = ()) -> Any:
