@@ -231,6 +231,58 @@ def test_fast_key_is_the_python_one() -> None:
             assert mapping == [key.original(i) for i in range(len(raw) + 1)], text
 
 
+def joined_texts(rng: random.Random) -> list[str]:
+    """Texts whose spaces fall everywhere in the 8- and 64-byte blocks the C path squeezes them
+    out in: none, all, runs of every length, at block edges, with characters that fold to no
+    byte or to several before them (so key and text offsets differ)."""
+    texts = ["", " ", "  ", "a", " a ", "a" * 64, " " * 64, " " * 65, "a " * 40, "ab  " * 33]
+    for size in (7, 8, 9, 63, 64, 65, 127, 128, 129, 1000, 9000):
+        for _ in range(6):
+            gap = rng.choice([" ", "  ", " " * rng.randint(1, 70), "\t", "-", "_"])
+            word = rng.choice(["a", "home", "alone", "x" * rng.randint(1, 70), "\u00e9t\u00e9"])
+            text = "".join(rng.choice([word, gap, "\u200b", "\u00df"]) for _ in range(size))
+            texts.append(text[:size])
+    return texts
+
+
+@pytest.mark.parametrize("simd", [True, False])
+def test_joined_key_is_the_key_without_its_spaces(simd: bool) -> None:
+    """What the scanner scans: the fast key without its spaces, and the way back to the key."""
+    native = textmatch._NATIVE
+    assert native is not None
+    rng = random.Random(12)
+    texts = joined_texts(rng) + kind_texts(rng, WORDS + PHRASES)
+    texts += [fuzzed(rng, WORDS + PHRASES, 3000) for _ in range(30)] + long_runs()[:6]
+    configure(native, simd=simd)
+    try:
+        for text in texts:
+            joined, offsets = native.joined_key(text)
+            key = native.fast_key(text)[1][1:]  # the buffer starts with a space
+            kept = [i for i, byte in enumerate(key) if byte != ord(" ")]
+            assert offsets == kept, text[:200]
+            assert joined == bytes(key[i] for i in kept), text[:200]
+    finally:
+        configure(native)
+
+
+def test_spaced_and_joined_forms_give_the_same_hits() -> None:
+    """Keys that differ only in their spaces are one literal to the C path's scanner: each must
+    still match only where the text has its own spacing."""
+    words = ["homealone", "ab", "abcd", "a", "sendmeapic"]
+    phrases = ["home alone", "ho me alone", "h ome a lone", "ab cd", "a bcd", "a b c d"]
+    phrases += ["send me a pic", "sendme a pic", "b c", "cd ab"]
+    pair = matchers(words, phrases)
+    rng = random.Random(13)
+    gaps = ["", " ", "  ", "\n", "-", "_", ".", "\u200b", " \u200b ", "'", "\u00a0", "\t\t"]
+    texts = []
+    for _ in range(400):
+        term = rng.choice(words + phrases).replace(" ", "")
+        texts.append("".join(c + rng.choice(gaps) * (rng.random() < 0.3) for c in term))
+    texts = [" ".join(texts[i : i + 5]) for i in range(0, len(texts), 5)]
+    texts += [*joined_texts(rng), "ab cd abcd a bcd a b c d abc d", "x" * 60 + " ab cd " * 20]
+    assert assert_same(pair, texts) > 200
+
+
 def test_full_key_is_the_python_one() -> None:
     native = textmatch._NATIVE
     assert native is not None
@@ -258,23 +310,35 @@ def test_bad_arguments_raise() -> None:
     with pytest.raises(ValueError):
         native.configure(fast=b"x", full=b"", leet=b"", flags=b"", learn=print)
     with pytest.raises(ValueError):
-        native.Finder([0], [()], [()], [], [], KeywordHit, 10)
-    with pytest.raises(ValueError):
-        native.Finder([3], [(1,)], [()], ["a"], [None], KeywordHit, 10)
+        native.Finder([b""], [(0,)], [()], [()], [], [], KeywordHit, 10)
     with pytest.raises(TypeError):
-        native.Finder([3], [()], [()], ["a"], [None], int, False, 10)
-    finder = native.Finder([3], [(0,)], [()], ["abc"], [None], KeywordHit, 10)
-    job = finder.start("xx abc yy")
+        native.Finder(["abc"], [(0,)], [()], [()], [], [], KeywordHit, 10)
+    with pytest.raises(ValueError):
+        native.Finder([b"abc"], [(0,)], [(1,)], [()], ["a"], [None], KeywordHit, 10)
+    with pytest.raises(ValueError):
+        native.Finder([b"abc"], [(1,)], [(0,)], [()], ["a"], [None], KeywordHit, 10)
+    with pytest.raises(TypeError):
+        native.Finder([b"abc"], [0], [(0,)], [()], ["a"], [None], KeywordHit, 10)
+    with pytest.raises(TypeError):
+        native.Finder([b"abc"], [(0,)], [()], [()], ["a"], [None], int, False, 10)
+    finder = native.Finder([b"abc"], [(0,)], [(0,)], [()], ["abc"], [None], KeywordHit, 10)
+    job = finder.start("xx abc yy")  # scanned without its spaces: "xxabcyy"
     with pytest.raises(TypeError):
         job("a", 0, 1)
     with pytest.raises(ValueError):
         job(-1, 0, 1)
     with pytest.raises(RuntimeError):
         job.hits()  # before windows()
-    job(0, 0, 7)
+    job(0, 0, 5)
+    job(0, 0, 4)  # the key has no "abc" there: ignored
     job(0, 0, 10_000)  # an end beyond the key: ignored, not a crash
+    job(7, 0, 5)  # not a literal of this finder: ignored
     assert job.windows() is False
     assert job.hits() == [[KeywordHit("abc", None, 3, 6)]]
+    job = finder.start("xx ab c yy")  # the same letters, spaced otherwise: no hit
+    job(0, 0, 5)
+    assert job.windows() is False
+    assert job.hits() == [[]]
     with pytest.raises(TypeError):
         finder.start("abc", [0], None)
     with pytest.raises(ValueError):

@@ -2,13 +2,16 @@
  * pure-Python path as the fallback and the reference: the results must be identical).
  *
  * configure() takes the folding tables once. Finder (one per KeywordMatcher) holds the compiled
- * keys' lengths and terms. Finder.start(text) builds the fast key of a text straight from the
- * str's storage (1, 2 or 4 bytes per character) and returns a Job: a buffer (what hyperscan
- * scans) and a callable (hyperscan's match callback, recording (pattern, end) in C arrays).
- * Job.windows() checks the key matches, finds the suspicious spots (textmatch._TRIGGERS, with
- * AVX2 when the CPU has it, instead of as literals in the scan), places the windows and builds
- * their full normalisation (textmatch_full.full_key's rules) for the second scan; Job.hits()
- * maps everything back to the text and makes the KeywordHit lists.
+ * keys and their terms, and the literals scanned: each key without its spaces, once for all the
+ * keys that differ only in their spaces ("home alone", "homealone"). Finder.start(text) builds
+ * the fast key of a text straight from the str's storage (1, 2 or 4 bytes per character) and
+ * returns a Job: a buffer (what hyperscan scans: the key without its spaces) and a callable
+ * (hyperscan's match callback, recording (literal, end) in C arrays). Job.windows() checks each
+ * match against the spaced key and on word boundaries, finds the suspicious spots
+ * (textmatch._TRIGGERS, with AVX2 when the CPU has it, instead of as literals in the scan),
+ * places the windows and builds their full normalisation (textmatch_full.full_key's rules) for
+ * the second scan; Job.hits() checks its matches the same way, maps everything back to the text
+ * and makes the KeywordHit lists.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -148,7 +151,7 @@ static PyObject *configure(PyObject *self, PyObject *args, PyObject *kwargs) {
     int keeps_high = 1;
     for (int b = 0x80; b < 256; b++) keeps_high &= g_fast[b] == b;
     __builtin_cpu_init();
-    g_avx2 = simd && __builtin_cpu_supports("avx2");
+    g_avx2 = simd && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
     g_use_avx2 = g_avx2 && keeps_high;
 #endif
     g_configured = 1;
@@ -186,6 +189,9 @@ typedef struct {
     uint8_t *raw;   /* folded bytes: one per byte of the folded text's UTF-8 */
     uint8_t *buf;   /* a space, then the raw bytes through the fast folding */
     int32_t *cmap;  /* NULL unless mapped: the text's index of each key byte, and len(text) */
+    uint8_t *joined;    /* the key without its spaces: what the scanner scans */
+    int32_t *jblock;    /* per 64 key bytes: joined bytes before them (the way back) */
+    Py_ssize_t jn;      /* joined bytes */
     Py_ssize_t n;   /* key bytes */
     Py_ssize_t cap; /* room in raw (buf and cmap have one more) */
     Py_ssize_t text_len;
@@ -195,6 +201,8 @@ static void key_free(Key *k) {
     PyMem_Free(k->raw);
     PyMem_Free(k->buf);
     PyMem_Free(k->cmap);
+    PyMem_Free(k->joined);
+    PyMem_Free(k->jblock);
     memset(k, 0, sizeof(*k));
 }
 
@@ -219,8 +227,66 @@ fail:
     return -1;
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+/* Narrow ASCII characters from data[i] into out, 32 at a time, up to the first block of 32 that
+ * holds another character; returns where it stopped. One per str kind. */
+__attribute__((target("avx2"))) static Py_ssize_t ascii_run_Py_UCS1(const Py_UCS1 *data,
+                                                                    Py_ssize_t i, Py_ssize_t len,
+                                                                    uint8_t *out) {
+    Py_ssize_t from = i;
+    for (; i + 32 <= len; i += 32) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(data + i));
+        if (_mm256_movemask_epi8(x)) break;
+        _mm256_storeu_si256((__m256i *)(out + (i - from)), x);
+    }
+    return i;
+}
+
+__attribute__((target("avx2"))) static Py_ssize_t ascii_run_Py_UCS2(const Py_UCS2 *data,
+                                                                    Py_ssize_t i, Py_ssize_t len,
+                                                                    uint8_t *out) {
+    const __m256i high = _mm256_set1_epi16(~0x7F);
+    Py_ssize_t from = i;
+    for (; i + 32 <= len; i += 32) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(data + i));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(data + i + 16));
+        if (!_mm256_testz_si256(_mm256_or_si256(a, b), high)) break;
+        __m256i x = _mm256_packus_epi16(a, b); /* 8-byte groups in the order a0 b0 a1 b1 */
+        x = _mm256_permute4x64_epi64(x, 0xD8);
+        _mm256_storeu_si256((__m256i *)(out + (i - from)), x);
+    }
+    return i;
+}
+
+__attribute__((target("avx2"))) static Py_ssize_t ascii_run_Py_UCS4(const Py_UCS4 *data,
+                                                                    Py_ssize_t i, Py_ssize_t len,
+                                                                    uint8_t *out) {
+    const __m256i high = _mm256_set1_epi32(~0x7F);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    Py_ssize_t from = i;
+    for (; i + 32 <= len; i += 32) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(data + i));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(data + i + 8));
+        __m256i c = _mm256_loadu_si256((const __m256i *)(data + i + 16));
+        __m256i d = _mm256_loadu_si256((const __m256i *)(data + i + 24));
+        if (!_mm256_testz_si256(_mm256_or_si256(_mm256_or_si256(a, b), _mm256_or_si256(c, d)),
+                                high))
+            break;
+        /* 4-byte groups in the order a0 b0 c0 d0 a1 b1 c1 d1 */
+        __m256i x = _mm256_packus_epi16(_mm256_packus_epi32(a, b), _mm256_packus_epi32(c, d));
+        x = _mm256_permutevar8x32_epi32(x, order);
+        _mm256_storeu_si256((__m256i *)(out + (i - from)), x);
+    }
+    return i;
+}
+#define ASCII_RUN(TYPE, data, i, len, out) ascii_run_##TYPE(data, i, len, out)
+#else
+#define ASCII_RUN(TYPE, data, i, len, out) (i)
+#endif
+
 /* Fold characters from `i` into raw key bytes while each folds to one known byte; returns where
- * it stopped. Blocks of ASCII characters are copied (narrowed) in vectorisable loops. */
+ * it stopped. Runs of ASCII characters are narrowed with AVX2 when the CPU has it (and the key
+ * needs no map back), else in blocks in vectorisable loops. */
 #define BLOCK 64
 #define FOLD_SPAN(TYPE)                                                                        \
     static Py_ssize_t fold_span_##TYPE(const TYPE *data, Py_ssize_t i, Py_ssize_t len, Key *k) { \
@@ -229,6 +295,12 @@ fail:
         Py_ssize_t at = k->n;                                                                  \
         int32_t *cmap = k->cmap;                                                               \
         while (i < len) {                                                                      \
+            if (g_avx2 && !cmap) {                                                             \
+                Py_ssize_t j = ASCII_RUN(TYPE, data, i, len, raw + at);                        \
+                at += j - i;                                                                   \
+                i = j;                                                                         \
+                if (i >= len) break;                                                           \
+            }                                                                                  \
             Py_ssize_t stop = len - i >= BLOCK ? i + BLOCK : len;                              \
             if (stop - i == BLOCK) {                                                           \
                 uint32_t acc = 0;                                                              \
@@ -274,41 +346,131 @@ static void translate_portable(const uint8_t *src, uint8_t *dst, Py_ssize_t n) {
     for (Py_ssize_t j = 0; j < n; j++) dst[j] = g_fast[src[j]];
 }
 
+/* ------------------------------------------------------------------ the joined key */
+
+/* The scanner scans the key without its spaces, so that a phrase's joined-up form ("homealone")
+ * and its spaced form ("home alone") are one literal: half the literals, a fifth fewer bytes.
+ * Each match is then checked against the spaced key, for each key of the literal, so the
+ * matches are exactly those of a scan of the spaced key for the keys themselves. */
+#define JBLOCK 64
+/* Per mask of spaces among 8 bytes: where the others are, as shuffle indexes (from 0, and from
+ * 8 for the upper half of 16 bytes). */
+static uint8_t g_squeeze[256][8], g_squeeze_upper[256][8];
+
+static void init_squeeze(void) {
+    for (int m = 0; m < 256; m++) {
+        int w = 0;
+        for (int b = 0; b < 8; b++)
+            if (!((m >> b) & 1)) {
+                g_squeeze[m][w] = (uint8_t)b;
+                g_squeeze_upper[m][w++] = (uint8_t)(8 + b);
+            }
+        for (; w < 8; w++) g_squeeze[m][w] = g_squeeze_upper[m][w] = 0x80;
+    }
+}
+
+/* out[w...] gets src[from..n) without its spaces; block[b], the bytes written before src[JBLOCK
+ * * b]. Returns the bytes written in all. */
+static Py_ssize_t squeeze_portable(const uint8_t *src, Py_ssize_t from, Py_ssize_t n, uint8_t *out,
+                                   Py_ssize_t w, int32_t *block) {
+    for (Py_ssize_t j = from; j < n; j++) {
+        if (j % JBLOCK == 0) block[j / JBLOCK] = (int32_t)w;
+        uint8_t c = src[j];
+        out[w] = c;
+        w += c != ' ';
+    }
+    return w;
+}
+
 #if defined(__x86_64__) || defined(__i386__)
-/* The same with the 128 ASCII entries as eight 16-byte shuffles; bytes from 0x80 stay as they
- * are (configure checks that the table keeps them). */
-__attribute__((target("avx2"))) static void translate_avx2(const uint8_t *src, uint8_t *dst,
-                                                           Py_ssize_t n) {
+/* 64 bytes (a and b) into out[w...] without their spaces, 8 at a time through a shuffle that
+ * packs the others together (out needs 8 bytes of room after the last); returns the new w. */
+__attribute__((target("avx2,popcnt"))) static inline Py_ssize_t squeeze64(__m256i a, __m256i b,
+                                                                          uint8_t *out,
+                                                                          Py_ssize_t w) {
+    const __m256i space = _mm256_set1_epi8(' ');
+    uint64_t mask = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, space)) |
+                    (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, space)) << 32;
+    if (!mask) {
+        _mm256_storeu_si256((__m256i *)(out + w), a);
+        _mm256_storeu_si256((__m256i *)(out + w + 32), b);
+        return w + JBLOCK;
+    }
+    __m128i q[4] = {_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1),
+                    _mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1)};
+    for (int h = 0; h < 4; h++) {
+        unsigned low = (unsigned)(mask >> (16 * h)) & 0xFF, high = (unsigned)(mask >> (16 * h + 8)) & 0xFF;
+        __m128i order = _mm_loadl_epi64((const __m128i *)g_squeeze[low]);
+        _mm_storel_epi64((__m128i *)(out + w), _mm_shuffle_epi8(q[h], order));
+        w += 8 - __builtin_popcount(low);
+        order = _mm_loadl_epi64((const __m128i *)g_squeeze_upper[high]);
+        _mm_storel_epi64((__m128i *)(out + w), _mm_shuffle_epi8(q[h], order));
+        w += 8 - __builtin_popcount(high);
+    }
+    return w;
+}
+
+__attribute__((target("avx2,popcnt"))) static Py_ssize_t squeeze_avx2(const uint8_t *src,
+                                                                      Py_ssize_t n, uint8_t *out,
+                                                                      int32_t *block) {
+    Py_ssize_t j = 0, w = 0;
+    for (; j + JBLOCK <= n; j += JBLOCK) {
+        block[j / JBLOCK] = (int32_t)w;
+        w = squeeze64(_mm256_loadu_si256((const __m256i *)(src + j)),
+                      _mm256_loadu_si256((const __m256i *)(src + j + 32)), out, w);
+    }
+    return squeeze_portable(src, j, n, out, w, block);
+}
+
+/* g_fast of 32 bytes, its 128 ASCII entries as eight 16-byte shuffles; bytes from 0x80 stay as
+ * they are (configure checks that the table keeps them). */
+__attribute__((target("avx2"))) static inline __m256i translate32(__m256i x, const __m256i *rows,
+                                                                  const __m256i *highs) {
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
+    __m256i lo = _mm256_and_si256(x, nibble);
+    __m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), nibble);
+    __m256i r = _mm256_setzero_si256();
+    for (int h = 0; h < 8; h++)
+        r = _mm256_or_si256(r, _mm256_and_si256(_mm256_shuffle_epi8(rows[h], lo),
+                                                _mm256_cmpeq_epi8(hi, highs[h])));
+    return _mm256_blendv_epi8(r, x, x);
+}
+
+/* dst = g_fast of src, and out = dst without its spaces (squeeze), in one pass. */
+__attribute__((target("avx2,popcnt"))) static Py_ssize_t translate_squeeze_avx2(
+    const uint8_t *src, uint8_t *dst, Py_ssize_t n, uint8_t *out, int32_t *block) {
     __m256i rows[8], highs[8];
     for (int h = 0; h < 8; h++) {
         rows[h] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(g_fast + 16 * h)));
         highs[h] = _mm256_set1_epi8((char)h);
     }
-    const __m256i nibble = _mm256_set1_epi8(0x0F);
-    Py_ssize_t j = 0;
-    for (; j + 32 <= n; j += 32) {
-        __m256i x = _mm256_loadu_si256((const __m256i *)(src + j));
-        __m256i lo = _mm256_and_si256(x, nibble);
-        __m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), nibble);
-        __m256i r = _mm256_setzero_si256();
-        for (int h = 0; h < 8; h++)
-            r = _mm256_or_si256(r, _mm256_and_si256(_mm256_shuffle_epi8(rows[h], lo),
-                                                    _mm256_cmpeq_epi8(hi, highs[h])));
-        r = _mm256_blendv_epi8(r, x, x);
-        _mm256_storeu_si256((__m256i *)(dst + j), r);
+    Py_ssize_t j = 0, w = 0;
+    for (; j + JBLOCK <= n; j += JBLOCK) {
+        __m256i a = translate32(_mm256_loadu_si256((const __m256i *)(src + j)), rows, highs);
+        __m256i b = translate32(_mm256_loadu_si256((const __m256i *)(src + j + 32)), rows, highs);
+        _mm256_storeu_si256((__m256i *)(dst + j), a);
+        _mm256_storeu_si256((__m256i *)(dst + j + 32), b);
+        block[j / JBLOCK] = (int32_t)w;
+        w = squeeze64(a, b, out, w);
     }
     translate_portable(src + j, dst + j, n - j);
+    return squeeze_portable(dst, j, n, out, w, block);
 }
 #endif
 
-static void translate_key(const uint8_t *src, uint8_t *dst, Py_ssize_t n) {
+/* dst = g_fast of src (n bytes), and out = dst without its spaces; block[b], the bytes of out
+ * before dst[JBLOCK * b]. Returns the bytes of out. Needs no GIL. */
+static Py_ssize_t translate_key(const uint8_t *src, uint8_t *dst, Py_ssize_t n, uint8_t *out,
+                                int32_t *block) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (g_use_avx2) {
-        translate_avx2(src, dst, n);
-        return;
+    if (g_use_avx2) return translate_squeeze_avx2(src, dst, n, out, block);
+    if (g_avx2) {
+        translate_portable(src, dst, n);
+        return squeeze_avx2(dst, n, out, block);
     }
 #endif
     translate_portable(src, dst, n);
+    return squeeze_portable(dst, 0, n, out, 0, block);
 }
 
 static int build_key(PyObject *text, Key *k) {
@@ -373,14 +535,39 @@ static int build_key(PyObject *text, Key *k) {
         i++;
     }
     if (k->cmap) k->cmap[k->n] = (int32_t)len;
+    k->joined = PyMem_Malloc((size_t)k->n + 16);
+    k->jblock = PyMem_Malloc(((size_t)k->n / JBLOCK + 2) * sizeof(int32_t));
+    if (!k->joined || !k->jblock) {
+        PyErr_NoMemory();
+        return -1;
+    }
     if (k->n >= RELEASE_GIL_FROM) {
         Py_BEGIN_ALLOW_THREADS;
-        translate_key(k->raw, k->buf + 1, k->n);
+        k->jn = translate_key(k->raw, k->buf + 1, k->n, k->joined, k->jblock);
         Py_END_ALLOW_THREADS;
     } else {
-        translate_key(k->raw, k->buf + 1, k->n);
+        k->jn = translate_key(k->raw, k->buf + 1, k->n, k->joined, k->jblock);
     }
     return 0;
+}
+
+/* The key byte of joined byte `c` (0 <= c < k->jn): the block it is in, then the block's bytes
+ * that are not spaces counted to it. */
+static Py_ssize_t joined_to_key(const Key *k, Py_ssize_t c) {
+    Py_ssize_t lo = 0, hi = (k->n + JBLOCK - 1) / JBLOCK; /* bisect_right(jblock, c) - 1 */
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (c < k->jblock[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    Py_ssize_t first = (lo - 1) * JBLOCK, size = k->n - first < JBLOCK ? k->n - first : JBLOCK;
+    const uint8_t *key = k->buf + 1 + first;
+    uint64_t kept = 0; /* a bit per byte of the block that is not a space */
+    for (Py_ssize_t j = 0; j < size; j++) kept |= (uint64_t)(key[j] != ' ') << j;
+    for (Py_ssize_t rest = c - k->jblock[lo - 1]; rest > 0; rest--) kept &= kept - 1;
+    return kept ? first + __builtin_ctzll(kept) : -1; /* -1: not reached for c < k->jn */
 }
 
 /* The text's index of key byte `index` (FastKey.original). */
@@ -630,8 +817,13 @@ static int find_spots(const uint8_t *b, Py_ssize_t size, Vec *out) {
 
 typedef struct {
     PyObject_HEAD
-    Py_ssize_t count;     /* key patterns; indexes from count on are spot literals */
+    Py_ssize_t count;     /* key patterns */
     int32_t *lengths;     /* per pattern */
+    Py_ssize_t *offsets;  /* per pattern: where its bytes are in `bytes` */
+    uint8_t *bytes;       /* the patterns, one after the other */
+    Py_ssize_t ngroups;   /* literals scanned (joined keys); their ids are group numbers */
+    Py_ssize_t *group_at; /* per group: its first entry in `members` (and one past the last) */
+    int32_t *members;     /* the patterns of each group, group after group */
     PyObject **fast;      /* per pattern: tuple of term ids, or NULL (owned refs in fast_list) */
     PyObject **full;
     PyObject *fast_list, *full_list;
@@ -647,6 +839,10 @@ static PyTypeObject JobType;
 
 static void finder_dealloc(Finder *self) {
     PyMem_Free(self->lengths);
+    PyMem_Free(self->offsets);
+    PyMem_Free(self->bytes);
+    PyMem_Free(self->group_at);
+    PyMem_Free(self->members);
     PyMem_Free(self->fast);
     PyMem_Free(self->full);
     Py_XDECREF(self->fast_list);
@@ -690,18 +886,20 @@ static int check_term_lists(PyObject *list, Py_ssize_t count, Py_ssize_t terms, 
 }
 
 static PyObject *finder_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
-    static char *names[] = {"lengths", "fast", "full", "terms", "labels", "hit_type", "margin", NULL};
-    PyObject *lengths, *fast, *full, *terms, *labels, *hit_type;
+    static char *names[] = {"patterns", "groups", "fast",     "full", "terms",
+                            "labels",   "hit_type", "margin", NULL};
+    PyObject *patterns, *groups, *fast, *full, *terms, *labels, *hit_type;
     Py_ssize_t margin;
     if (!g_configured) {
         PyErr_SetString(PyExc_RuntimeError, "textkey.configure() must be called first");
         return NULL;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOOOn:Finder", names, &lengths, &fast,
-                                     &full, &terms, &labels, &hit_type, &margin))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOOOOn:Finder", names, &patterns, &groups,
+                                     &fast, &full, &terms, &labels, &hit_type, &margin))
         return NULL;
-    if (!PyList_Check(lengths) || !PyList_Check(terms) || !PyList_Check(labels)) {
-        PyErr_SetString(PyExc_TypeError, "lengths, terms and labels must be lists");
+    if (!PyList_Check(patterns) || !PyList_Check(groups) || !PyList_Check(terms) ||
+        !PyList_Check(labels)) {
+        PyErr_SetString(PyExc_TypeError, "patterns, groups, terms and labels must be lists");
         return NULL;
     }
     if (!PyType_Check(hit_type)) {
@@ -726,23 +924,70 @@ static PyObject *finder_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
     }
     Finder *self = (Finder *)type->tp_alloc(type, 0);
     if (!self) return NULL;
-    Py_ssize_t count = PyList_GET_SIZE(lengths);
+    Py_ssize_t count = PyList_GET_SIZE(patterns), total = 0;
     self->count = count;
     self->lengths = PyMem_Malloc((size_t)(count ? count : 1) * sizeof(int32_t));
-    if (!self->lengths) {
+    self->offsets = PyMem_Malloc((size_t)(count ? count : 1) * sizeof(Py_ssize_t));
+    if (!self->lengths || !self->offsets) {
         PyErr_NoMemory();
         goto fail;
     }
     for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *item = PyList_GET_ITEM(lengths, i);
-        long v = PyLong_Check(item) ? PyLong_AsLong(item) : -1;
-        if (v <= 0 || v > (1 << 20)) {
-            PyErr_Clear();
-            PyErr_Format(PyExc_ValueError, "lengths[%zd] must be a positive int", i);
+        PyObject *item = PyList_GET_ITEM(patterns, i);
+        if (!PyBytes_Check(item)) {
+            PyErr_Format(PyExc_TypeError, "patterns[%zd] must be bytes", i);
             goto fail;
         }
-        self->lengths[i] = (int32_t)v;
+        Py_ssize_t size = PyBytes_GET_SIZE(item);
+        if (size <= 0 || size > (1 << 20)) {
+            PyErr_Format(PyExc_ValueError, "patterns[%zd] must be non-empty bytes", i);
+            goto fail;
+        }
+        self->lengths[i] = (int32_t)size;
+        self->offsets[i] = total;
+        total += size;
     }
+    self->bytes = PyMem_Malloc((size_t)(total ? total : 1));
+    if (!self->bytes) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t i = 0; i < count; i++)
+        memcpy(self->bytes + self->offsets[i], PyBytes_AS_STRING(PyList_GET_ITEM(patterns, i)),
+               (size_t)self->lengths[i]);
+    Py_ssize_t ngroups = PyList_GET_SIZE(groups), nmembers = 0;
+    for (Py_ssize_t g = 0; g < ngroups; g++) {
+        PyObject *t = PyList_GET_ITEM(groups, g);
+        if (!PyTuple_Check(t)) {
+            PyErr_Format(PyExc_TypeError, "groups[%zd] must be a tuple of pattern indexes", g);
+            goto fail;
+        }
+        nmembers += PyTuple_GET_SIZE(t);
+    }
+    self->ngroups = ngroups;
+    self->group_at = PyMem_Malloc(((size_t)ngroups + 1) * sizeof(Py_ssize_t));
+    self->members = PyMem_Malloc((size_t)(nmembers ? nmembers : 1) * sizeof(int32_t));
+    if (!self->group_at || !self->members) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    nmembers = 0;
+    for (Py_ssize_t g = 0; g < ngroups; g++) {
+        PyObject *t = PyList_GET_ITEM(groups, g);
+        self->group_at[g] = nmembers;
+        for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(t); j++) {
+            PyObject *item = PyTuple_GET_ITEM(t, j);
+            Py_ssize_t v = PyLong_Check(item) ? PyLong_AsSsize_t(item) : -1;
+            if (v < 0 || v >= count) {
+                PyErr_Clear();
+                PyErr_Format(PyExc_ValueError, "groups[%zd] holds a pattern index out of range",
+                             g);
+                goto fail;
+            }
+            self->members[nmembers++] = (int32_t)v;
+        }
+    }
+    self->group_at[ngroups] = nmembers;
     if (check_term_lists(fast, count, nterms, "fast", &self->fast) < 0 ||
         check_term_lists(full, count, nterms, "full", &self->full) < 0)
         goto fail;
@@ -797,6 +1042,9 @@ typedef struct {
     uint8_t *full;        /* full normalisation of the joined windows */
     int32_t *fpos;
     Py_ssize_t nfull;
+    uint8_t *jfull;       /* that without its spaces (what the scanner scans) */
+    int32_t *jfpos;       /* per byte of it: its index in full */
+    Py_ssize_t njfull;
 } Job;
 
 static void job_dealloc(Job *self) {
@@ -816,6 +1064,8 @@ static void job_dealloc(Job *self) {
     PyMem_Free(self->woff);
     PyMem_Free(self->full);
     PyMem_Free(self->fpos);
+    PyMem_Free(self->jfull);
+    PyMem_Free(self->jfpos);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -910,9 +1160,10 @@ static PyObject *job_call(Job *self, PyObject *args, PyObject *kwargs) {
 
 static int job_getbuffer(Job *self, Py_buffer *view, int flags) {
     if (self->phase == 2)
-        return PyBuffer_FillInfo(view, (PyObject *)self, self->full ? (void *)self->full : (void *)"",
-                                 self->nfull, 1, flags);
-    return PyBuffer_FillInfo(view, (PyObject *)self, self->key.buf, self->key.n + 1, 1, flags);
+        return PyBuffer_FillInfo(view, (PyObject *)self,
+                                 self->jfull ? (void *)self->jfull : (void *)"", self->njfull, 1,
+                                 flags);
+    return PyBuffer_FillInfo(view, (PyObject *)self, self->key.joined, self->key.jn, 1, flags);
 }
 
 static PyBufferProcs job_as_buffer = {(getbufferproc)job_getbuffer, NULL};
@@ -1058,20 +1309,29 @@ static PyObject *job_windows(Job *self, PyObject *unused) {
     }
     Finder *f = self->finder;
     const Key *k = &self->key;
-    Py_ssize_t count = f->count, size = k->n;
+    Py_ssize_t size = k->n;
+    const uint8_t *key = k->buf + 1;
     Vec spots = {0};
     if (find_spots(k->buf, k->n + 1, &spots) < 0) goto fail;
     for (Py_ssize_t m = 0; m < self->ids.n; m++) {
-        int64_t index = self->ids.a[m], end = self->ends.a[m];
-        if (index >= count) continue; /* not a key of this matcher */
-        PyObject *terms = f->fast[index];
-        if (!terms) continue;
-        end -= 1;
-        int64_t start = end - f->lengths[index];
-        if (start < 0 || end > size) continue; /* not from this key */
-        if (start > 0 && is_word(k->buf[start]) && continues_word(k, start - 1, -1)) continue;
-        if (end < size && is_word(k->buf[end + 1]) && continues_word(k, end, 1)) continue;
-        if (add_found(self, terms, key_original(k, start), key_original(k, end)) < 0) goto fail;
+        int64_t group = self->ids.a[m], joined_end = self->ends.a[m];
+        if (group >= f->ngroups || joined_end < 1 || joined_end > k->jn)
+            continue; /* not a literal of this matcher, or not from this key */
+        int64_t end = joined_to_key(k, joined_end - 1) + 1;
+        for (Py_ssize_t g = f->group_at[group]; g < f->group_at[group + 1]; g++) {
+            int32_t index = f->members[g];
+            PyObject *terms = f->fast[index];
+            if (!terms) continue;
+            int64_t start = end - f->lengths[index];
+            if (start < 0 || memcmp(key + start, f->bytes + f->offsets[index],
+                                    (size_t)f->lengths[index]) != 0)
+                continue; /* the key has these letters, spaced otherwise */
+            if (start > 0 && is_word(key[start - 1]) && continues_word(k, start - 1, -1))
+                continue;
+            if (end < size && is_word(key[end]) && continues_word(k, end, 1)) continue;
+            if (add_found(self, terms, key_original(k, start), key_original(k, end)) < 0)
+                goto fail;
+        }
     }
     self->phase = 2;
     if (spots.n == 0) {
@@ -1111,7 +1371,23 @@ static PyObject *job_windows(Job *self, PyObject *unused) {
     self->nfull = full_key(joined, at, self->full, self->fpos, scratch);
     PyMem_Free(joined);
     PyMem_Free(scratch);
-    return PyBool_FromLong(self->nfull > 0);
+    self->jfull = PyMem_Malloc((size_t)self->nfull + 1);
+    self->jfpos = PyMem_Malloc(((size_t)self->nfull + 1) * sizeof(int32_t));
+    if (!self->jfull || !self->jfpos) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    const uint8_t *full = self->full;
+    uint8_t *jfull = self->jfull;
+    int32_t *jfpos = self->jfpos;
+    Py_ssize_t w = 0, nfull = self->nfull;
+    for (Py_ssize_t i = 0; i < nfull; i++) {
+        jfull[w] = full[i];
+        jfpos[w] = (int32_t)i;
+        w += full[i] != ' ';
+    }
+    self->njfull = w;
+    return PyBool_FromLong(self->njfull > 0);
 fail:
     vec_free(&spots);
     return NULL;
@@ -1144,30 +1420,39 @@ static PyObject *make_hit(Finder *f, int64_t term, int64_t start, int64_t end) {
 static PyObject *job_hits(Job *self, PyObject *unused) {
     Finder *f = self->finder;
     const Key *k = &self->key;
-    Py_ssize_t count = f->count, n = self->nfull;
+    Py_ssize_t n = self->nfull;
     const uint8_t *data = self->full;
     if (self->phase != 2) {
         PyErr_SetString(PyExc_RuntimeError, "hits() comes after windows()");
         return NULL;
     }
     for (Py_ssize_t m = 0; m < self->win_ids.n; m++) {
-        int64_t index = self->win_ids.a[m], end = self->win_ends.a[m];
-        if (index >= count || !f->full[index]) continue;
-        int64_t start = end - f->lengths[index];
-        if (start < 0 || end > n) continue; /* not from this buffer */
-        if ((start > 0 && is_word(data[start - 1])) || (end < n && is_word(data[end]))) continue;
-        start = self->fpos[start];
-        Py_ssize_t part = bisect_right(self->woff, self->nwin, start) - 1;
-        if (part < 0) part = 0;
-        int64_t first = self->wfirst[part], last = self->wlast[part], offset = self->woff[part];
-        int64_t wsize = last - first, stop = wsize;
-        if (end < n) {
-            stop = self->fpos[end] - offset;
-            if (stop > wsize) stop = wsize;
+        int64_t group = self->win_ids.a[m], joined_end = self->win_ends.a[m];
+        if (group >= f->ngroups || joined_end < 1 || joined_end > self->njfull)
+            continue; /* not a literal of this matcher, or not from this buffer */
+        int64_t end = self->jfpos[joined_end - 1] + 1;
+        for (Py_ssize_t g = f->group_at[group]; g < f->group_at[group + 1]; g++) {
+            int32_t index = f->members[g];
+            if (!f->full[index]) continue;
+            int64_t start = end - f->lengths[index];
+            if (start < 0 || memcmp(data + start, f->bytes + f->offsets[index],
+                                    (size_t)f->lengths[index]) != 0)
+                continue; /* these letters, spaced otherwise */
+            if ((start > 0 && is_word(data[start - 1])) || (end < n && is_word(data[end])))
+                continue;
+            int64_t from = self->fpos[start];
+            Py_ssize_t part = bisect_right(self->woff, self->nwin, from) - 1;
+            if (part < 0) part = 0;
+            int64_t first = self->wfirst[part], last = self->wlast[part], offset = self->woff[part];
+            int64_t wsize = last - first, stop = wsize;
+            if (end < n) {
+                stop = self->fpos[end] - offset;
+                if (stop > wsize) stop = wsize;
+            }
+            if (add_found(self, f->full[index], key_original(k, first + from - offset),
+                          key_original(k, first + stop)) < 0)
+                return NULL;
         }
-        if (add_found(self, f->full[index], key_original(k, first + start - offset),
-                      key_original(k, first + stop)) < 0)
-            return NULL;
     }
     if (self->nfound > 1) qsort(self->found, (size_t)self->nfound, sizeof(Found), cmp_found);
     PyObject *result = PyList_New(self->nparts);
@@ -1324,6 +1609,39 @@ static PyObject *py_fast_key(PyObject *self, PyObject *args) {
     return result;
 }
 
+/* joined_key(text) -> (joined, offsets): the fast key without its spaces, as scanned, and the key
+ * byte of each of its bytes (the way back), for the differential tests. */
+static PyObject *py_joined_key(PyObject *self, PyObject *args) {
+    PyObject *text;
+    if (!g_configured) {
+        PyErr_SetString(PyExc_RuntimeError, "textkey.configure() must be called first");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "U:joined_key", &text)) return NULL;
+    Key k = {0};
+    if (build_key(text, &k) < 0) {
+        key_free(&k);
+        return NULL;
+    }
+    PyObject *offsets = PyList_New(k.jn);
+    if (!offsets) {
+        key_free(&k);
+        return NULL;
+    }
+    for (Py_ssize_t c = 0; c < k.jn; c++) {
+        PyObject *v = PyLong_FromSsize_t(joined_to_key(&k, c));
+        if (!v) {
+            Py_DECREF(offsets);
+            key_free(&k);
+            return NULL;
+        }
+        PyList_SET_ITEM(offsets, c, v);
+    }
+    PyObject *result = Py_BuildValue("(y#N)", (const char *)k.joined, k.jn, offsets);
+    key_free(&k);
+    return result;
+}
+
 static PyMethodDef module_methods[] = {
     {"configure", (PyCFunction)(void (*)(void))configure, METH_VARARGS | METH_KEYWORDS,
      "configure(fast, full, leet, flags, learn, simd=True): the folding tables (256 bytes each), "
@@ -1333,6 +1651,9 @@ static PyMethodDef module_methods[] = {
      "full_key(data) -> (bytes, positions): the full normalisation of folded bytes."},
     {"fast_key", py_fast_key, METH_VARARGS,
      "fast_key(text) -> (raw, buffer, map or None): the fast key of a text."},
+    {"joined_key", py_joined_key, METH_VARARGS,
+     "joined_key(text) -> (joined, offsets): the fast key without its spaces, as scanned, and "
+     "the key byte of each of its bytes."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1343,6 +1664,7 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__textkey(void) {
+    init_squeeze();
     if (PyType_Ready(&FinderType) < 0 || PyType_Ready(&JobType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;

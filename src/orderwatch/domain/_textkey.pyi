@@ -13,10 +13,11 @@ def configure(
 ) -> None: ...
 def full_key(data: bytes) -> tuple[bytes, list[int]]: ...
 def fast_key(text: str) -> tuple[bytes, bytes, list[int] | None]: ...
+def joined_key(text: str) -> tuple[bytes, list[int]]: ...
 
 class Job:
-    """One find(): a read-only buffer (the fast key, then the windows' full key) and the scan's
-    match callback."""
+    """One find(): a read-only buffer (the fast key, then the windows' full key, each without its
+    spaces) and the scan's match callback."""
 
     @property
     def raw(self) -> bytes: ...
@@ -32,7 +33,8 @@ class Job:
 class Finder:
     def __init__(
         self,
-        lengths: list[int],
+        patterns: list[bytes],
+        groups: list[tuple[int, ...]],
         fast: list[tuple[int, ...]],
         full: list[tuple[int, ...]],
         terms: list[str],

@@ -10,7 +10,9 @@ same scanner (it holds the fast and the full keys). Hits are reported at their p
 original text. `find_many` scans a batch of short texts as one buffer, so per-call costs are paid
 once per batch. When the C module is built (textmatch_native), it does the per-character, per-spot
 and per-hit work of this path (the key, the spots, the windows, the hits) with identical results;
-the scanner calls it back for each match.
+the scanner then holds each key without its spaces and scans the keys without theirs (a phrase
+and its joined-up form are one literal; the C module checks each match against the spaced key),
+and calls the C module back for each match.
 """
 
 from __future__ import annotations
@@ -98,18 +100,34 @@ class _Keys:
     With `spots`, the spot literals are compiled in too (indexes from `count` on), so one scan
     finds both: worth it for large sets, where it saves a pass over the text, not for small
     ones, where the spot literals would dominate compile time and memory (one shared scanner).
+
+    With `joined` (the C path), the scanner holds each key without its spaces instead, once
+    (`groups`: the pattern indexes of each such literal): the C path scans the keys without
+    their spaces and checks each match against the spaced ones, so a phrase and its joined-up
+    form are one literal (half as many) and a fifth fewer bytes are scanned.
     """
 
     def __init__(
-        self, fast: dict[bytes, list[str]], full: dict[bytes, list[str]], spots: bool = False
+        self,
+        fast: dict[bytes, list[str]],
+        full: dict[bytes, list[str]],
+        spots: bool = False,
+        joined: bool = False,
     ) -> None:
         patterns = list(fast) + [key for key in full if key not in fast]
         self.count = len(patterns)
+        self.patterns = patterns
         self.lengths = [len(p) for p in patterns]
         self.fast_terms = [tuple(fast.get(p, ())) for p in patterns]
         self.full_terms = [tuple(full.get(p, ())) for p in patterns]
         self.spots = spots
-        self.engine: Engine = load_engine(patterns + list(_TRIGGERS) * spots, _HYPERSCAN)
+        groups: dict[bytes, list[int]] = {}
+        if joined:
+            for index, pattern in enumerate(patterns):
+                groups.setdefault(pattern.replace(b" ", b""), []).append(index)
+        self.groups = [tuple(group) for group in groups.values()]
+        literals = list(groups) if joined else patterns + list(_TRIGGERS) * spots
+        self.engine: Engine = load_engine(literals, _HYPERSCAN)
 
 
 class KeywordMatcher:
@@ -134,15 +152,18 @@ class KeywordMatcher:
                 self._add_forms(variant, term)
         self._has_terms = bool(self._full_keys)
         self._count = len(self._fast_keys.keys() | self._full_keys.keys())
-        # the C path finds the spots itself: its scanner needs no spot literals
-        spots = len(self._fast_keys) >= _OWN_SPOT_SCAN_FROM and _NATIVE is None
-        self._fast = self._full = _Keys(self._fast_keys, self._full_keys, spots)
+        # the C path finds the spots itself (its scanner needs no spot literals) and scans the
+        # keys without their spaces
+        native = _NATIVE is not None
+        spots = len(self._fast_keys) >= _OWN_SPOT_SCAN_FROM and not native
+        self._fast = self._full = _Keys(self._fast_keys, self._full_keys, spots, native)
         self._margin = 2 * longest + _WINDOW_SLACK
         self._finder: Any = None  # the C path (textmatch_native), when the module is built
-        if _NATIVE is not None:
+        if native:
             keys = self._fast
             self._finder = make_finder(
-                keys.lengths,
+                keys.patterns,
+                keys.groups,
                 keys.fast_terms,
                 keys.full_terms,
                 self._labels,
