@@ -20,6 +20,8 @@ _MODULES = [
     "orderwatch.domain._textkey",
     # A browser history's visits as report.json lines (parsers/sqlite_plugins/visit_lines.py).
     "orderwatch.forensics.parsers._visitlines",
+    # Deleted SQLite records carved around URLs in free space (parsers/sqlite_records.py).
+    "orderwatch.forensics.parsers._sqlitecarve",
 ]
 
 

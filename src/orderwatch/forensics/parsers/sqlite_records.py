@@ -12,13 +12,21 @@ from __future__ import annotations
 import mmap
 import re
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+try:
+    from orderwatch.forensics.parsers import _sqlitecarve
+except ImportError:  # pragma: no cover (the module is built with the package)
+    _sqlitecarve = None  # type: ignore[assignment]
+
+_URL_START = re.compile(rb"https?://")
 _URL_TEXT = re.compile(r"https?://[^\s\x00-\x1f\x7f]+")
 _URL_BYTES = re.compile(rb"[!-~]+")
 _OVERFLOW_EVIDENCE = 200  # URL bytes up to the page end that make an overflowing record credible
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
-_DAMAGED = "\x00damaged"  # marks values whose later text columns were overwritten
+_MAX_COLUMNS = 2000  # SQLite's default SQLITE_MAX_COLUMN: the C module's limit
+_KIND_LETTERS = {"INTEGER": "I", "TEXT": "T"}  # other affinities take any serial type
 
 
 @dataclass(frozen=True)
@@ -41,16 +49,6 @@ class RecordShape:
     min_columns: int = 0
 
 
-@dataclass
-class Region:
-    """Bytes where a record may lie: its kind, database page, and [start, end) in the file."""
-
-    kind: str
-    page: int | None
-    start: int
-    end: int
-
-
 def affinity(declared_type: str) -> str:
     """SQLite's column affinity for a declared type (its documented rules, in order)."""
     upper = declared_type.upper()
@@ -71,11 +69,61 @@ class _Overflow(Exception):
     reading of its header would give a URL cut short)."""
 
 
+# A record found: (index of its region, offset of the URL, index of its shape, offset of the
+# record, header intact, offset of its body, its serial types).
+Carved = tuple[int, int, int, int, bool, int, tuple[int, ...]]
+
+
+def carve_regions(
+    data: mmap.mmap, regions: Sequence[tuple[int, int, int]], shapes: Sequence[RecordShape]
+) -> list[Carved]:
+    """Every "http(s)://" in data[start:end] of each region (low, start, end) tried as the URL
+    column of each shape in turn (the first that fits wins), headers read back to `low`: the C
+    module `_sqlitecarve` when built and the shapes fit it, else the same loop in Python."""
+    specs = tuple(_spec(shape) for shape in shapes)
+    if _sqlitecarve is not None and all(spec is not None for spec in specs):
+        return _sqlitecarve.carve_regions(data, list(regions), specs)
+    return python_carve_regions(data, regions, shapes)
+
+
+def python_carve_regions(
+    data: mmap.mmap, regions: Sequence[tuple[int, int, int]], shapes: Sequence[RecordShape]
+) -> list[Carved]:
+    """What `_sqlitecarve.carve_regions` does, in Python (its fallback; the tests compare them)."""
+    found: list[Carved] = []
+    for number, (low, start, end) in enumerate(regions):
+        for match in _URL_START.finditer(data, start, end):
+            at = match.start()
+            for which, shape in enumerate(shapes):
+                carved = carve_record(data, at, low, end, shape)
+                if carved is not None:
+                    found.append((number, at, which, *carved))
+                    break
+    return found
+
+
+def _spec(shape: RecordShape) -> tuple[object, ...] | None:
+    """A shape as the C module takes it, or None when it cannot (more columns than SQLite's
+    default limit)."""
+    if not 1 <= len(shape.columns) <= _MAX_COLUMNS:
+        return None
+    kinds = bytes(ord(_KIND_LETTERS.get(kind, "O")) for kind in shape.affinities)
+    return (
+        len(shape.columns),
+        shape.url_column,
+        -1 if shape.rowid_alias is None else shape.rowid_alias,
+        shape.index is not None,
+        shape.min_columns,
+        kinds,
+        bytes(shape.not_null),
+    )
+
+
 def carve_record(
-    data: mmap.mmap, at: int, region: Region, shape: RecordShape
-) -> tuple[dict[str, object], int, bool, bool] | None:
-    """The record of `shape` whose URL column starts at `at`, as (values, offset of the record,
-    header intact, text after the URL overwritten), or None.
+    data: mmap.mmap, at: int, low: int, end: int, shape: RecordShape
+) -> tuple[int, bool, int, tuple[int, ...]] | None:
+    """The record of `shape` whose URL column starts at `at`, in the region [low, end), as
+    (offset of the record, header intact, offset of its body, serial types), or None.
 
     The header ends where the body starts: at the URL, or just before it when one integer
     column precedes it (an index on (hash, url)). Varints are cut apart walking backwards (a
@@ -83,13 +131,29 @@ def carve_record(
     """
     try:
         for before in _bytes_before_url(shape):
-            carved = _carve_at(data, at, at - before, region, shape)
+            carved = _carve_at(data, at, at - before, low, end, shape)
             if carved is not None:
-                values, offset, complete = carved
-                return values, offset, complete, bool(values.pop(_DAMAGED, False))
+                return carved
     except _Overflow:
         return None
     return None
+
+
+def record_values(
+    data: mmap.mmap, serials: tuple[int, ...], body: int, shape: RecordShape
+) -> tuple[dict[str, object], bool]:
+    """A carved record's values by column name, and whether the text after its URL was
+    overwritten (then only the URL and the columns before it are kept)."""
+    values: dict[str, object] = {}
+    position = body
+    for index, serial in enumerate(serials):
+        value = _decode(data, position, serial)
+        position += _size(serial)
+        if isinstance(value, str) and _CONTROL.search(value):
+            kept = shape.columns[: shape.url_column + 1]
+            return {name: values.get(name) for name in kept}, True
+        values[shape.columns[index]] = value
+    return values, False
 
 
 def _bytes_before_url(shape: RecordShape) -> tuple[int, ...]:
@@ -102,18 +166,17 @@ def _bytes_before_url(shape: RecordShape) -> tuple[int, ...]:
 
 
 def _carve_at(
-    data: mmap.mmap, at: int, body: int, region: Region, shape: RecordShape
-) -> tuple[dict[str, object], int, bool] | None:
+    data: mmap.mmap, at: int, body: int, low: int, end: int, shape: RecordShape
+) -> tuple[int, bool, int, tuple[int, ...]] | None:
     columns = len(shape.columns)
-    chain = _varints_before(data, body, region.start, columns + 1)
+    chain = _varints_before(data, body, low, columns + 1)
     for count in range(min(columns, len(chain) - 1), shape.url_column, -1):
-        serials = [value for value, _ in reversed(chain[:count])]
+        serials = tuple(value for value, _ in reversed(chain[:count]))
         for header_length, header_start in _readings(data, chain, count, body):
             if header_length != body - header_start:
                 continue
-            values = _check(data, serials, body, at, region.end, shape)
-            if values is not None:
-                return values, header_start, True
+            if _fits(data, serials, body, at, end, shape):
+                return header_start, True, body, serials
     if shape.index is not None or body != at:
         return None
     # The header's first bytes were overwritten (freeblock link, or reuse): the serial types
@@ -125,9 +188,9 @@ def _carve_at(
             continue
         nearer = [value for value, _ in reversed(chain[: count - 1])]
         for first, start in _readings(data, chain, count - 1, at):
-            values = _check(data, [*prefix, first, *nearer], at, at, region.end, shape)
-            if values is not None:
-                return values, start, False
+            serials = (*prefix, first, *nearer)
+            if _fits(data, serials, at, at, end, shape):
+                return start, False, at, serials
     return None
 
 
@@ -198,47 +261,36 @@ def _allowed(serial: int, column: int, shape: RecordShape) -> bool:
     return True
 
 
-def _check(
-    data: mmap.mmap, serials: list[int], body: int, at: int, end: int, shape: RecordShape
-) -> dict[str, object] | None:
-    """Decoded values when the serial types fit the shape and put a whole URL at `at`."""
+def _fits(
+    data: mmap.mmap, serials: tuple[int, ...], body: int, at: int, end: int, shape: RecordShape
+) -> bool:
+    """Whether the serial types fit the shape and put a whole URL at `at` (raises _Overflow for
+    one that runs past the page)."""
     url_column = shape.url_column
     fewest = len(shape.columns) if shape.index is not None else shape.min_columns
     if not max(url_column + 1, fewest) <= len(serials) <= len(shape.columns):
-        return None
+        return False
     if not all(_allowed(serial, index, shape) for index, serial in enumerate(serials)):
-        return None
+        return False
     url_serial = serials[url_column]
     if url_serial < 33 or url_serial % 2 == 0:  # text of at least ten bytes
-        return None
-    offsets: list[int] = []
+        return False
     position = body
-    for serial in serials:
-        offsets.append(position)
+    for index, serial in enumerate(serials):
+        if index == url_column and position != at:
+            return False
         position += _size(serial)
-    if offsets[url_column] != at:
-        return None
     if position > end:
         length = min(_size(url_serial), end - at, _OVERFLOW_EVIDENCE)
         run = _URL_BYTES.match(data, at, at + length)
         if run is not None and run.end() - at == length:
             raise _Overflow
-        return None
+        return False
     try:
         url = bytes(data[at : at + _size(url_serial)]).decode("utf-8")
     except UnicodeDecodeError:
-        return None
-    if not _URL_TEXT.fullmatch(url):
-        return None
-    values: dict[str, object] = {}
-    for index, serial in enumerate(serials):
-        value = _decode(data, offsets[index], serial)
-        if isinstance(value, str) and _CONTROL.search(value):
-            values = {name: values.get(name) for name in shape.columns[: url_column + 1]}
-            values[_DAMAGED] = True
-            break
-        values[shape.columns[index]] = value
-    return values
+        return False
+    return _URL_TEXT.fullmatch(url) is not None
 
 
 def _decode(data: mmap.mmap, at: int, serial: int) -> object:

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from orderwatch.forensics.parsers.sqlite_records import (
     RecordShape,
-    Region,
     affinity,
-    carve_record,
+    carve_regions,
+    record_values,
 )
 
 __all__ = ["RecordShape", "RecoveredRecord", "affinity", "recover_records"]
@@ -111,40 +111,31 @@ def _collect(
 ) -> None:
     """Carve a record around every URL start inside the recoverable regions (in file order; a
     byte two regions claim, as damaged freeblock lists can, belongs to the first)."""
+    areas: list[tuple[str, int | None]] = []
+    bounds: list[tuple[int, int, int]] = []
     covered = 0
     for kind, page, low, end in regions:
         start, covered = max(low, covered), max(end, covered)
-        region = None
-        for match in _URL_START.finditer(data, start, end):
-            at = match.start()
-            region = region or Region(kind, page, low, end)
-            for shape in shapes:
-                carved = carve_record(data, at, region, shape)
-                if carved is None:
-                    continue
-                values, offset, complete, damaged = carved
-                key = (shape.table, shape.index, *sorted((k, repr(v)) for k, v in values.items()))
-                if key not in seen:
-                    seen.add(key)
-                    found.append(
-                        RecoveredRecord(
-                            shape.table,
-                            values,
-                            source,
-                            region.kind,
-                            region.page,
-                            offset,
-                            complete,
-                            shape.index,
-                            damaged,
-                        )
-                    )
-                break
+        if start < end:
+            areas.append((kind, page))
+            bounds.append((low, start, end))
+    for number, _, which, offset, complete, body, serials in carve_regions(data, bounds, shapes):
+        shape = shapes[which]
+        kind, page = areas[number]
+        values, damaged = record_values(data, serials, body, shape)
+        key = (shape.table, shape.index, *sorted((k, repr(v)) for k, v in values.items()))
+        if key not in seen:
+            seen.add(key)
+            found.append(
+                RecoveredRecord(
+                    shape.table, values, source, kind, page, offset, complete, shape.index, damaged
+                )
+            )
 
 
 # --- where free space is -------------------------------------------------------------------
 
-# A recoverable area before any URL is found in it (most hold none): what Region holds.
+# A recoverable area: its kind, database page, and [start, end) in the file.
 _Area = tuple[str, int | None, int, int]
 
 

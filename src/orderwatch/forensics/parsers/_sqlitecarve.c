@@ -1,0 +1,386 @@
+/* Deleted SQLite records found around URLs in free space, in C
+ * (orderwatch.forensics.parsers._sqlitecarve).
+ *
+ * carve_regions() does what sqlite_records.python_carve_regions does: every "http://" or
+ * "https://" in each region's [start, end) is tried as the URL column of each shape in turn (the first that
+ * fits wins); the record header before it is cut into varints walking backwards and must agree
+ * with the shape's columns, types and the URL's place. Only the header is judged here; the
+ * values of a record that fits are decoded in Python (sqlite_records.record_values), as are
+ * those of the fallback. Tests compare both paths on real and damaged databases.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define MAX_COLUMNS 2000       /* SQLite's default SQLITE_MAX_COLUMN */
+#define OVERFLOW_EVIDENCE 200  /* sqlite_records._OVERFLOW_EVIDENCE */
+#define FAR ((uint64_t)1 << 62) /* offsets past any file: sums saturate here */
+
+typedef struct {
+    Py_ssize_t columns, url_column, rowid_alias, min_columns; /* rowid_alias -1: none */
+    int index;
+    const char *kinds;    /* per column: 'I' INTEGER, 'T' TEXT, 'O' any other affinity */
+    const char *not_null; /* per column 0/1, or NULL when unknown */
+} shape;
+
+typedef struct {
+    const unsigned char *data;
+    Py_ssize_t size;
+} bytes_view;
+
+typedef struct {
+    uint64_t value;
+    Py_ssize_t start;
+} varint;
+
+enum { NO_FIT = 0, FITS = 1, OVERFLOWS = 2 };
+
+/* A varint at `at` ending before `limit`: its length, 0 when none (sqlite_records._varint). */
+static int read_varint(const unsigned char *data, Py_ssize_t at, Py_ssize_t limit, uint64_t *out) {
+    uint64_t value = 0;
+    for (int index = 0; index < 9; index++) {
+        if (at + index >= limit) return 0;
+        unsigned char byte = data[at + index];
+        if (index == 0 && byte == 0x80) return 0;
+        if (index == 8) {
+            *out = (value << 8) | byte;
+            return 9;
+        }
+        value = (value << 7) | (byte & 0x7F);
+        if (byte < 0x80) {
+            *out = value;
+            return index + 1;
+        }
+    }
+    return 0;
+}
+
+/* Up to `limit` varints ending at `end`, nearest first (sqlite_records._varints_before). */
+static Py_ssize_t varints_before(const unsigned char *data, Py_ssize_t end, Py_ssize_t low,
+                                 Py_ssize_t limit, varint *found) {
+    Py_ssize_t count = 0;
+    while (count < limit && end > low && data[end - 1] < 0x80) {
+        Py_ssize_t start = end - 1;
+        while (start > low && end - start < 9 && data[start - 1] >= 0x80) start--;
+        uint64_t value;
+        int length = read_varint(data, start, end, &value);
+        if (length == 0 || length != end - start) break;
+        found[count].value = value;
+        found[count].start = start;
+        count++;
+        end = start;
+    }
+    return count;
+}
+
+static uint64_t serial_size(uint64_t serial) {
+    static const uint64_t sizes[12] = {0, 1, 2, 3, 4, 6, 8, 8, 0, 0, 0, 0};
+    return serial < 12 ? sizes[serial] : (serial - 12) / 2;
+}
+
+static int allowed(uint64_t serial, Py_ssize_t column, const shape *s) {
+    if (serial == 10 || serial == 11) return 0;
+    if (column == s->rowid_alias) return serial == 0;
+    if (serial == 0) return !(s->not_null && s->not_null[column]);
+    if (s->kinds[column] == 'I') return serial <= 9;
+    if (s->kinds[column] == 'T') return serial >= 13 && serial % 2 == 1;
+    return 1;
+}
+
+/* One code point of strict UTF-8 (as bytes.decode("utf-8") accepts it) at text[*i]; -1 when
+ * the bytes are not valid UTF-8. */
+static long utf8_next(const unsigned char *text, Py_ssize_t size, Py_ssize_t *i) {
+    unsigned char c = text[*i];
+    if (c < 0x80) {
+        (*i)++;
+        return c;
+    }
+    int more;
+    long cp, least;
+    if (c >= 0xC2 && c <= 0xDF) more = 1, cp = c & 0x1F, least = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF) more = 2, cp = c & 0x0F, least = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4) more = 3, cp = c & 0x07, least = 0x10000;
+    else return -1;
+    if (*i + more >= size) return -1;
+    for (int k = 1; k <= more; k++) {
+        unsigned char next = text[*i + k];
+        if ((next & 0xC0) != 0x80) return -1;
+        cp = (cp << 6) | (next & 0x3F);
+    }
+    if (cp < least || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
+    *i += more + 1;
+    return cp;
+}
+
+/* The URL column's text decodes as UTF-8 and matches https?://[^\s\x00-\x1f\x7f]+ whole (it
+ * starts with the scheme found, so only its characters are judged). */
+static int url_text_ok(const unsigned char *text, Py_ssize_t size) {
+    Py_ssize_t i = 0;
+    while (i < size) {
+        long cp = utf8_next(text, size, &i);
+        if (cp < 0) return 0;
+        if (cp <= 0x20 || cp == 0x7F || Py_UNICODE_ISSPACE((Py_UCS4)cp)) return 0;
+    }
+    return 1;
+}
+
+/* The header's serial types fit the shape and put a whole URL at `at`
+ * (sqlite_records._fits: FITS, NO_FIT, or OVERFLOWS for a URL running past the page). */
+static int fits(const unsigned char *data, const uint64_t *serials, Py_ssize_t count,
+                Py_ssize_t body, Py_ssize_t at, Py_ssize_t end, const shape *s) {
+    Py_ssize_t url_column = s->url_column;
+    Py_ssize_t fewest = s->index ? s->columns : s->min_columns;
+    Py_ssize_t least = url_column + 1 > fewest ? url_column + 1 : fewest;
+    if (count < least || count > s->columns) return NO_FIT;
+    for (Py_ssize_t i = 0; i < count; i++)
+        if (!allowed(serials[i], i, s)) return NO_FIT;
+    uint64_t url_serial = serials[url_column];
+    if (url_serial < 33 || url_serial % 2 == 0) return NO_FIT;
+    uint64_t position = (uint64_t)body, url_offset = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (i == url_column) url_offset = position;
+        uint64_t size = serial_size(serials[i]);
+        position = size >= FAR - position ? FAR : position + size;
+    }
+    if (url_offset != (uint64_t)at) return NO_FIT;
+    uint64_t url_size = serial_size(url_serial);
+    if (position > (uint64_t)end) {
+        uint64_t length = url_size;
+        if ((uint64_t)(end - at) < length) length = (uint64_t)(end - at);
+        if (length > OVERFLOW_EVIDENCE) length = OVERFLOW_EVIDENCE;
+        for (uint64_t k = 0; k < length; k++) {
+            unsigned char c = data[at + (Py_ssize_t)k];
+            if (c < 0x21 || c > 0x7E) return NO_FIT;
+        }
+        return length > 0 ? OVERFLOWS : NO_FIT;
+    }
+    return url_text_ok(data + at, (Py_ssize_t)url_size) ? FITS : NO_FIT;
+}
+
+typedef struct {
+    Py_ssize_t header_start, body, count;
+    int complete;
+    uint64_t serials[MAX_COLUMNS + 1];
+} carved;
+
+/* The second reading of chain[index]: its last byte alone (sqlite_records._readings). */
+static int second_reading(const unsigned char *data, const varint *chain, Py_ssize_t index,
+                          Py_ssize_t at, varint *out) {
+    Py_ssize_t end = index ? chain[index - 1].start : at;
+    if (end - chain[index].start <= 1) return 0;
+    out->value = data[end - 1];
+    out->start = end - 1;
+    return 1;
+}
+
+/* sqlite_records._carve_at: FITS (into *out), NO_FIT or OVERFLOWS. */
+static int carve_at(const unsigned char *data, Py_ssize_t at, Py_ssize_t body, Py_ssize_t low,
+                    Py_ssize_t end, const shape *s, varint *chain, carved *out) {
+    Py_ssize_t columns = s->columns;
+    Py_ssize_t links = varints_before(data, body, low, columns + 1, chain);
+    Py_ssize_t top = links - 1 < columns ? links - 1 : columns;
+    for (Py_ssize_t count = top; count > s->url_column; count--) {
+        varint readings[2] = {chain[count], {0, 0}};
+        int many = 1 + second_reading(data, chain, count, body, &readings[1]);
+        for (int r = 0; r < many; r++) {
+            if (readings[r].value != (uint64_t)(body - readings[r].start)) continue;
+            for (Py_ssize_t i = 0; i < count; i++) out->serials[i] = chain[count - 1 - i].value;
+            int fit = fits(data, out->serials, count, body, at, end, s);
+            if (fit == FITS) {
+                out->header_start = readings[r].start;
+                out->body = body;
+                out->count = count;
+                out->complete = 1;
+            }
+            if (fit != NO_FIT) return fit;
+            break; /* the other reading checks the same serial types */
+        }
+    }
+    if (s->index || body != at) return NO_FIT;
+    int implicit_null = s->rowid_alias == 0 && s->url_column == 1;
+    for (int pass = 0; pass < 2; pass++) {
+        Py_ssize_t count = pass == 0 ? columns : columns - 1;
+        if ((pass == 1 && !implicit_null) || links < count || count < 1) continue;
+        Py_ssize_t prefix = pass == 1 ? 1 : 0;
+        varint readings[2] = {chain[count - 1], {0, 0}};
+        int many = 1 + second_reading(data, chain, count - 1, at, &readings[1]);
+        for (int r = 0; r < many; r++) {
+            Py_ssize_t n = 0;
+            if (prefix) out->serials[n++] = 0;
+            out->serials[n++] = readings[r].value;
+            for (Py_ssize_t i = count - 2; i >= 0; i--) out->serials[n++] = chain[i].value;
+            int fit = fits(data, out->serials, n, at, at, end, s);
+            if (fit == FITS) {
+                out->header_start = readings[r].start;
+                out->body = at;
+                out->count = n;
+                out->complete = 0;
+            }
+            if (fit != NO_FIT) return fit;
+        }
+    }
+    return NO_FIT;
+}
+
+/* sqlite_records.carve_record without the values: FITS into *out, else NO_FIT (an overflowing
+ * URL stops this shape's attempts at this place). */
+static int carve_record(const unsigned char *data, Py_ssize_t at, Py_ssize_t low, Py_ssize_t end,
+                        const shape *s, varint *chain, carved *out) {
+    static const Py_ssize_t integer_first[] = {0, 1, 2, 3, 4, 6, 8};
+    const Py_ssize_t *befores = integer_first;
+    Py_ssize_t many = 0;
+    if (s->url_column == 0 || (s->url_column == 1 && s->rowid_alias == 0)) many = 1;
+    else if (s->url_column == 1 && s->kinds[0] == 'I') many = 7;
+    for (Py_ssize_t k = 0; k < many; k++) {
+        int fit = carve_at(data, at, at - befores[k], low, end, s, chain, out);
+        if (fit == FITS) return FITS;
+        if (fit == OVERFLOWS) return NO_FIT;
+    }
+    return NO_FIT;
+}
+
+static int shape_from(PyObject *spec, shape *out) {
+    PyObject *kinds, *not_null;
+    int index;
+    if (!PyTuple_Check(spec) ||
+        !PyArg_ParseTuple(spec, "nnnpnO!O!", &out->columns, &out->url_column, &out->rowid_alias,
+                          &index, &out->min_columns, &PyBytes_Type, &kinds, &PyBytes_Type,
+                          &not_null)) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "a shape is (columns, url_column, rowid_alias, "
+                                             "index, min_columns, kinds, not_null)");
+        return -1;
+    }
+    out->index = index;
+    if (out->columns < 1 || out->columns > MAX_COLUMNS || out->url_column < 0 ||
+        out->url_column >= out->columns || out->rowid_alias < -1 ||
+        out->rowid_alias >= out->columns || PyBytes_GET_SIZE(kinds) != out->columns ||
+        (PyBytes_GET_SIZE(not_null) != 0 && PyBytes_GET_SIZE(not_null) != out->columns)) {
+        PyErr_SetString(PyExc_ValueError, "a shape's sizes do not agree");
+        return -1;
+    }
+    out->kinds = PyBytes_AS_STRING(kinds);
+    out->not_null = PyBytes_GET_SIZE(not_null) ? PyBytes_AS_STRING(not_null) : NULL;
+    return 0;
+}
+
+static PyObject *found_tuple(Py_ssize_t region, Py_ssize_t at, Py_ssize_t which,
+                             const carved *c) {
+    PyObject *serials = PyTuple_New(c->count);
+    if (serials == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < c->count; i++) {
+        PyObject *value = PyLong_FromUnsignedLongLong(c->serials[i]);
+        if (value == NULL) {
+            Py_DECREF(serials);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(serials, i, value);
+    }
+    return Py_BuildValue("(nnnnOnN)", region, at, which, c->header_start,
+                         c->complete ? Py_True : Py_False, c->body, serials);
+}
+
+/* Every URL start in [start, end) tried against the shapes; what fits appended to `result`. */
+static int carve_one(const unsigned char *data, Py_ssize_t region, Py_ssize_t low,
+                     Py_ssize_t start, Py_ssize_t end, const shape *shapes, Py_ssize_t count,
+                     varint *chain, carved *out, PyObject *result) {
+    Py_ssize_t at = start;
+    while (end - at >= 7) {
+        const unsigned char *hit = memmem(data + at, (size_t)(end - at), "http", 4);
+        if (hit == NULL) break;
+        at = hit - data;
+        Py_ssize_t scheme = 4 + (at + 4 < end && data[at + 4] == 's');
+        if (end - at < scheme + 3 || memcmp(data + at + scheme, "://", 3) != 0) {
+            at += 1;
+            continue;
+        }
+        for (Py_ssize_t which = 0; which < count; which++) {
+            if (carve_record(data, at, low, end, &shapes[which], chain, out) != FITS) continue;
+            PyObject *item = found_tuple(region, at, which, out);
+            if (item == NULL) return -1;
+            int rc = PyList_Append(result, item);
+            Py_DECREF(item);
+            if (rc < 0) return -1;
+            break;
+        }
+        at += scheme + 3;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(carve_regions_doc,
+    "carve_regions(data, regions, shapes)\n"
+    "-> list of (region index, at, shape index, header start, complete, body, serial types)\n\n"
+    "Every http:// or https:// in data[start:end] of each region (low, start, end) tried as the\n"
+    "URL of each shape in turn (the first that fits wins), headers not read before `low`. A\n"
+    "shape is (columns, url_column, rowid_alias or -1, index, min_columns, kinds: bytes of\n"
+    "I/T/O, not_null: bytes of 0/1 or b\"\").");
+
+static PyObject *carve_regions(PyObject *self, PyObject *args) {
+    PyObject *data_obj, *regions, *shapes_obj;
+    if (!PyArg_ParseTuple(args, "OO!O!:carve_regions", &data_obj, &PyList_Type, &regions,
+                          &PyTuple_Type, &shapes_obj))
+        return NULL;
+    Py_buffer view;
+    if (PyObject_GetBuffer(data_obj, &view, PyBUF_SIMPLE) < 0) return NULL;
+    PyObject *result = NULL;
+    shape *shapes = NULL;
+    varint *chain = NULL;
+    carved *out = NULL;
+    Py_ssize_t count = PyTuple_GET_SIZE(shapes_obj), widest = 1;
+    shapes = PyMem_Calloc((size_t)(count ? count : 1), sizeof(shape));
+    if (shapes == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (shape_from(PyTuple_GET_ITEM(shapes_obj, i), &shapes[i]) < 0) goto done;
+        if (shapes[i].columns > widest) widest = shapes[i].columns;
+    }
+    chain = PyMem_Malloc((size_t)(widest + 1) * sizeof(varint));
+    out = PyMem_Malloc(sizeof(carved));
+    if (chain == NULL || out == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    result = PyList_New(0);
+    if (result == NULL) goto done;
+    for (Py_ssize_t n = 0; n < PyList_GET_SIZE(regions); n++) {
+        Py_ssize_t low, start, end;
+        PyObject *region = PyList_GET_ITEM(regions, n);
+        if (!PyTuple_Check(region) || !PyArg_ParseTuple(region, "nnn", &low, &start, &end)) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "a region is (low, start, end)");
+            Py_CLEAR(result);
+            goto done;
+        }
+        if (low < 0 || start < low || end < start || end > view.len) {
+            PyErr_SetString(PyExc_ValueError, "need 0 <= low <= start <= end <= len(data)");
+            Py_CLEAR(result);
+            goto done;
+        }
+        if (carve_one(view.buf, n, low, start, end, shapes, count, chain, out, result) < 0) {
+            Py_CLEAR(result);
+            goto done;
+        }
+    }
+done:
+    PyMem_Free(out);
+    PyMem_Free(chain);
+    PyMem_Free(shapes);
+    PyBuffer_Release(&view);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"carve_regions", carve_regions, METH_VARARGS, carve_regions_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_sqlitecarve",
+    "Deleted SQLite records carved around URLs in free space (sqlite_records.py's loop).", -1,
+    methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__sqlitecarve(void) { return PyModule_Create(&module); }

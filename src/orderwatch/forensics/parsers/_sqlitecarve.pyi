@@ -1,0 +1,13 @@
+"""Deleted SQLite records carved around URLs in free space (the C module _sqlitecarve.c)."""
+
+from mmap import mmap
+
+# (columns, url_column, rowid_alias or -1, index, min_columns, kinds, not_null)
+Shape = tuple[object, ...]
+
+def carve_regions(
+    data: mmap | bytes,
+    regions: list[tuple[int, int, int]],
+    shapes: tuple[Shape | None, ...],
+    /,
+) -> list[tuple[int, int, int, int, bool, int, tuple[int, ...]]]: ...
