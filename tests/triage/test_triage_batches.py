@@ -103,10 +103,14 @@ def test_files_a_parser_claims_go_before_larger_ones_found_earlier(tmp_path: Pat
     order = [t.record.path for b in batches for t in b.files]
     # the hive's batch (small files go together) before the big file walked first
     assert order == ["/z/Windows/System32/config/SYSTEM", "/m_small.txt", "/a_big.bin"]
+    # the registry is asked once, in the walk; the workers read the answer from the task
+    claimed = {t.record.path: t.claimed for b in batches for t in b.files}
+    assert claimed == {order[0]: True, order[1]: False, order[2]: False}
     no_parsers = replace(options, worker_options=WorkerOptions(parsers=False))
     with open_source(tmp_path) as source:
         batches = list(_schedule([source], no_parsers, facts, None, SilentProgress()))
     assert batches[0].files[0].record.path == "/a_big.bin"  # without parsers: largest first
+    assert not any(t.claimed for b in batches for t in b.files)
 
 
 def test_big_files_found_in_different_windows_are_hashed_together(

@@ -143,3 +143,20 @@ def test_a_worker_uses_the_catalogue_its_parent_loaded() -> None:
     finally:
         software_catalogue.use_default_catalogue(before)
         init_worker(WorkerOptions())
+
+
+def test_a_worker_parses_what_the_parent_found_claimed_and_asks_when_nobody_did(
+    tmp_path: Path,
+) -> None:
+    prefs = tmp_path / "Thunderbird" / "Profiles" / "a1.default" / "prefs.js"
+    prefs.parent.mkdir(parents=True)
+    prefs.write_text('user_pref("mail.identity.id1.useremail", "sam@example.org");\n')
+    with open_source(tmp_path) as source:
+        (record,) = list(source.walk())
+    init_worker(WorkerOptions())
+    kinds = {}
+    for claimed in (True, None, False):
+        result = run_batch(Batch(files=(FileTask(0, str(tmp_path), record, claimed=claimed),)))
+        kinds[claimed] = sorted(item[2] for item in result.encoded)
+    assert kinds[True] == kinds[None] == ["account"]
+    assert kinds[False] == []  # the parent's answer is trusted: the registry is not asked again

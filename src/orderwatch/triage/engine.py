@@ -178,10 +178,7 @@ def _schedule(
     than their hashing: a large history found last would keep one worker busy alone at the
     end); then the largest.
     """
-    from orderwatch.forensics.parsers import registry
-
     yield from _verifications(opened, facts)
-    parse = options.worker_options.parsers
     queue: list[tuple[tuple[bool, bool, int, int], Batch]] = []
     walk = _walk(opened, options, facts, quick_sizes)
     walking, waiting, order = True, 0, 0
@@ -191,9 +188,9 @@ def _schedule(
             window = list(itertools.islice(walk, WALK_WINDOW_FILES))
             walking = len(window) == WALK_WINDOW_FILES
             progress.discover(len(window), sum(int(t.record.size or 0) for t in window))
-            window, held = _hold_big_files(window, held, walking, parse)
+            window, held = _hold_big_files(window, held, walking)
             for batch in plan_batches(window):
-                claimed = parse and any(registry.parsers_for(t.record.path) for t in batch.files)
+                claimed = any(t.claimed for t in batch.files)
                 unlisted = not any(t.hash_all for t in batch.files)
                 order += 1
                 heapq.heappush(queue, ((unlisted, not claimed, -batch.size, order), batch))
@@ -205,19 +202,12 @@ def _schedule(
 
 
 def _hold_big_files(
-    window: list[FileTask], held: list[FileTask], walking: bool, parse: bool
+    window: list[FileTask], held: list[FileTask], walking: bool
 ) -> tuple[list[FileTask], list[FileTask]]:
     """Keep big files back until LANE_FILES of them (or the walk's end) make a full lane group.
 
     Files a parser claims are never held: their parsing is scheduled first."""
-    from orderwatch.forensics.parsers import registry
-
-    keep = [
-        t
-        for t in window
-        if int(t.record.size or 0) >= BIG_FILE
-        and not (parse and registry.parsers_for(t.record.path))
-    ]
+    keep = [t for t in window if int(t.record.size or 0) >= BIG_FILE and not t.claimed]
     if keep:
         kept = {id(t) for t in keep}
         window = [t for t in window if id(t) not in kept]
@@ -295,8 +285,10 @@ def _walk(
     opened: list[Any], options: TriageOptions, facts: RunFacts, quick_sizes: Any
 ) -> Iterator[FileTask]:
     """Every file of every source as a task; walk errors go straight to the report."""
+    from orderwatch.forensics.parsers import registry
     from orderwatch.forensics.sources import WalkError
 
+    parse = options.worker_options.parsers
     for index, source in enumerate(opened):
         name = str(source.info.path)
         for item in source.walk():
@@ -307,7 +299,8 @@ def _walk(
                     facts.add_observation(volume)
                 continue
             hash_all = quick_sizes is None or int(item.size or 0) in quick_sizes
-            yield FileTask(index, name, item, hash_all)
+            claimed = parse and bool(registry.parsers_for(item.path))  # asked once per file
+            yield FileTask(index, name, item, hash_all, claimed)
 
 
 def _verifications(opened: list[Any], facts: RunFacts) -> list[Batch]:

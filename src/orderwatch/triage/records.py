@@ -36,12 +36,15 @@ class ErrorRecord:
 
 @dataclass(frozen=True, slots=True)
 class FileTask:
-    """One file to examine. `hash_all` is False in a quick run when no hash set has its size."""
+    """One file to examine. `hash_all` is False in a quick run when no hash set has its size.
+    `claimed`: whether an artefact parser wants it, as the parent found when it planned the
+    batches (the worker then does not ask the registry again); None when nobody asked."""
 
     source_index: int
     source: str
     record: Any  # forensics.sources.FileRecord
     hash_all: bool = True
+    claimed: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -284,8 +284,8 @@ def _run_parsers(state: _WorkerState, task: FileTask, result: FileResult) -> Non
     from orderwatch.forensics import sources
     from orderwatch.forensics.parsers import registry
 
-    if not registry.parsers_for(task.record.path):
-        return
+    if task.claimed is False or not registry.parsers_for(task.record.path):
+        return  # (a claimed file is asked again: registry.parse needs its parsers)
     artefact = sources.ImageArtefact(task.record, state.context)
     # Parsers keep as lines only the kinds the rules do not read (a history's visits, mostly).
     mediator = ParserMediator(
