@@ -246,8 +246,9 @@ def joined_texts(rng: random.Random) -> list[str]:
 
 
 @pytest.mark.parametrize("simd", [True, False])
-def test_joined_key_is_the_key_without_its_spaces(simd: bool) -> None:
-    """What the scanner scans: the fast key without its spaces, and the way back to the key."""
+def test_scanned_key_is_the_key_without_spaces_or_repeats(simd: bool) -> None:
+    """What the scanner scans: the fast key without its spaces and without the bytes equal to
+    the one before them, and the way back to the key."""
     native = textmatch._NATIVE
     assert native is not None
     rng = random.Random(12)
@@ -258,29 +259,55 @@ def test_joined_key_is_the_key_without_its_spaces(simd: bool) -> None:
         for text in texts:
             joined, offsets = native.joined_key(text)
             key = native.fast_key(text)[1][1:]  # the buffer starts with a space
-            kept = [i for i, byte in enumerate(key) if byte != ord(" ")]
+            kept = [
+                i
+                for i, byte in enumerate(key)
+                if byte != ord(" ") and (i == 0 or byte != key[i - 1])
+            ]
             assert offsets == kept, text[:200]
             assert joined == bytes(key[i] for i in kept), text[:200]
     finally:
         configure(native)
 
 
-def test_spaced_and_joined_forms_give_the_same_hits() -> None:
-    """Keys that differ only in their spaces are one literal to the C path's scanner: each must
-    still match only where the text has its own spacing."""
-    words = ["homealone", "ab", "abcd", "a", "sendmeapic"]
+def test_spaced_joined_and_repeated_forms_give_the_same_hits() -> None:
+    """Keys that differ only in their spaces or in repeated bytes are one literal to the C path's
+    scanner: each must still match only where the text has its own spacing and repeats."""
+    words = ["homealone", "ab", "abcd", "a", "sendmeapic", "aa", "hoome", "aab", "bb", "b"]
     phrases = ["home alone", "ho me alone", "h ome a lone", "ab cd", "a bcd", "a b c d"]
-    phrases += ["send me a pic", "sendme a pic", "b c", "cd ab"]
+    phrases += ["send me a pic", "sendme a pic", "b c", "cd ab", "a a", "a ab", "b b b"]
     pair = matchers(words, phrases)
     rng = random.Random(13)
     gaps = ["", " ", "  ", "\n", "-", "_", ".", "\u200b", " \u200b ", "'", "\u00a0", "\t\t"]
     texts = []
     for _ in range(400):
         term = rng.choice(words + phrases).replace(" ", "")
-        texts.append("".join(c + rng.choice(gaps) * (rng.random() < 0.3) for c in term))
+        texts.append(
+            "".join(
+                c * rng.choice([1, 1, 1, 2, 3]) + rng.choice(gaps) * (rng.random() < 0.3)
+                for c in term
+            )
+        )
     texts = [" ".join(texts[i : i + 5]) for i in range(0, len(texts), 5)]
     texts += [*joined_texts(rng), "ab cd abcd a bcd a b c d abc d", "x" * 60 + " ab cd " * 20]
+    texts += ["a a a aa aaa a", "aab aaab a ab a  ab", "b b b bbb b b", "hoome hooome home"]
+    texts += ["a " * 3000, "a" * 5000 + " b", "ab" * 2000]
     assert assert_same(pair, texts) > 200
+
+
+def test_repeated_digits_in_windows_give_the_same_hits() -> None:
+    """The full key keeps runs of digits (letters it collapses): keys ending in such a run are
+    checked at each end in it, in the windows' scan as in the whole text's."""
+    pair = matchers(["007", "22"], ["catch 22", "agent 007", "room 101", "1 2 3"])
+    rng = random.Random(14)
+    texts = []
+    for _ in range(300):
+        term = rng.choice(["catch 22", "agent 007", "room 101", "1 2 3", "007", "22"])
+        digits = rng.choice(["2", "22", "222", "0", "00", "000", "1", "7"])
+        spaced = " ".join(term) if rng.random() < 0.5 else term
+        texts.append(spaced.replace("2", digits) + rng.choice(["", " ", "  ", "!", "2"]))
+    texts = [" zz ".join(texts[i : i + 4]) for i in range(0, len(texts), 4)]
+    assert assert_same(pair, texts) > 50
 
 
 def test_full_key_is_the_python_one() -> None:
@@ -322,21 +349,21 @@ def test_bad_arguments_raise() -> None:
     with pytest.raises(TypeError):
         native.Finder([b"abc"], [(0,)], [()], [()], ["a"], [None], int, False, 10)
     finder = native.Finder([b"abc"], [(0,)], [(0,)], [()], ["abc"], [None], KeywordHit, 10)
-    job = finder.start("xx abc yy")  # scanned without its spaces: "xxabcyy"
+    job = finder.start("xx abc yy")  # scanned without spaces and repeats: "xabcy"
     with pytest.raises(TypeError):
         job("a", 0, 1)
     with pytest.raises(ValueError):
         job(-1, 0, 1)
     with pytest.raises(RuntimeError):
         job.hits()  # before windows()
-    job(0, 0, 5)
-    job(0, 0, 4)  # the key has no "abc" there: ignored
+    job(0, 0, 4)
+    job(0, 0, 3)  # the key has no "abc" there: ignored
     job(0, 0, 10_000)  # an end beyond the key: ignored, not a crash
-    job(7, 0, 5)  # not a literal of this finder: ignored
+    job(7, 0, 4)  # not a literal of this finder: ignored
     assert job.windows() is False
     assert job.hits() == [[KeywordHit("abc", None, 3, 6)]]
     job = finder.start("xx ab c yy")  # the same letters, spaced otherwise: no hit
-    job(0, 0, 5)
+    job(0, 0, 4)
     assert job.windows() is False
     assert job.hits() == [[]]
     with pytest.raises(TypeError):

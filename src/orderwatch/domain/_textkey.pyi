@@ -17,7 +17,7 @@ def joined_key(text: str) -> tuple[bytes, list[int]]: ...
 
 class Job:
     """One find(): a read-only buffer (the fast key, then the windows' full key, each without its
-    spaces) and the scan's match callback."""
+    spaces and repeated bytes) and the scan's match callback."""
 
     @property
     def raw(self) -> bytes: ...

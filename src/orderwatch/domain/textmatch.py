@@ -10,13 +10,15 @@ same scanner (it holds the fast and the full keys). Hits are reported at their p
 original text. `find_many` scans a batch of short texts as one buffer, so per-call costs are paid
 once per batch. When the C module is built (textmatch_native), it does the per-character, per-spot
 and per-hit work of this path (the key, the spots, the windows, the hits) with identical results;
-the scanner then holds each key without its spaces and scans the keys without theirs (a phrase
-and its joined-up form are one literal; the C module checks each match against the spaced key),
-and calls the C module back for each match.
+the scanner then holds each key without its spaces and repeated bytes, and scans the text's key
+in that form (a phrase, its joined-up form and its forms with doubled letters are one literal;
+the C module checks each match against the keys themselves), and calls the C module back for
+each match.
 """
 
 from __future__ import annotations
 
+import re
 import string
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
@@ -56,6 +58,7 @@ _WINDOW_SEPARATOR = b" \x80 "
 # Between the texts of a batch: a non-word character no key contains, then a space, so that the
 # spot scan sees a space before each text, as before a lone one (see the buffer in _find).
 _SEPARATOR = "\x1a "
+_RUNS_OF_ONE_BYTE = re.compile(rb"(.)\1+", re.DOTALL)
 
 
 def normalise(text: str) -> str:
@@ -101,10 +104,12 @@ class _Keys:
     finds both: worth it for large sets, where it saves a pass over the text, not for small
     ones, where the spot literals would dominate compile time and memory (one shared scanner).
 
-    With `joined` (the C path), the scanner holds each key without its spaces instead, once
-    (`groups`: the pattern indexes of each such literal): the C path scans the keys without
-    their spaces and checks each match against the spaced ones, so a phrase and its joined-up
-    form are one literal (half as many) and a fifth fewer bytes are scanned.
+    With `joined` (the C path), the scanner holds each key without its spaces and without the
+    bytes that repeat the one before instead, once (`groups`: the pattern indexes of each such
+    literal): the C path scans the text's key in that form too and checks each match against
+    the keys themselves, so a phrase, its joined-up form and its forms with letters doubled or
+    not are one literal (10,976 -> 5,337 for 5,000 phrases), and a fifth fewer bytes are
+    scanned.
     """
 
     def __init__(
@@ -124,7 +129,7 @@ class _Keys:
         groups: dict[bytes, list[int]] = {}
         if joined:
             for index, pattern in enumerate(patterns):
-                groups.setdefault(pattern.replace(b" ", b""), []).append(index)
+                groups.setdefault(_scanned(pattern), []).append(index)
         self.groups = [tuple(group) for group in groups.values()]
         literals = list(groups) if joined else patterns + list(_TRIGGERS) * spots
         self.engine: Engine = load_engine(literals, _HYPERSCAN)
@@ -342,6 +347,11 @@ class KeywordMatcher:
                 key.original(first + start - offset),
                 key.original(first + stop),
             )
+
+
+def _scanned(key: bytes) -> bytes:
+    """A key as the C path scans for it: each run of one byte as one, then without spaces."""
+    return _RUNS_OF_ONE_BYTE.sub(rb"\1", key).replace(b" ", b"")
 
 
 def _bounds(key: FastKey, starts: list[int], parts: Sequence[str] | None) -> list[tuple[int, int]]:
