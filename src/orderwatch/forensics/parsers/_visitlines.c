@@ -26,7 +26,7 @@ typedef struct {
 
 #define ROL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
 
-static void sha1_compress(uint32_t h[5], const unsigned char *p) {
+static void sha1_compress_portable(uint32_t h[5], const unsigned char *p) {
     uint32_t w[80];
     for (int i = 0; i < 16; i++)
         w[i] = ((uint32_t)p[4 * i] << 24) | ((uint32_t)p[4 * i + 1] << 16) |
@@ -61,6 +61,60 @@ static void sha1_compress(uint32_t h[5], const unsigned char *p) {
     h[3] += d;
     h[4] += e;
 }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define SHA_NI_BUILT 1
+
+/* One block with the x86 SHA extensions: four rounds per sha1rnds4 (A..D in one register, A in
+ * the top lane; sha1nexte derives E from the state four rounds back), the message schedule four
+ * words at a time (sha1msg1, sha1msg2). Same result as sha1_compress_portable (checked when the
+ * module loads). */
+#define SHA1_GROUP(g, f)                                                                      \
+    do {                                                                                      \
+        if ((g) >= 4)                                                                         \
+            m[(g) % 4] = _mm_sha1msg2_epu32(                                                  \
+                _mm_xor_si128(_mm_sha1msg1_epu32(m[(g) % 4], m[((g) + 1) % 4]),                \
+                              m[((g) + 2) % 4]),                                              \
+                m[((g) + 3) % 4]);                                                            \
+        __m128i e = (g) == 0 ? _mm_add_epi32(e0, m[0]) : _mm_sha1nexte_epu32(back, m[(g) % 4]); \
+        back = abcd;                                                                          \
+        abcd = _mm_sha1rnds4_epu32(abcd, e, f);                                               \
+    } while (0)
+
+__attribute__((target("sha,sse4.1,ssse3"))) static void sha1_compress_ni(uint32_t h[5],
+                                                                          const unsigned char *p) {
+    const __m128i order = _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    __m128i m[4];
+    for (int i = 0; i < 4; i++)
+        m[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * i)), order);
+    __m128i abcd = _mm_set_epi32((int)h[0], (int)h[1], (int)h[2], (int)h[3]);
+    __m128i e0 = _mm_set_epi32((int)h[4], 0, 0, 0);
+    __m128i start = abcd, back = abcd;
+    SHA1_GROUP(0, 0); SHA1_GROUP(1, 0); SHA1_GROUP(2, 0); SHA1_GROUP(3, 0); SHA1_GROUP(4, 0);
+    SHA1_GROUP(5, 1); SHA1_GROUP(6, 1); SHA1_GROUP(7, 1); SHA1_GROUP(8, 1); SHA1_GROUP(9, 1);
+    SHA1_GROUP(10, 2); SHA1_GROUP(11, 2); SHA1_GROUP(12, 2); SHA1_GROUP(13, 2); SHA1_GROUP(14, 2);
+    SHA1_GROUP(15, 3); SHA1_GROUP(16, 3); SHA1_GROUP(17, 3); SHA1_GROUP(18, 3); SHA1_GROUP(19, 3);
+    __m128i e = _mm_sha1nexte_epu32(back, e0);
+    abcd = _mm_add_epi32(abcd, start);
+    h[0] = (uint32_t)_mm_extract_epi32(abcd, 3);
+    h[1] = (uint32_t)_mm_extract_epi32(abcd, 2);
+    h[2] = (uint32_t)_mm_extract_epi32(abcd, 1);
+    h[3] = (uint32_t)_mm_extract_epi32(abcd, 0);
+    h[4] = (uint32_t)_mm_extract_epi32(e, 3);
+}
+
+static int cpu_has_sha(void) {
+    unsigned int a, b, c, d;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    if (!(b & (1u << 29))) return 0; /* SHA */
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    return (c & (1u << 19)) != 0 && (c & (1u << 9)) != 0; /* SSE4.1, SSSE3 */
+}
+#endif
+
+static void (*sha1_compress)(uint32_t h[5], const unsigned char *p) = sha1_compress_portable;
 
 static void sha1_init(sha1_ctx *ctx) {
     static const uint32_t start[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
@@ -108,15 +162,30 @@ static void sha1_hex20(sha1_ctx *ctx, char out[20]) {
 
 /* ------------------------------------------------------------------ output buffer */
 
+/* Bytes written in place; `owner` set: they are a bytes object's (the result, handed on without
+ * a copy), else PyMem memory. */
 typedef struct {
     char *data;
     size_t size, capacity;
+    PyObject *owner;
 } buffer;
 
 static int buf_reserve(buffer *b, size_t more) {
     if (b->size + more <= b->capacity) return 0;
     size_t capacity = b->capacity ? b->capacity : 65536;
     while (capacity < b->size + more) capacity *= 2;
+    if (b->owner != NULL) {
+        if (capacity > (size_t)PY_SSIZE_T_MAX || _PyBytes_Resize(&b->owner, (Py_ssize_t)capacity) < 0) {
+            if (!PyErr_Occurred()) PyErr_NoMemory();
+            Py_CLEAR(b->owner);
+            b->data = NULL;
+            b->size = b->capacity = 0;
+            return -1;
+        }
+        b->data = PyBytes_AS_STRING(b->owner);
+        b->capacity = capacity;
+        return 0;
+    }
     char *grown = PyMem_Realloc(b->data, capacity);
     if (grown == NULL) {
         PyErr_NoMemory();
@@ -248,7 +317,51 @@ static int host_char(unsigned char c) {
 /* 1: the URL may be a known engine's search (ask Python); 0: it is not. `labels` holds the
  * first labels of the engines' domains (lower case). Mirrors search_engines._HOST and the host
  * index conservatively: whatever it cannot judge exactly is asked of Python. */
-static int may_search(const char *url, Py_ssize_t size, Py_ssize_t length, PyObject *labels) {
+/* The labels set's members, read once per call (the tuple keeps them alive). */
+typedef struct {
+    PyObject *held;
+    Py_ssize_t count;
+    const char **texts;
+    Py_ssize_t *sizes;
+} label_list;
+
+static int labels_from(PyObject *set, label_list *out) {
+    out->held = PySequence_Tuple(set);
+    if (out->held == NULL) return -1;
+    out->count = PyTuple_GET_SIZE(out->held);
+    out->texts = PyMem_Calloc((size_t)(out->count ? out->count : 1), sizeof(char *));
+    out->sizes = PyMem_Calloc((size_t)(out->count ? out->count : 1), sizeof(Py_ssize_t));
+    if (out->texts == NULL || out->sizes == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < out->count; i++) {
+        PyObject *label = PyTuple_GET_ITEM(out->held, i);
+        if (!PyBytes_Check(label)) {
+            PyErr_SetString(PyExc_TypeError, "labels must be bytes");
+            return -1;
+        }
+        out->texts[i] = PyBytes_AS_STRING(label);
+        out->sizes[i] = PyBytes_GET_SIZE(label);
+    }
+    return 0;
+}
+
+static void labels_free(label_list *list) {
+    Py_CLEAR(list->held);
+    PyMem_Free(list->texts);
+    PyMem_Free(list->sizes);
+}
+
+static int listed(const label_list *labels, const char *text, Py_ssize_t size) {
+    for (Py_ssize_t i = 0; i < labels->count; i++)
+        if (labels->sizes[i] == size && memcmp(labels->texts[i], text, (size_t)size) == 0)
+            return 1;
+    return 0;
+}
+
+static int may_search(const char *url, Py_ssize_t size, Py_ssize_t length,
+                      const label_list *labels) {
     if (length > 16384) return 0;
     if (size == 0) return 0;
     unsigned char first = (unsigned char)url[0];
@@ -285,11 +398,7 @@ static int may_search(const char *url, Py_ssize_t size, Py_ssize_t length, PyObj
                 if (c >= 0x80) return 1;
                 lower[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
             }
-            PyObject *key = PyBytes_FromStringAndSize(lower, n);
-            if (key == NULL) return -1;
-            int found = PySet_Contains(labels, key);
-            Py_DECREF(key);
-            if (found != 0) return found; /* 1, or -1 with the error set */
+            if (listed(labels, lower, n)) return 1;
         }
         label = dot + 1;
     }
@@ -469,6 +578,7 @@ static PyObject *visit_lines(PyObject *self, PyObject *args) {
     int has_search = search_t != Py_None;
     PyObject *result = NULL, *hits = NULL;
     buffer out = {0}, rec = {0};
+    label_list engine_labels = {0};
     if (!PyTuple_Check(visit_t) || PyTuple_GET_SIZE(visit_t) != 2 ||
         (has_search && (!PyTuple_Check(search_t) || PyTuple_GET_SIZE(search_t) != 2))) {
         PyErr_SetString(PyExc_TypeError, "templates are (pieces, slots) pairs");
@@ -479,6 +589,16 @@ static PyObject *visit_lines(PyObject *self, PyObject *args) {
     if (has_search &&
         template_from(PyTuple_GET_ITEM(search_t, 0), PyTuple_GET_ITEM(search_t, 1), &search) < 0)
         goto done;
+    if (labels_from(labels, &engine_labels) < 0) goto done;
+    /* the lines go straight into the bytes object returned, sized for a typical line */
+    size_t per_line = 192;
+    for (Py_ssize_t i = 0; i <= visit.count; i++) per_line += (size_t)visit.sizes[i];
+    size_t expected = (size_t)PyList_GET_SIZE(rows) * per_line + 4096;
+    if (expected > ((size_t)1 << 28)) expected = (size_t)1 << 28; /* grows past this if need be */
+    out.owner = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)expected);
+    if (out.owner == NULL) goto done;
+    out.data = PyBytes_AS_STRING(out.owner);
+    out.capacity = expected;
     hits = PyList_New(0);
     if (hits == NULL) goto done;
     sha1_ctx head;
@@ -543,7 +663,7 @@ static PyObject *visit_lines(PyObject *self, PyObject *args) {
         if (fill(&out, &visit, &v) < 0) goto done;
         visits++;
         if (url_obj == Py_None) continue; /* its URL is "": no search */
-        int maybe = may_search(v.url, v.url_size, PyUnicode_GET_LENGTH(url_obj), labels);
+        int maybe = may_search(v.url, v.url_size, PyUnicode_GET_LENGTH(url_obj), &engine_labels);
         if (maybe < 0) goto done;
         if (!maybe) continue;
         PyObject *hit = PyObject_CallOneArg(extract, url_obj);
@@ -587,14 +707,15 @@ static PyObject *visit_lines(PyObject *self, PyObject *args) {
         Py_DECREF(term);
         if (rc < 0) goto done;
     }
-    PyObject *lines = PyBytes_FromStringAndSize(out.data ? out.data : "", (Py_ssize_t)out.size);
-    if (lines == NULL) goto done;
-    result = Py_BuildValue("(NLLOO)", lines, visits, searches, unusual ? Py_True : Py_False, hits);
+    if (_PyBytes_Resize(&out.owner, (Py_ssize_t)out.size) < 0) goto done; /* frees it on failure */
+    result = Py_BuildValue("(OLLOO)", out.owner, visits, searches, unusual ? Py_True : Py_False,
+                           hits);
 done:
     Py_XDECREF(hits);
+    Py_XDECREF(out.owner);
+    labels_free(&engine_labels);
     template_free(&visit);
     template_free(&search);
-    PyMem_Free(out.data);
     PyMem_Free(rec.data);
     return result;
 }
@@ -610,4 +731,24 @@ static struct PyModuleDef module = {
     methods, NULL, NULL, NULL, NULL,
 };
 
-PyMODINIT_FUNC PyInit__visitlines(void) { return PyModule_Create(&module); }
+/* The SHA extensions are used when the CPU has them and they give the portable code's digest of
+ * a test block (any disagreement keeps the portable code). */
+static void choose_sha1(void) {
+#ifdef SHA_NI_BUILT
+    if (!cpu_has_sha()) return;
+    unsigned char block[64];
+    for (int i = 0; i < 64; i++) block[i] = (unsigned char)(i * 37 + 11);
+    uint32_t a[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0}, b[5];
+    memcpy(b, a, sizeof a);
+    for (int round = 0; round < 3; round++) {
+        sha1_compress_portable(a, block);
+        sha1_compress_ni(b, block);
+    }
+    if (memcmp(a, b, sizeof a) == 0) sha1_compress = sha1_compress_ni;
+#endif
+}
+
+PyMODINIT_FUNC PyInit__visitlines(void) {
+    choose_sha1();
+    return PyModule_Create(&module);
+}

@@ -5,6 +5,7 @@ country domains, look-alike letters) and bad arguments."""
 
 from __future__ import annotations
 
+import hashlib
 import random
 import string
 from typing import Any
@@ -190,3 +191,20 @@ def test_an_error_in_extract_is_raised() -> None:
     rows = [(1, 0, "https://www.google.com/search?q=x", None, 1, 1)]
     with pytest.raises(RuntimeError, match="boom"):
         _visitlines.visit_lines(rows, HEAD, VISIT, SEARCH, RECORD, units, LABELS, broken)
+
+
+def test_ids_are_sha1s_for_heads_and_ids_of_every_length() -> None:
+    """The C digest (the SHA extensions where the CPU has them) over one, two and three blocks:
+    the head's length and the id's digits move the padding across block ends."""
+    units = integer_time_format(TimeFormat.WEBKIT)
+    assert units is not None
+    rows = [(ident, 0, None, None, 1, 2) for ident in (0, 7, 10**9, -(2**63), 2**63 - 1)]
+    for size in range(0, 140):
+        head = ("h" * size).encode()
+        args = (rows, head, VISIT, SEARCH, RECORD, units, LABELS, extract_search)
+        lines = _visitlines.visit_lines(*args)
+        assert lines == python_visit_lines(*args)
+        ids = [line[8:28] for line in lines[0].split(b",\n    ")[1:]]
+        assert ids == [
+            hashlib.sha1(head + b"visit\x1f%d" % row[0]).hexdigest()[:20].encode() for row in rows
+        ]
