@@ -52,11 +52,24 @@ def _hashlib_update_many(contexts: Sequence[Any], chunks: Sequence[Any]) -> None
         context.update(chunk)
 
 
+def _hashlib_sha_update_many(
+    sha1s: Sequence[Any], sha256s: Sequence[Any], chunks: Sequence[Any]
+) -> None:
+    for sha1, sha256, chunk in zip(sha1s, sha256s, chunks, strict=True):
+        sha1.update(chunk)
+        sha256.update(chunk)
+
+
 # orderwatch's own C where it is built (pip install builds it): MD5 of many streams in SIMD lanes,
 # and a byte histogram at ~1 byte a cycle (numpy's bincount: ~3 ns a byte). Otherwise one stream
 # at a time through OpenSSL, and numpy.
 _md5: Callable[[], Any] = hashlib.md5
 _md5_update_many: Callable[[Sequence[Any], Sequence[Any]], None] = _hashlib_update_many
+_sha1: Callable[[], Any] = hashlib.sha1
+_sha256: Callable[[], Any] = hashlib.sha256
+_sha_update_many: Callable[[Sequence[Any], Sequence[Any], Sequence[Any]], None] = (
+    _hashlib_sha_update_many
+)
 _add_byte_counts: Callable[[Any, Any], None] | None = None
 try:
     from orderwatch.forensics import _bytecounts, _md5lanes
@@ -162,6 +175,8 @@ def hash_streams(
     ]
     while live:
         contexts: list[Any] = []
+        sha1s: list[Any] = []
+        sha256s: list[Any] = []
         chunks: list[memoryview | bytes] = []
         offset = 0
         still: list[_Stream] = []
@@ -183,12 +198,15 @@ def hash_streams(
             offset += used
             if n:
                 contexts.append(state.md5)
+                sha1s.append(state.sha1)
+                sha256s.append(state.sha256)
                 chunks.append(chunk)
             if n == 0 or (n < want and state.size >= state.hint):
                 state.done = True
                 state.map = None  # unmapped once this round's chunks are gone
             if not state.done:
                 still.append(state)
+        _sha_update_many(sha1s, sha256s, chunks)
         _md5_update_many(contexts, chunks)
         for state in live:
             if state.done and results[state.index] is None:
@@ -242,8 +260,8 @@ class _Stream:
         self.readinto = getattr(stream, "readinto", None)
         self.hint = hint if hint is not None else -1
         self.md5 = _md5()
-        self.sha1 = hashlib.sha1()
-        self.sha256 = hashlib.sha256()
+        self.sha1 = _sha1()
+        self.sha256 = _sha256()
         self.size = 0
         self.done = False
         self.type: FileType | None = None
@@ -276,8 +294,6 @@ class _Stream:
     def add(
         self, chunk: memoryview | bytes, keep: Callable[[int, FileType | None], bool] | None
     ) -> None:
-        self.sha1.update(chunk)
-        self.sha256.update(chunk)
         if self.counter is not None:
             self.counter.count(chunk)
         if self.kept is not None:
