@@ -14,6 +14,8 @@ _FLAGS = ["-O3", "-Wall", "-Wextra", "-Wno-unused-parameter"]
 _MODULES = [
     # MD5 of many files at once in SIMD lanes, AVX2 when the CPU has it (hashing.py: hashlib).
     "orderwatch.forensics._md5lanes",
+    # SHA-1 and SHA-256 of a file together, two files abreast, with SHA-NI (hashing.py: hashlib).
+    "orderwatch.forensics._shalanes",
     # Byte histograms for a file's entropy (hashing.py: numpy).
     "orderwatch.forensics._bytecounts",
     # Keyword matching's fast key, windows and hits (textmatch.py's Python path).
