@@ -31,8 +31,10 @@ from orderwatch.tasks.executor import InlineExecutor, TaskFailure
 from orderwatch.triage import engine
 from orderwatch.triage.encoded import (
     REPORT_LINES,
+    BlockWriter,
     LineSpool,
     ObservationLines,
+    SpooledBlock,
     encode_observation,
 )
 from orderwatch.triage.engine import TriageOptions, run_triage
@@ -82,6 +84,7 @@ class _Scripted(InlineExecutor):
     the run itself fails (noting the spool files in `watch` then)."""
 
     seen: ClassVar[list[Path]] = []
+    blocks: ClassVar[list[Any]] = []  # every block the results carried
 
     def __init__(
         self,
@@ -106,6 +109,7 @@ class _Scripted(InlineExecutor):
                 results.append(TaskFailure(item, "worker process died"))
             else:
                 results.extend(super().map_unordered(fn, [item]))
+        _Scripted.blocks = [b for r in results if not isinstance(r, TaskFailure) for b in r.blocks]
         if self.shuffle is not None:
             random.Random(self.shuffle).shuffle(results)
         for number, result in enumerate(results):
@@ -134,6 +138,46 @@ def test_every_line_of_every_worker_reaches_report_json(device: Path, tmp_path: 
     assert len(observations) == report["summary"]["observations"] == len(lines) > 1200
     assert len({o["id"] for o in observations}) == len(observations)
     assert {"browser_visit", "search_term"} <= {o["kind"] for o in observations}
+
+
+def test_workers_spool_their_lines_and_send_only_where_they_lie(
+    device: Path, tmp_path: Path
+) -> None:
+    _triage(device, tmp_path / "out")
+    blocks = [block for _, _, block in _Scripted.blocks]
+    assert len(blocks) == len(PROFILES)
+    assert all(isinstance(b, SpooledBlock) and b.length > 10_000 for b in blocks)
+    # a real pool: each worker process writes its own file, the parent copies from all of them
+    options = TriageOptions(sources=[device], out=tmp_path / "pool", workers=2)
+    run_triage(options)
+    written = json.loads((tmp_path / "pool" / "report.json").read_text(encoding="utf-8"))
+    lines = {json.dumps(o, ensure_ascii=False) for o in written["observations"]}
+    assert lines == {json.dumps(json.loads(t), ensure_ascii=False) for t in _expected_lines(device)}
+    assert not list((tmp_path / "pool").glob(".orderwatch-lines-*"))
+
+
+def test_a_block_stays_bytes_when_the_spool_folder_is_gone(tmp_path: Path) -> None:
+    block = _block('{"id": "a1"}', '{"id": "a2"}')
+    spool = LineSpool(tmp_path)
+    writer = BlockWriter(spool.worker_folder)
+    assert writer.keep(block) is block  # the folder is not made yet
+    spool.open_for_workers()
+    first, second = writer.keep(block), writer.keep(_block('{"id": "b1"}'))
+    assert isinstance(first, SpooledBlock) and isinstance(second, SpooledBlock)
+    assert (first.offset, second.offset) == (0, len(block.lines))
+    spool.add(0, "dir", "/a", first)
+    spool.add(0, "dir", "/b", second)
+    segments = spool.segments()
+    assert segments is not None
+    texts = [t for s in segments.segments for t in segments.texts(s)]
+    assert texts == ['{"id": "a1"}', '{"id": "a2"}', '{"id": "b1"}']
+    stranger = SpooledBlock(str(tmp_path / "elsewhere.tmp"), 0, 5, (("x", 1),))
+    with pytest.raises(ValueError, match="spool folder"):
+        spool.add(0, "dir", "/c", stranger)
+    spool.remove()
+    assert not list(tmp_path.iterdir())
+    assert writer.keep(block) is block  # its file went with the run: bytes again
+    writer.close()
 
 
 def test_the_order_does_not_depend_on_which_worker_finished_first(

@@ -6,17 +6,20 @@ than parsing a large history; a worker encodes each observation once and the par
 strings. Objects still travel for the kinds the order's rules read (`WorkerOptions.rule_kinds`).
 
 A parser that writes many lines at once (a history's visits) hands them on as one `LineBlock` of
-bytes: the parent appends it to a spool file beside the report (`LineSpool`) and copies it into
-report.json at the end, never making a Python object per line.
+bytes: the worker appends it to its own spool file beside the report (`BlockWriter`) and sends
+the parent only where it lies; the parent (`LineSpool`) copies the pieces into report.json at
+the end, never making a Python object per line.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from operator import attrgetter
@@ -127,10 +130,26 @@ def sorted_encoded(encoded: Iterable[EncodedObservation]) -> list[EncodedObserva
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """One artefact's block of lines, where it lies in a file (a spool, then report.json)."""
+    """One artefact's block of lines, where it lies: in `file` (a spool, then report.json)."""
 
     source_index: int
     path: str  # the file that gave the lines
+    offset: int
+    length: int
+    kinds: tuple[tuple[str, int], ...]
+    file: Path
+
+    @property
+    def count(self) -> int:
+        return sum(count for _, count in self.kinds)
+
+
+@dataclass(frozen=True, slots=True)
+class SpooledBlock:
+    """A LineBlock a worker wrote to its own spool file (`BlockWriter`): what the parent is
+    sent instead of the bytes."""
+
+    file: str
     offset: int
     length: int
     kinds: tuple[tuple[str, int], ...]
@@ -140,12 +159,54 @@ class Segment:
         return sum(count for _, count in self.kinds)
 
 
+class BlockWriter:
+    """A worker's spool file in the run's spool folder (`LineSpool.worker_folder`): each block's
+    bytes are appended (written through: a worker may end without flushing) and the parent is
+    sent where they lie. Without the folder (gone with a failed run), blocks stay bytes."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._descriptor: int | None = None
+        self._name = ""
+        self._size = 0
+
+    def keep(self, block: LineBlock) -> LineBlock | SpooledBlock:
+        if not block.lines:
+            return block
+        try:
+            if self._descriptor is not None and os.fstat(self._descriptor).st_nlink == 0:
+                self.close()  # its run ended (an in-process run): the folder is gone
+                return block
+            if self._descriptor is None:
+                self._descriptor, self._name = tempfile.mkstemp(
+                    prefix="worker-", suffix=".tmp", dir=self.folder
+                )
+            _write_all(self._descriptor, block.lines, self._size)
+        except OSError:
+            return block
+        kept = SpooledBlock(self._name, self._size, len(block.lines), block.kinds)
+        self._size += len(block.lines)
+        return kept
+
+    def close(self) -> None:
+        if self._descriptor is not None:
+            os.close(self._descriptor)
+            self._descriptor = None
+
+
+def _write_all(descriptor: int, data: bytes, offset: int) -> None:
+    """All of `data` at `offset` (a failed block's bytes are overwritten by the next)."""
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(descriptor, view, offset)
+        view, offset = view[written:], offset + written
+
+
 @dataclass
 class LineSegments:
     """Lines written in bulk, read back from where they lie (each preceded by LINE_SEPARATOR,
     except where a segment begins report.json's list)."""
 
-    file: Path
     segments: list[Segment] = field(default_factory=list)
 
     @property
@@ -160,7 +221,7 @@ class LineSegments:
 
     def texts(self, segment: Segment) -> list[str]:
         """A segment's lines."""
-        with open(self.file, "rb") as handle:
+        with open(segment.file, "rb") as handle:
             handle.seek(segment.offset)
             data = handle.read(segment.length)
         pieces = data.decode("utf-8").split(_SEPARATOR)
@@ -172,7 +233,7 @@ class LineSegments:
             return []
         found: list[str] = []
         end, step = segment.offset + segment.length, 1 << 18
-        with open(self.file, "rb") as handle:
+        with open(segment.file, "rb") as handle:
             start = end
             while start > segment.offset:
                 start = max(segment.offset, start - step)
@@ -192,52 +253,78 @@ _SEPARATOR = LINE_SEPARATOR.decode()
 
 
 class LineSpool:
-    """The blocks of bulk lines the workers send, appended as they arrive to one file in the
-    output folder (the parent keeps only where each lies), to be copied into report.json in a
-    fixed order: by source, then by the path of the file that gave them, then as they came
-    (one file's blocks come in one batch result, in the parser's order). `remove()` deletes the
-    file; the engine calls it whatever happens."""
+    """The blocks of bulk lines the workers make, to be copied into report.json in a fixed
+    order: by source, then by the path of the file that gave them, then as they came (one
+    file's blocks come in one batch result, in the parser's order). Workers write their blocks
+    to files of their own in `worker_folder` (the parent learns only where each lies); blocks
+    sent as bytes are appended to one file of the parent's. `remove()` deletes them all; the
+    engine calls it whatever happens."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.file: Path | None = None
+        # Named now (the workers are told at their start), made by `open_for_workers`.
+        name = f".orderwatch-lines-{os.getpid()}-{os.urandom(4).hex()}"
+        self.worker_folder = directory.absolute() / name
+        self._folder_made = False
         self._handle: IO[bytes] | None = None
         self._size = 0
         self._segments: list[tuple[tuple[int, str, int], str, Segment]] = []
 
-    def add(self, source_index: int, source: str, path: str, block: LineBlock) -> None:
-        if not block.lines:
-            return
-        if self._handle is None:
-            descriptor, name = tempfile.mkstemp(
-                prefix=".orderwatch-lines-", suffix=".tmp", dir=self.directory
+    def open_for_workers(self) -> Path:
+        """Make the folder the workers' spool files go to (the output folder exists by now)."""
+        self.worker_folder.mkdir(exist_ok=True)
+        self._folder_made = True
+        return self.worker_folder
+
+    def add(
+        self, source_index: int, source: str, path: str, block: LineBlock | SpooledBlock
+    ) -> None:
+        if isinstance(block, SpooledBlock):
+            if not block.length:
+                return
+            where = Path(block.file)
+            if where.parent != self.worker_folder:
+                raise ValueError(f"{where} is not in this run's spool folder")
+            segment = Segment(source_index, path, block.offset, block.length, block.kinds, where)
+        else:
+            if not block.lines:
+                return
+            if self._handle is None or self.file is None:
+                descriptor, name = tempfile.mkstemp(
+                    prefix=".orderwatch-lines-", suffix=".tmp", dir=self.directory
+                )
+                self.file, self._handle = Path(name), os.fdopen(descriptor, "wb")
+            self._handle.write(block.lines)
+            segment = Segment(
+                source_index, path, self._size, len(block.lines), block.kinds, self.file
             )
-            self.file, self._handle = Path(name), os.fdopen(descriptor, "wb")
-        self._handle.write(block.lines)
+            self._size += len(block.lines)
         key = (source_index, path, len(self._segments))
-        segment = Segment(source_index, path, self._size, len(block.lines), block.kinds)
         self._segments.append((key, source, segment))
-        self._size += len(block.lines)
 
     def segments(self) -> LineSegments | None:
         """The spooled lines in report order (None when nothing was spooled). A file given
         twice (the same source named twice) keeps the lines of its first source only: their
         ids are the same."""
-        if self._handle is None or self.file is None:
+        if not self._segments:
             return None
-        self._handle.flush()
+        if self._handle is not None:
+            self._handle.flush()
         taken: dict[tuple[str, str], int] = {}
         ordered = []
         for (index, path, _), source, segment in sorted(self._segments, key=lambda s: s[0]):
             if taken.setdefault((source, path), index) == index:
                 ordered.append(segment)
-        return LineSegments(self.file, ordered)
+        return LineSegments(ordered)
 
     def remove(self) -> None:
         if self._handle is not None:
             self._handle.close()
         if self.file is not None:
             self.file.unlink(missing_ok=True)
+        if self._folder_made:
+            shutil.rmtree(self.worker_folder, ignore_errors=True)
 
 
 def copy_segments(lines: LineSegments, target: IO[bytes], skip_first: bool) -> LineSegments:
@@ -246,17 +333,22 @@ def copy_segments(lines: LineSegments, target: IO[bytes], skip_first: bool) -> L
     target.flush()
     position = target.tell()
     placed: list[Segment] = []
-    with open(lines.file, "rb") as source:
+    into = Path(target.name)
+    with ExitStack() as stack:
+        sources: dict[Path, IO[bytes]] = {}
         for number, segment in enumerate(lines.segments):
+            source = sources.get(segment.file)
+            if source is None:
+                source = sources[segment.file] = stack.enter_context(open(segment.file, "rb"))
             cut = len(LINE_SEPARATOR) if skip_first and number == 0 else 0
             _copy_range(source, target, segment.offset + cut, segment.length - cut)
             length = segment.length - cut
             placed.append(
-                Segment(segment.source_index, segment.path, position, length, segment.kinds)
+                Segment(segment.source_index, segment.path, position, length, segment.kinds, into)
             )
             position += length
     target.seek(position)
-    return LineSegments(Path(target.name), placed)
+    return LineSegments(placed)
 
 
 def _copy_range(source: IO[bytes], target: IO[bytes], offset: int, length: int) -> None:

@@ -102,6 +102,7 @@ def _triage(options: TriageOptions, progress: Progress | None, spool: LineSpool)
             rule_kinds=_rule_kinds(order),
             match_keys=bool(options.hashsets),
             catalogue=default_catalogue() if options.worker_options.parsers else None,
+            spool_folder=str(spool.worker_folder) if options.worker_options.parsers else None,
         )
         executor = options.executor_factory(
             options.workers, init_worker, (worker_options,), WORKER_MODULES
@@ -155,6 +156,8 @@ def _examine(
     facts.quick_sizes = len(quick_sizes) if quick_sizes is not None else None
     facts.workers = executor.workers
     options.out.mkdir(parents=True, exist_ok=True)
+    if facts.spool is not None and options.worker_options.parsers:
+        facts.spool.open_for_workers()  # before any batch: workers spool their bulk lines there
     progress.start(0, 0)
     batches = _schedule(opened, options, facts, quick_sizes, progress)
     try:
@@ -380,7 +383,7 @@ def _collect(
     facts.errors.extend(outcome.errors)
     facts.observations.extend(outcome.observations)
     facts.encoded.extend(outcome.encoded)
-    for index, path, block in outcome.blocks:  # bytes to the spool: no object per line
+    for index, path, block in outcome.blocks:  # to the spool (or where a worker put them)
         if facts.spool is not None:
             facts.spool.add(index, facts.sources[index]["path"], path, block)
     facts.archives.extend(outcome.archives)

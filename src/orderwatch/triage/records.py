@@ -11,7 +11,7 @@ from typing import Any
 
 from orderwatch.domain.observations import Observation, format_time
 from orderwatch.forensics.parsers.interface import LineBlock
-from orderwatch.triage.encoded import EncodedObservation
+from orderwatch.triage.encoded import EncodedObservation, SpooledBlock
 
 MACB = ("mtime", "atime", "ctime", "btime")
 
@@ -72,7 +72,7 @@ class FileResult:
     inventory: dict[str, Any]
     observations: list[Observation] = field(default_factory=list)
     encoded: list[EncodedObservation] = field(default_factory=list)
-    blocks: list[LineBlock] = field(default_factory=list)
+    blocks: list[LineBlock | SpooledBlock] = field(default_factory=list)
     errors: list[ErrorRecord] = field(default_factory=list)
     bytes_hashed: int = 0
     pdq: bytes | None = None
@@ -98,8 +98,9 @@ class BatchResult:
     size: int = 0  # the files' recorded sizes (progress)
     observations: list[Observation] = field(default_factory=list)
     encoded: list[EncodedObservation] = field(default_factory=list)
-    # (source index, file path, block): lines a parser wrote in bulk, bytes the parent spools
-    blocks: list[tuple[int, str, LineBlock]] = field(default_factory=list)
+    # (source index, file path, block): lines a parser wrote in bulk, as bytes the parent
+    # spools or as where the worker spooled them
+    blocks: list[tuple[int, str, LineBlock | SpooledBlock]] = field(default_factory=list)
     errors: list[ErrorRecord] = field(default_factory=list)
     archives: list[dict[str, Any]] = field(default_factory=list)
     verify_source: int | None = None

@@ -25,7 +25,7 @@ from orderwatch.forensics.hashing import (
 )
 from orderwatch.forensics.parsers.interface import ParserMediator
 from orderwatch.forensics.software_catalogue import SoftwareCatalogue, use_default_catalogue
-from orderwatch.triage.encoded import REPORT_LINES, encode_observation
+from orderwatch.triage.encoded import REPORT_LINES, BlockWriter, encode_observation
 from orderwatch.triage.hidden import FileFacts, detect_hidden_material, list_archive
 from orderwatch.triage.records import (
     Batch,
@@ -57,6 +57,9 @@ class WorkerOptions:
     match_keys: bool = False  # send each file's hashes back: the parent matches hash sets
     # The parent's software catalogue (parsers read it); None: each worker loads its own.
     catalogue: SoftwareCatalogue | None = field(default=None, compare=False)
+    # Where bulk lines go (LineSpool.worker_folder): each worker appends its blocks to a file
+    # there and sends where they lie; None: blocks travel to the parent as bytes.
+    spool_folder: str | None = None
 
 
 @dataclass
@@ -64,6 +67,7 @@ class _WorkerState:
     options: WorkerOptions
     context: Any
     buffer: bytearray = field(default_factory=lambda: bytearray(ROUND_SIZE))
+    writer: BlockWriter | None = None
 
 
 _state: _WorkerState | None = None
@@ -74,7 +78,10 @@ def init_worker(options: WorkerOptions) -> None:
     global _state
     from orderwatch.forensics import sources
 
-    _state = _WorkerState(options, sources.new_resolver_context())
+    if _state is not None and _state.writer is not None:
+        _state.writer.close()  # (in-process runs: the previous run's file)
+    writer = BlockWriter(Path(options.spool_folder)) if options.spool_folder else None
+    _state = _WorkerState(options, sources.new_resolver_context(), writer=writer)
     if options.catalogue is not None:
         use_default_catalogue(options.catalogue)
 
@@ -294,7 +301,8 @@ def _run_parsers(state: _WorkerState, task: FileTask, result: FileResult) -> Non
     registry.parse(artefact, mediator)
     result.observations.extend(mediator.observations)
     result.encoded += mediator.encoded
-    result.blocks += mediator.blocks  # bulk lines (a history's visits): bytes, spooled as they are
+    writer = state.writer  # bulk lines (a history's visits): spooled here, not sent as bytes
+    result.blocks += [writer.keep(b) for b in mediator.blocks] if writer else mediator.blocks
     for problem in mediator.errors:
         stage = f"parse:{problem.parser}"
         result.errors.append(ErrorRecord(problem.path, stage, problem.message, task.source))
