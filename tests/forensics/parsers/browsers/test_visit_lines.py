@@ -38,6 +38,8 @@ def _both_ways(
     assert [(e.parser, e.message) for e in lines.errors] == [
         (e.parser, e.message) for e in objects.errors
     ]
+    # lines written without their object (recovered visits ...): the object's every key too
+    assert set(lines.encoded) <= {encode_observation(o) for o in objects.observations}
     made = [e[-1] for e in lines.encoded + [encode_observation(o) for o in lines.observations]]
     made += [text for block in lines.blocks for text in block.texts()]
     expected = [encode_observation(o)[-1] for o in objects.observations]

@@ -21,6 +21,7 @@ from orderwatch.domain.observations import (
     DownloadObservation,
     HistoryDeletionObservation,
     SearchTermObservation,
+    format_time,
 )
 from orderwatch.forensics.parsers.browser_profiles import (
     BrowserProfile,
@@ -118,27 +119,43 @@ class BrowserDatabasePlugin(SQLitePlugin):
         """A visit, and the search term its URL carries, if any."""
         profile = _profile(context)
         time = to_datetime(stored_time, self.TIME_FORMAT)
-        provenance = context.provenance(record, stored_time)
-        context.mediator.produce(
-            BrowserVisitObservation(
-                id=context.observation_id("visit", key),
-                time=time,
-                provenance=provenance,
-                browser=profile.browser,
-                profile=profile.profile,
-                url=url,
-                # A BLOB title (no browser writes one) as text: report.json holds no bytes.
-                title=_lenient(title) or None,
-                recovered=recovered,
+        mediator = context.mediator
+        # A BLOB title (no browser writes one) as text: report.json holds no bytes.
+        shown_title = _lenient(title) or None
+        if mediator.lines is not None and not mediator.wants_object(BrowserVisitObservation.KIND):
+            # Kept only as its line (recovered and unusual rows): the line the object would
+            # give, written without making it (tests compare the two).
+            ident = context.observation_id("visit", key)
+            when = format_time(time)
+            original = None if stored_time is None else str(stored_time)
+            parts = (
+                ident, when, profile.browser, profile.profile, url, shown_title, recovered,
+                mediator.source, context.parser, context.path, record, original,
+            )  # fmt: skip
+            value = mediator.lines.value
+            line = mediator.lines.template(BrowserVisitObservation) % tuple(map(value, parts))
+            kind = BrowserVisitObservation.KIND
+            mediator.encoded.append((ident, when, kind, context.parser, context.path, record, line))
+        else:
+            mediator.produce(
+                BrowserVisitObservation(
+                    id=context.observation_id("visit", key),
+                    time=time,
+                    provenance=context.provenance(record, stored_time),
+                    browser=profile.browser,
+                    profile=profile.profile,
+                    url=url,
+                    title=shown_title,
+                    recovered=recovered,
+                )
             )
-        )
         hit = extract_search(url)
         if hit is not None:
             context.mediator.produce(
                 SearchTermObservation(
                     id=context.observation_id("search", key),
                     time=time,
-                    provenance=provenance,
+                    provenance=context.provenance(record, stored_time),
                     engine=hit.engine,
                     term=hit.term,
                     url=url,
