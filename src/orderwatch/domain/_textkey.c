@@ -190,7 +190,8 @@ typedef struct {
     uint8_t *buf;   /* a space, then the raw bytes through the fast folding */
     int32_t *cmap;  /* NULL unless mapped: the text's index of each key byte, and len(text) */
     uint8_t *joined;    /* the key without spaces or repeats: what the scanner scans */
-    int32_t *jblock;    /* per 64 key bytes: joined bytes before them (the way back) */
+    int32_t *jblock;    /* per 64 key bytes: joined bytes before them (the way back); joined
+                           follows them in the same allocation */
     Py_ssize_t jn;      /* joined bytes */
     Py_ssize_t n;   /* key bytes */
     Py_ssize_t cap; /* room in raw (buf and cmap have one more) */
@@ -201,8 +202,7 @@ static void key_free(Key *k) {
     PyMem_Free(k->raw);
     PyMem_Free(k->buf);
     PyMem_Free(k->cmap);
-    PyMem_Free(k->joined);
-    PyMem_Free(k->jblock);
+    PyMem_Free(k->jblock); /* joined is in the same allocation */
     memset(k, 0, sizeof(*k));
 }
 
@@ -463,8 +463,19 @@ __attribute__((target("avx2,popcnt"))) static Py_ssize_t translate_squeeze_avx2(
         w = squeeze64(before, a, b, out, w);
         before = b;
     }
-    translate_portable(src + j, dst + j, n - j);
-    return squeeze_portable(dst, j, n, out, w, block);
+    if (j < n) { /* the last bytes as a block padded with spaces, which the squeeze drops */
+        uint8_t tail[JBLOCK];
+        memset(tail, ' ', JBLOCK);
+        memcpy(tail, src + j, (size_t)(n - j));
+        __m256i a = translate32(_mm256_loadu_si256((const __m256i *)tail), rows, highs);
+        __m256i b = translate32(_mm256_loadu_si256((const __m256i *)(tail + 32)), rows, highs);
+        _mm256_storeu_si256((__m256i *)tail, a);
+        _mm256_storeu_si256((__m256i *)(tail + 32), b);
+        memcpy(dst + j, tail, (size_t)(n - j));
+        block[j / JBLOCK] = (int32_t)w;
+        w = squeeze64(before, a, b, out, w); /* writes at most 8 bytes past the last it keeps */
+    }
+    return w;
 }
 #endif
 
@@ -541,12 +552,14 @@ static int build_key(PyObject *text, Key *k) {
         i++;
     }
     if (k->cmap) k->cmap[k->n] = (int32_t)len;
-    k->joined = PyMem_Malloc((size_t)k->n + 16);
-    k->jblock = PyMem_Malloc(((size_t)k->n / JBLOCK + 2) * sizeof(int32_t));
-    if (!k->joined || !k->jblock) {
+    /* one allocation for both: the block counts, then the joined bytes (8 bytes of room after) */
+    size_t blocks = ((size_t)k->n / JBLOCK + 2) * sizeof(int32_t);
+    k->jblock = PyMem_Malloc(blocks + (size_t)k->n + 16);
+    if (!k->jblock) {
         PyErr_NoMemory();
         return -1;
     }
+    k->joined = (uint8_t *)k->jblock + blocks;
     if (k->n >= RELEASE_GIL_FROM) {
         Py_BEGIN_ALLOW_THREADS;
         k->jn = translate_key(k->raw, k->buf + 1, k->n, k->joined, k->jblock);
