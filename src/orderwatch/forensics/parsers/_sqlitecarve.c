@@ -4,9 +4,9 @@
  * carve_regions() does what sqlite_records.python_carve_regions does: every "http://" or
  * "https://" in each region's [start, end) is tried as the URL column of each shape in turn (the first that
  * fits wins); the record header before it is cut into varints walking backwards and must agree
- * with the shape's columns, types and the URL's place. Only the header is judged here; the
- * values of a record that fits are decoded in Python (sqlite_records.record_values), as are
- * those of the fallback. Tests compare both paths on real and damaged databases.
+ * with the shape's columns, types and the URL's place; the values of a record that fits are
+ * decoded as sqlite_records.record_values decodes them. Tests compare both paths on real and
+ * damaged databases.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -265,20 +265,84 @@ static int shape_from(PyObject *spec, shape *out) {
     return 0;
 }
 
-static PyObject *found_tuple(Py_ssize_t region, Py_ssize_t at, Py_ssize_t which,
-                             const carved *c) {
-    PyObject *serials = PyTuple_New(c->count);
-    if (serials == NULL) return NULL;
+/* One column's value (sqlite_records._decode): None, int, float, bytes, or text decoded as
+ * UTF-8 with replacement characters. */
+static PyObject *decode_value(const unsigned char *at, uint64_t serial) {
+    if (serial == 0) return Py_NewRef(Py_None);
+    if (serial == 8 || serial == 9) return PyLong_FromLong((long)(serial - 8));
+    uint64_t size = serial_size(serial);
+    if (serial <= 6) {
+        uint64_t bits = 0;
+        for (uint64_t k = 0; k < size; k++) bits = (bits << 8) | at[k];
+        if (size < 8 && (at[0] & 0x80)) bits |= ~(uint64_t)0 << (8 * size); /* sign */
+        return PyLong_FromLongLong((long long)bits);
+    }
+    if (serial == 7) {
+        uint64_t bits = 0;
+        for (int k = 0; k < 8; k++) bits = (bits << 8) | at[k];
+        double number;
+        memcpy(&number, &bits, sizeof number);
+        return PyFloat_FromDouble(number);
+    }
+    if (serial % 2) return PyUnicode_DecodeUTF8((const char *)at, (Py_ssize_t)size, "replace");
+    return PyBytes_FromStringAndSize((const char *)at, (Py_ssize_t)size);
+}
+
+/* A text holding control characters or replacement characters (sqlite_records._CONTROL). */
+static int damaged_text(PyObject *text) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    for (Py_ssize_t i = 0; i < length; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if ((c <= 0x1F && c != 0x09 && c != 0x0A && c != 0x0D) || c == 0x7F || c == 0xFFFD)
+            return 1;
+    }
+    return 0;
+}
+
+/* The record's values (sqlite_records.record_values): every column's, or, when a text value
+ * is damaged, the columns up to the URL's (those from the damaged one on as None). */
+static PyObject *record_values(const unsigned char *data, const carved *c, Py_ssize_t url_column,
+                               int *damaged) {
+    PyObject *values = PyTuple_New(c->count);
+    if (values == NULL) return NULL;
+    Py_ssize_t position = c->body;
+    *damaged = 0;
     for (Py_ssize_t i = 0; i < c->count; i++) {
-        PyObject *value = PyLong_FromUnsignedLongLong(c->serials[i]);
+        PyObject *value = decode_value(data + position, c->serials[i]);
         if (value == NULL) {
-            Py_DECREF(serials);
+            Py_DECREF(values);
             return NULL;
         }
-        PyTuple_SET_ITEM(serials, i, value);
+        position += (Py_ssize_t)serial_size(c->serials[i]);
+        if (PyUnicode_Check(value) && damaged_text(value)) {
+            Py_DECREF(value);
+            *damaged = 1;
+            PyObject *kept = PyTuple_New(url_column + 1);
+            if (kept == NULL) {
+                Py_DECREF(values);
+                return NULL;
+            }
+            for (Py_ssize_t j = 0; j <= url_column; j++)
+                PyTuple_SET_ITEM(kept, j, Py_NewRef(j < i ? PyTuple_GET_ITEM(values, j) : Py_None));
+            for (Py_ssize_t j = i; j < c->count; j++) PyTuple_SET_ITEM(values, j, Py_NewRef(Py_None));
+            Py_DECREF(values);
+            return kept;
+        }
+        PyTuple_SET_ITEM(values, i, value);
     }
-    return Py_BuildValue("(nnnnOnN)", region, at, which, c->header_start,
-                         c->complete ? Py_True : Py_False, c->body, serials);
+    return values;
+}
+
+static PyObject *found_tuple(const unsigned char *data, Py_ssize_t region, Py_ssize_t at,
+                             Py_ssize_t which, const carved *c, Py_ssize_t url_column) {
+    int damaged;
+    PyObject *values = record_values(data, c, url_column, &damaged);
+    if (values == NULL) return NULL;
+    return Py_BuildValue("(nnnnONO)", region, at, which, c->header_start,
+                         c->complete ? Py_True : Py_False, values,
+                         damaged ? Py_True : Py_False);
 }
 
 /* Every URL start in [start, end) tried against the shapes; what fits appended to `result`. */
@@ -297,7 +361,7 @@ static int carve_one(const unsigned char *data, Py_ssize_t region, Py_ssize_t lo
         }
         for (Py_ssize_t which = 0; which < count; which++) {
             if (carve_record(data, at, low, end, &shapes[which], chain, out) != FITS) continue;
-            PyObject *item = found_tuple(region, at, which, out);
+            PyObject *item = found_tuple(data, region, at, which, out, shapes[which].url_column);
             if (item == NULL) return -1;
             int rc = PyList_Append(result, item);
             Py_DECREF(item);
@@ -311,7 +375,7 @@ static int carve_one(const unsigned char *data, Py_ssize_t region, Py_ssize_t lo
 
 PyDoc_STRVAR(carve_regions_doc,
     "carve_regions(data, regions, shapes)\n"
-    "-> list of (region index, at, shape index, header start, complete, body, serial types)\n\n"
+    "-> list of (region index, at, shape index, header start, complete, values, damaged)\n\n"
     "Every http:// or https:// in data[start:end] of each region (low, start, end) tried as the\n"
     "URL of each shape in turn (the first that fits wins), headers not read before `low`. A\n"
     "shape is (columns, url_column, rowid_alias or -1, index, min_columns, kinds: bytes of\n"

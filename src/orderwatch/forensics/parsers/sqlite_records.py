@@ -70,8 +70,9 @@ class _Overflow(Exception):
 
 
 # A record found: (index of its region, offset of the URL, index of its shape, offset of the
-# record, header intact, offset of its body, its serial types).
-Carved = tuple[int, int, int, int, bool, int, tuple[int, ...]]
+# record, header intact, its values in column order (`record_values`), text after the URL
+# overwritten).
+Carved = tuple[int, int, int, int, bool, tuple[object, ...], bool]
 
 
 def carve_regions(
@@ -97,7 +98,9 @@ def python_carve_regions(
             for which, shape in enumerate(shapes):
                 carved = carve_record(data, at, low, end, shape)
                 if carved is not None:
-                    found.append((number, at, which, *carved))
+                    offset, complete, body, serials = carved
+                    values, damaged = record_values(data, serials, body, shape)
+                    found.append((number, at, which, offset, complete, values, damaged))
                     break
     return found
 
@@ -141,19 +144,20 @@ def carve_record(
 
 def record_values(
     data: mmap.mmap, serials: tuple[int, ...], body: int, shape: RecordShape
-) -> tuple[dict[str, object], bool]:
-    """A carved record's values by column name, and whether the text after its URL was
-    overwritten (then only the URL and the columns before it are kept)."""
-    values: dict[str, object] = {}
+) -> tuple[tuple[object, ...], bool]:
+    """A carved record's values in column order, and whether text in it was overwritten
+    (control or replacement characters): then only the columns up to the URL's are kept, those
+    from the damaged one on as None."""
+    values: list[object] = []
     position = body
-    for index, serial in enumerate(serials):
+    for serial in serials:
         value = _decode(data, position, serial)
         position += _size(serial)
         if isinstance(value, str) and _CONTROL.search(value):
-            kept = shape.columns[: shape.url_column + 1]
-            return {name: values.get(name) for name in kept}, True
-        values[shape.columns[index]] = value
-    return values, False
+            kept = values[: shape.url_column + 1]
+            return (*kept, *[None] * (shape.url_column + 1 - len(kept))), True
+        values.append(value)
+    return tuple(values), False
 
 
 def _bytes_before_url(shape: RecordShape) -> tuple[int, ...]:

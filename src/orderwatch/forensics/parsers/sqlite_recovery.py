@@ -25,7 +25,6 @@ from orderwatch.forensics.parsers.sqlite_records import (
     RecordShape,
     affinity,
     carve_regions,
-    record_values,
 )
 
 __all__ = ["RecordShape", "RecoveredRecord", "affinity", "recover_records"]
@@ -119,16 +118,17 @@ def _collect(
         if start < end:
             areas.append((kind, page))
             bounds.append((low, start, end))
-    for number, _, which, offset, complete, body, serials in carve_regions(data, bounds, shapes):
+    for number, _, which, offset, complete, values, damaged in carve_regions(data, bounds, shapes):
         shape = shapes[which]
-        kind, page = areas[number]
-        values, damaged = record_values(data, serials, body, shape)
-        key = (shape.table, shape.index, *sorted((k, repr(v)) for k, v in values.items()))
+        # the same values seen before (a record's stale copies): a shape's columns are in order
+        key = (shape.table, shape.index, repr(values))
         if key not in seen:
             seen.add(key)
+            kind, page = areas[number]
+            named = dict(zip(shape.columns, values, strict=False))
             found.append(
                 RecoveredRecord(
-                    shape.table, values, source, kind, page, offset, complete, shape.index, damaged
+                    shape.table, named, source, kind, page, offset, complete, shape.index, damaged
                 )
             )
 
