@@ -8,7 +8,6 @@ from orderwatch.forensics.parsers.interface import (
     Artefact,
     ArtefactParser,
     ParserMediator,
-    file_name_key,
 )
 
 
@@ -70,12 +69,16 @@ class ParserRegistry:
 
     def parsers_for(self, path: str) -> list[ArtefactParser]:
         """Every parser that wants the file at `path`."""
-        found = list(self._by_file_name.get(file_name_key(path), ()))
+        name = path[path.rfind("/") + 1 :]  # file_name_key's component, before lower-casing
+        listed = self._by_file_name.get(name.lower())
+        found = list(listed) if listed else []
         names = self._names
-        if names is not None and names.fullmatch(_SEPARATORS.split(path)[-1]):
+        if names is not None and names.fullmatch(name[name.rfind("\\") + 1 :]):
             found.extend(p for p in self._custom if p.matches(path))
         else:
-            found.extend(p for p in self._unnamed if p.matches(path))
+            for parser in self._unnamed:
+                if parser.matches(path):
+                    found.append(parser)
         return found
 
     def parse(self, artefact: Artefact, mediator: ParserMediator) -> int:
@@ -92,7 +95,5 @@ class ParserRegistry:
                 mediator.error(artefact.path, parser.NAME, f"{type(error).__name__}: {error}")
         return ran
 
-
-_SEPARATORS = re.compile(r"[/\\]")
 
 registry = ParserRegistry()
