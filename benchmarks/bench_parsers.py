@@ -10,7 +10,8 @@ engine call, once with `WorkerOptions(parsers=False)`; on and off alternate over
 run's wall times and CPU seconds (the engine's process and its workers: the figure a shared
 machine does not distort) are reported. Then each parser's CPU is measured alone on each artefact
 (one process, lines kept as a triage without an order keeps them) to say which cost most, and so
-is what the lines cost afterwards (pickling to the parent, report.json, report.html).
+is what the lines cost afterwards (a worker's spool file, pickling to the parent, report.json,
+report.html).
 """
 
 from __future__ import annotations
@@ -261,27 +262,31 @@ def parser_costs(
 def downstream_costs(
     encoded: list[Any], blocks: list[tuple[int, str, Any]], out: Path
 ) -> dict[str, float]:
-    """What the lines cost after parsing, one process (CPU seconds): the trip to the parent
-    (pickle both ways; blocks are bytes), spooling the blocks, report.json (sort, write) and
-    report.html."""
+    """What the lines cost after parsing, one process (CPU seconds): the worker writing its
+    blocks to its spool file, the trip to the parent (pickle both ways: the lines made one by
+    one and where the blocks lie), report.json (sort, write) and report.html."""
     from datetime import UTC, datetime
 
-    from orderwatch.triage.encoded import LineSpool
+    from orderwatch.triage.encoded import BlockWriter, LineSpool
     from orderwatch.triage.html import render_html
     from orderwatch.triage.report import RunFacts, build_report, write_report
 
     costs: dict[str, float] = {}
-    started = time.process_time()
-    pickle.loads(pickle.dumps((encoded, blocks), protocol=pickle.HIGHEST_PROTOCOL))
-    costs["pickle to the parent and back"] = time.process_time() - started
     facts = RunFacts(started=datetime.now(UTC), command_line=[], workers=1, quick=False)
     facts.encoded = encoded
     facts.spool = LineSpool(out)
+    writer = BlockWriter(facts.spool.open_for_workers())
     try:
         started = time.process_time()
-        for index, path, block in blocks:
+        spooled = [(index, path, writer.keep(block)) for index, path, block in blocks]
+        costs["a worker spools its blocks"] = time.process_time() - started
+        started = time.process_time()
+        pickle.loads(pickle.dumps((encoded, spooled), protocol=pickle.HIGHEST_PROTOCOL))
+        costs["pickle to the parent and back"] = time.process_time() - started
+        started = time.process_time()
+        for index, path, block in spooled:
             facts.spool.add(index, "artefacts", path, block)
-        costs["spool the blocks"] = time.process_time() - started
+        costs["the parent notes where they lie"] = time.process_time() - started
         facts.finished = datetime.now(UTC)
         started = time.process_time()
         report = build_report(facts)
@@ -293,6 +298,7 @@ def downstream_costs(
         render_html(report)
         costs["render_html (report.html)"] = time.process_time() - started
     finally:
+        writer.close()
         facts.spool.remove()
     return costs
 
