@@ -841,7 +841,6 @@ typedef struct {
 
 typedef struct {
     PyObject_HEAD
-    Py_ssize_t count;     /* key patterns */
     Py_ssize_t ngroups;   /* literals scanned (keys without spaces); their ids are group numbers */
     int32_t *group_at;    /* per group: its first pattern in `patterns` (and one past the last) */
     Pattern *patterns;    /* the patterns of each group, group after group */
@@ -942,7 +941,6 @@ static PyObject *finder_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
     Finder *self = (Finder *)type->tp_alloc(type, 0);
     if (!self) return NULL;
     Py_ssize_t count = PyList_GET_SIZE(patterns);
-    self->count = count;
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *item = PyList_GET_ITEM(patterns, i);
         if (!PyBytes_Check(item)) {

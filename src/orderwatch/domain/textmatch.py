@@ -158,7 +158,7 @@ class KeywordMatcher:
         self._has_terms = bool(self._full_keys)
         self._count = len(self._fast_keys.keys() | self._full_keys.keys())
         # the C path finds the spots itself (its scanner needs no spot literals) and scans the
-        # keys without their spaces
+        # keys without their spaces and repeated bytes
         native = _NATIVE is not None
         spots = len(self._fast_keys) >= _OWN_SPOT_SCAN_FROM and not native
         self._fast = self._full = _Keys(self._fast_keys, self._full_keys, spots, native)

@@ -1,8 +1,9 @@
 """The C path of keyword matching (_textkey), when the module is built; None of it otherwise.
 
 The C module builds the fast key straight from the str's storage and hands the scanner that key
-without its spaces (the scanner holds each key without its spaces: one literal for a phrase and
-its joined-up form; each match is checked against the spaced key), records the scan's matches
+without its spaces and repeated bytes (the scanner holds the keys in that form: one literal for a
+phrase, its joined-up form and its forms with doubled letters; each match is checked against the
+keys themselves), records the scan's matches
 through a callback that is itself C, finds the suspicious spots itself (so the scanner holds no
 spot literals), places and normalises the windows and makes the hits: the work the Python path
 (textmatch, textmatch_keys, textmatch_full) does per character, per spot and per hit. The
@@ -74,8 +75,9 @@ def make_finder(
     margin: int,
 ) -> Any:
     """A matcher's keys for the C path: the patterns (keys) and, per literal scanned (a key
-    without its spaces), the patterns it stands for; term ids in sorted order of the terms, so
-    that sorting hits by (start, end, term id) sorts them as the Python path does."""
+    without its spaces and repeated bytes), the patterns it stands for; term ids in sorted order
+    of the terms, so that sorting hits by (start, end, term id) sorts them as the Python path
+    does."""
     assert NATIVE is not None
     terms = sorted({t for group in (*fast_terms, *full_terms) for t in group})
     ids = {term: number for number, term in enumerate(terms)}
