@@ -4,6 +4,7 @@ priority and its backlog figures."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -20,6 +21,7 @@ from orderwatch.domain.investigations_exhibits import (
     Priority,
     Whereabouts,
 )
+from orderwatch.domain.statistics import UNIT_TIME_ZONE
 from orderwatch.storage import list_audit, verify_audit_chain
 from orderwatch.storage.exhibits import (
     add_custody_entry,
@@ -192,7 +194,9 @@ def test_the_examination_queue(unit: Unit) -> None:
     }
     assert figures.oldest_days == 100 and figures.median_days_waiting == 70
     assert mine == [new.summary.reference, old.summary.reference]
-    assert [e.id for e in closed] == [gone.summary.id] and closed[0].disposed_on == TODAY
+    # Disposed on the unit's date of the custody entry (an hour ago: yesterday just after midnight)
+    destroyed_on = (NOW - timedelta(hours=1)).astimezone(ZoneInfo(UNIT_TIME_ZONE)).date()
+    assert [e.id for e in closed] == [gone.summary.id] and closed[0].disposed_on == destroyed_on
 
 
 def test_an_examiner_works_on_exhibits_assigned_to_them_only(unit: Unit) -> None:
