@@ -436,8 +436,98 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------------------ where free space is */
+
+enum { FREELIST_PAGE = 0, SUPERSEDED_PAGE = 1, UNALLOCATED = 2, FREEBLOCK = 3 };
+
+static unsigned read16(const unsigned char *p) { return ((unsigned)p[0] << 8) | p[1]; }
+
+static int add_area(PyObject *list, int kind, Py_ssize_t page, Py_ssize_t start, Py_ssize_t end) {
+    PyObject *item = Py_BuildValue("(innn)", kind, page, start, end);
+    if (item == NULL) return -1;
+    int rc = PyList_Append(list, item);
+    Py_DECREF(item);
+    return rc;
+}
+
+/* One whole page's areas (sqlite_recovery._DatabaseLayout._page_regions). */
+static int page_areas(const unsigned char *data, Py_ssize_t page, Py_ssize_t page_size,
+                      Py_ssize_t usable, PyObject *free_pages, PyObject *wal_pages,
+                      PyObject *out) {
+    Py_ssize_t start = (page - 1) * page_size, end = start + usable;
+    PyObject *key = PyLong_FromSsize_t(page);
+    if (key == NULL) return -1;
+    PyObject *first_free = PyDict_GetItemWithError(free_pages, key); /* borrowed */
+    int superseded = first_free == NULL && !PyErr_Occurred() ? PySet_Contains(wal_pages, key) : 0;
+    Py_DECREF(key);
+    if (PyErr_Occurred()) return -1;
+    if (first_free != NULL) {
+        Py_ssize_t offset = PyLong_AsSsize_t(first_free);
+        if (offset == -1 && PyErr_Occurred()) return -1;
+        return add_area(out, FREELIST_PAGE, page, start + offset, end);
+    }
+    if (superseded) return add_area(out, SUPERSEDED_PAGE, page, start, end);
+    Py_ssize_t header = start + (page == 1 ? 100 : 0);
+    unsigned char type = data[header];
+    Py_ssize_t header_size = type == 2 || type == 5 ? 12 : type == 10 || type == 13 ? 8 : 0;
+    if (header_size == 0) return 0;
+    Py_ssize_t block = read16(data + header + 1), cells = read16(data + header + 3);
+    Py_ssize_t content = read16(data + header + 5);
+    if (content == 0) content = 65536;
+    Py_ssize_t pointers_end = header + header_size + 2 * cells;
+    if (!(pointers_end <= start + content && start + content <= end)) return 0;
+    if (add_area(out, UNALLOCATED, page, pointers_end, start + content) < 0) return -1;
+    Py_ssize_t hops = 0;
+    while (block && hops < page_size / 4) {
+        hops++;
+        if (!(content <= block && block <= usable - 4)) break;
+        Py_ssize_t next = read16(data + start + block), size = read16(data + start + block + 2);
+        if (size < 4 || block + size > usable) break;
+        if (add_area(out, FREEBLOCK, page, start + block, start + block + size) < 0) return -1;
+        if (next && next <= block) break;
+        block = next;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(page_regions_doc,
+    "page_regions(data, page_size, usable, pages, free_pages, wal_pages)\n"
+    "-> list of (kind, page, start, end)\n\n"
+    "The recoverable areas of whole pages 1..pages in file order (sqlite_recovery's\n"
+    "_DatabaseLayout._page_regions): kind 0 a free-list page (free_pages: page -> its first\n"
+    "free byte), 1 a page the WAL supersedes (wal_pages), 2 a b-tree page's unallocated space,\n"
+    "3 a freeblock.");
+
+static PyObject *page_regions(PyObject *self, PyObject *args) {
+    PyObject *data_obj, *free_pages, *wal_pages;
+    Py_ssize_t page_size, usable, pages;
+    if (!PyArg_ParseTuple(args, "OnnnO!O!:page_regions", &data_obj, &page_size, &usable, &pages,
+                          &PyDict_Type, &free_pages, &PySet_Type, &wal_pages))
+        return NULL;
+    Py_buffer view;
+    if (PyObject_GetBuffer(data_obj, &view, PyBUF_SIMPLE) < 0) return NULL;
+    PyObject *out = NULL;
+    if (page_size < 512 || page_size > 65536 || usable < 1 || usable > page_size || pages < 0 ||
+        pages > view.len / page_size) {
+        PyErr_SetString(PyExc_ValueError, "page geometry does not fit the data");
+        goto done;
+    }
+    out = PyList_New(0);
+    if (out == NULL) goto done;
+    for (Py_ssize_t page = 1; page <= pages; page++) {
+        if (page_areas(view.buf, page, page_size, usable, free_pages, wal_pages, out) < 0) {
+            Py_CLEAR(out);
+            goto done;
+        }
+    }
+done:
+    PyBuffer_Release(&view);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"carve_regions", carve_regions, METH_VARARGS, carve_regions_doc},
+    {"page_regions", page_regions, METH_VARARGS, page_regions_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -11,3 +11,12 @@ def carve_regions(
     shapes: tuple[Shape | None, ...],
     /,
 ) -> list[tuple[int, int, int, int, bool, tuple[object, ...], bool]]: ...
+def page_regions(
+    data: mmap | bytes,
+    page_size: int,
+    usable: int,
+    pages: int,
+    free_pages: dict[int, int],
+    wal_pages: set[int],
+    /,
+) -> list[tuple[int, int, int, int]]: ...

@@ -27,6 +27,11 @@ from orderwatch.forensics.parsers.sqlite_records import (
     carve_regions,
 )
 
+try:
+    from orderwatch.forensics.parsers import _sqlitecarve
+except ImportError:  # pragma: no cover (the module is built with the package)
+    _sqlitecarve = None  # type: ignore[assignment]
+
 __all__ = ["RecordShape", "RecoveredRecord", "affinity", "recover_records"]
 
 _URL_START = re.compile(rb"https?://")
@@ -35,6 +40,8 @@ _WAL_MAGICS = (0x377F0682, 0x377F0683)
 _JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
 _BTREE_TYPES = {2: 12, 5: 12, 10: 8, 13: 8}  # page type -> b-tree page header size
 _HEADER = struct.Struct(">HHH")  # a b-tree page's first freeblock, cell count, content start
+# The kinds of area _sqlitecarve.page_regions numbers 0-3.
+_AREA_KINDS = ("freelist page", "page superseded by the WAL", "unallocated space", "freeblock")
 
 
 @dataclass(frozen=True)
@@ -183,10 +190,17 @@ class _DatabaseLayout:
 
     def regions(self) -> Iterator[_Area]:
         """Free-list pages, pages the WAL supersedes, and the unallocated space and freeblocks
-        of b-tree pages, in file order. A last, partial page is looked at only when a URL
-        starts in it (its header may be cut short)."""
-        for page in range(1, self.pages + 1):
-            yield from self._page_regions(page)
+        of b-tree pages, in file order (the whole pages' found by the C module `_sqlitecarve`
+        when built). A last, partial page is looked at only when a URL starts in it (its header
+        may be cut short)."""
+        if _sqlitecarve is not None:
+            for kind, page, start, end in _sqlitecarve.page_regions(
+                self.data, self.page_size, self.usable, self.pages, self.free_pages, self.wal_pages
+            ):
+                yield _AREA_KINDS[kind], page, start, end
+        else:
+            for page in range(1, self.pages + 1):
+                yield from self._page_regions(page)
         tail = self.pages * self.page_size
         if tail < len(self.data) and _URL_START.search(self.data, tail) is not None:
             yield from self._page_regions(self.pages + 1)

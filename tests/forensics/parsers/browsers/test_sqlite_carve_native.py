@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from orderwatch.forensics.parsers import _sqlitecarve
+from orderwatch.forensics.parsers import _sqlitecarve, sqlite_recovery
 from orderwatch.forensics.parsers.sqlite_plugins.interface import _read_schema
 from orderwatch.forensics.parsers.sqlite_records import (
     RecordShape,
@@ -201,6 +201,44 @@ def test_overwritten_text_after_the_url_keeps_the_columns_up_to_it() -> None:
     assert all(len(values) == SHAPES[which].url_column + 1 for which, values in damaged)
 
 
+def _areas(data: bytes, wal_pages: set[int], native: bool) -> list[object]:
+    """The areas found, then what stopped the walk (a last page cut short can)."""
+    layout = sqlite_recovery._DatabaseLayout(data, wal_pages)  # type: ignore[arg-type]
+    saved = sqlite_recovery._sqlitecarve
+    sqlite_recovery._sqlitecarve = saved if native else None  # type: ignore[assignment]
+    found: list[object] = []
+    try:
+        found.extend(layout.regions() if layout.valid else [])
+    except Exception as error:  # both paths must stop the same way
+        found.append(repr(error))
+    finally:
+        sqlite_recovery._sqlitecarve = saved
+    return found
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_free_space_is_found_in_the_same_places(tmp_path: Path, seed: int) -> None:
+    """Free-list pages, superseded pages, unallocated space and freeblock chains, on a real
+    database, the same with bytes overwritten (damaged headers and chains) and cut short."""
+    database = tmp_path / "History"
+    _database(database, seed)
+    rng = random.Random(seed)
+    data = bytearray(database.read_bytes())
+    pages = len(data) // 4096
+    wal_pages = set(rng.sample(range(1, pages + 1), 3))
+    variants = [bytes(data), bytes(data[: len(data) - 1000])]
+    for _ in range(len(data) // 40):
+        at = rng.randrange(100, len(data))
+        data[at] = rng.choice((0x00, 0x02, 0x05, 0x0A, 0x0D, 0xFF, rng.randrange(256)))
+    variants.append(bytes(data))
+    for variant in variants:
+        native = _areas(variant, wal_pages, True)
+        assert native == _areas(variant, wal_pages, False)
+    assert {area[0] for area in _areas(variants[0], wal_pages, True)} == {  # type: ignore[index]
+        "freelist page", "page superseded by the WAL", "unallocated space", "freeblock"
+    }  # fmt: skip
+
+
 def test_bad_arguments_are_refused() -> None:
     spec = _spec(SHAPES[0])
     with pytest.raises(ValueError):
@@ -216,4 +254,8 @@ def test_bad_arguments_are_refused() -> None:
     with pytest.raises(TypeError):
         _sqlitecarve.carve_regions(b"", [], ((4, 1, 0),))
     assert _sqlitecarve.carve_regions(b"", [], ()) == []
+    with pytest.raises(ValueError, match="geometry"):
+        _sqlitecarve.page_regions(b"\0" * 4096, 4096, 4096, 2, {}, set())
+    with pytest.raises(ValueError, match="geometry"):
+        _sqlitecarve.page_regions(b"\0" * 4096, 300, 300, 1, {}, set())
     assert _spec(RecordShape("w", tuple(f"c{n}" for n in range(2001)), ("TEXT",) * 2001, 0)) is None
