@@ -47,6 +47,16 @@ static int g_use_avx2; /* that, and the fast table keeps bytes from 0x80 */
 static inline int is_word(uint8_t b) {
     return b >= 0x80 || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9');
 }
+/* A prefetch as a volatile instruction: GCC deletes loops whose only effect is __builtin_prefetch
+ * (prefetch_groups's were gone). */
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define PREFETCH(p) __asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)(p)))
+#elif defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)0)
+#endif
+
 static inline int is_letter(uint8_t b) { return b >= 0x80 || (b >= 'a' && b <= 'z'); }
 
 /* ------------------------------------------------------------------ growable arrays */
@@ -1314,6 +1324,22 @@ static int make_windows(Job *self, int64_t *spots, Py_ssize_t nspots) {
     return 0;
 }
 
+/* The scan evicted the literals' records from the caches: ask for those of all its matches at
+ * once, a level at a time (each group's first pattern, then the patterns' bytes and term ids),
+ * so that the misses overlap instead of coming one after another in the checks. */
+static void prefetch_groups(const Finder *f, const int64_t *groups, Py_ssize_t n) {
+    for (Py_ssize_t m = 0; m < n; m++)
+        if (groups[m] >= 0 && groups[m] < f->ngroups)
+            PREFETCH(&f->patterns[f->group_at[groups[m]]]);
+    for (Py_ssize_t m = 0; m < n; m++) {
+        if (groups[m] < 0 || groups[m] >= f->ngroups) continue;
+        for (int32_t g = f->group_at[groups[m]]; g < f->group_at[groups[m] + 1]; g++) {
+            PREFETCH(f->bytes + f->patterns[g].bytes_at);
+            PREFETCH(f->term_ids + f->patterns[g].ids_at);
+        }
+    }
+}
+
 /* Job.windows(): record the key matches on word boundaries, place the windows around the spots
  * and build their full normalisation; True when there is something for a second scan. */
 static PyObject *job_windows(Job *self, PyObject *unused) {
@@ -1327,6 +1353,7 @@ static PyObject *job_windows(Job *self, PyObject *unused) {
     const uint8_t *key = k->buf + 1;
     Vec spots = {0};
     if (find_spots(k->buf, k->n + 1, &spots) < 0) goto fail;
+    prefetch_groups(f, self->ids.a, self->ids.n);
     for (Py_ssize_t m = 0; m < self->ids.n; m++) {
         int64_t group = self->ids.a[m], scan_end = self->ends.a[m];
         if (group >= f->ngroups || scan_end < 1 || scan_end > k->jn)
@@ -1447,6 +1474,7 @@ static PyObject *job_hits(Job *self, PyObject *unused) {
         PyErr_SetString(PyExc_RuntimeError, "hits() comes after windows()");
         return NULL;
     }
+    prefetch_groups(f, self->win_ids.a, self->win_ids.n);
     for (Py_ssize_t m = 0; m < self->win_ids.n; m++) {
         int64_t group = self->win_ids.a[m], scan_end = self->win_ends.a[m];
         if (group >= f->ngroups || scan_end < 1 || scan_end > self->nsfull)
@@ -1476,6 +1504,10 @@ static PyObject *job_hits(Job *self, PyObject *unused) {
                 return NULL;
         }
         }
+    }
+    for (Py_ssize_t i = 0; i < self->nfound; i++) { /* the terms' str objects, evicted too */
+        PREFETCH(PyTuple_GET_ITEM(f->terms, self->found[i].term));
+        PREFETCH(PyTuple_GET_ITEM(f->labels, self->found[i].term));
     }
     if (self->nfound > 1) qsort(self->found, (size_t)self->nfound, sizeof(Found), cmp_found);
     PyObject *result = PyList_New(self->nparts);
