@@ -442,10 +442,28 @@ enum { FREELIST_PAGE = 0, SUPERSEDED_PAGE = 1, UNALLOCATED = 2, FREEBLOCK = 3 };
 
 static unsigned read16(const unsigned char *p) { return ((unsigned)p[0] << 8) | p[1]; }
 
-static int add_area(PyObject *list, int kind, Py_ssize_t page, Py_ssize_t start, Py_ssize_t end) {
+/* Where the areas found go: listed (page_regions), or carved at once (carve_pages), in file
+ * order, a byte two areas claim belonging to the first (sqlite_recovery._collect). */
+typedef struct {
+    PyObject *list;
+    const unsigned char *data;
+    const shape *shapes;
+    Py_ssize_t count, covered;
+    varint *chain;
+    carved *out;
+} emitter;
+
+static int add_area(emitter *e, int kind, Py_ssize_t page, Py_ssize_t start, Py_ssize_t end) {
+    if (e->shapes != NULL) {
+        Py_ssize_t low = start, from = start > e->covered ? start : e->covered;
+        if (end > e->covered) e->covered = end;
+        if (from >= end) return 0;
+        return carve_one(e->data, page * 4 + kind, low, from, end, e->shapes, e->count, e->chain,
+                         e->out, e->list);
+    }
     PyObject *item = Py_BuildValue("(innn)", kind, page, start, end);
     if (item == NULL) return -1;
-    int rc = PyList_Append(list, item);
+    int rc = PyList_Append(e->list, item);
     Py_DECREF(item);
     return rc;
 }
@@ -453,7 +471,7 @@ static int add_area(PyObject *list, int kind, Py_ssize_t page, Py_ssize_t start,
 /* One whole page's areas (sqlite_recovery._DatabaseLayout._page_regions). */
 static int page_areas(const unsigned char *data, Py_ssize_t page, Py_ssize_t page_size,
                       Py_ssize_t usable, PyObject *free_pages, PyObject *wal_pages,
-                      PyObject *out) {
+                      emitter *out) {
     Py_ssize_t start = (page - 1) * page_size, end = start + usable;
     PyObject *key = PyLong_FromSsize_t(page);
     if (key == NULL) return -1;
@@ -498,36 +516,75 @@ PyDoc_STRVAR(page_regions_doc,
     "free byte), 1 a page the WAL supersedes (wal_pages), 2 a b-tree page's unallocated space,\n"
     "3 a freeblock.");
 
-static PyObject *page_regions(PyObject *self, PyObject *args) {
-    PyObject *data_obj, *free_pages, *wal_pages;
+/* page_regions() and carve_pages(): `shapes_obj` NULL lists the areas, else carves them. */
+static PyObject *walk_pages(PyObject *args, int carve) {
+    PyObject *data_obj, *free_pages, *wal_pages, *shapes_obj = NULL;
     Py_ssize_t page_size, usable, pages;
-    if (!PyArg_ParseTuple(args, "OnnnO!O!:page_regions", &data_obj, &page_size, &usable, &pages,
-                          &PyDict_Type, &free_pages, &PySet_Type, &wal_pages))
+    if (carve ? !PyArg_ParseTuple(args, "OnnnO!O!O!:carve_pages", &data_obj, &page_size, &usable,
+                                  &pages, &PyDict_Type, &free_pages, &PySet_Type, &wal_pages,
+                                  &PyTuple_Type, &shapes_obj)
+              : !PyArg_ParseTuple(args, "OnnnO!O!:page_regions", &data_obj, &page_size, &usable,
+                                  &pages, &PyDict_Type, &free_pages, &PySet_Type, &wal_pages))
         return NULL;
     Py_buffer view;
     if (PyObject_GetBuffer(data_obj, &view, PyBUF_SIMPLE) < 0) return NULL;
-    PyObject *out = NULL;
+    emitter e = {NULL, view.buf, NULL, 0, 0, NULL, NULL};
+    shape *shapes = NULL;
     if (page_size < 512 || page_size > 65536 || usable < 1 || usable > page_size || pages < 0 ||
         pages > view.len / page_size) {
         PyErr_SetString(PyExc_ValueError, "page geometry does not fit the data");
         goto done;
     }
-    out = PyList_New(0);
-    if (out == NULL) goto done;
+    if (carve) {
+        Py_ssize_t count = PyTuple_GET_SIZE(shapes_obj), widest = 1;
+        shapes = PyMem_Calloc((size_t)(count ? count : 1), sizeof(shape));
+        if (shapes == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (Py_ssize_t i = 0; i < count; i++) {
+            if (shape_from(PyTuple_GET_ITEM(shapes_obj, i), &shapes[i]) < 0) goto done;
+            if (shapes[i].columns > widest) widest = shapes[i].columns;
+        }
+        e.shapes = shapes;
+        e.count = count;
+        e.chain = PyMem_Malloc((size_t)(widest + 1) * sizeof(varint));
+        e.out = PyMem_Malloc(sizeof(carved));
+        if (e.chain == NULL || e.out == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    e.list = PyList_New(0);
+    if (e.list == NULL) goto done;
     for (Py_ssize_t page = 1; page <= pages; page++) {
-        if (page_areas(view.buf, page, page_size, usable, free_pages, wal_pages, out) < 0) {
-            Py_CLEAR(out);
+        if (page_areas(view.buf, page, page_size, usable, free_pages, wal_pages, &e) < 0) {
+            Py_CLEAR(e.list);
             goto done;
         }
     }
 done:
+    PyMem_Free(e.out);
+    PyMem_Free(e.chain);
+    PyMem_Free(shapes);
     PyBuffer_Release(&view);
-    return out;
+    return e.list;
 }
+
+static PyObject *page_regions(PyObject *self, PyObject *args) { return walk_pages(args, 0); }
+
+PyDoc_STRVAR(carve_pages_doc,
+    "carve_pages(data, page_size, usable, pages, free_pages, wal_pages, shapes)\n"
+    "-> list of (page * 4 + kind, at, shape index, header start, complete, values, damaged)\n\n"
+    "page_regions' areas carved as carve_regions carves them, without listing them (a byte two\n"
+    "areas claim belongs to the first).");
+
+static PyObject *carve_pages(PyObject *self, PyObject *args) { return walk_pages(args, 1); }
 
 static PyMethodDef methods[] = {
     {"carve_regions", carve_regions, METH_VARARGS, carve_regions_doc},
     {"page_regions", page_regions, METH_VARARGS, page_regions_doc},
+    {"carve_pages", carve_pages, METH_VARARGS, carve_pages_doc},
     {NULL, NULL, 0, NULL},
 };
 

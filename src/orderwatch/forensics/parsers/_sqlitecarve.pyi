@@ -8,7 +8,7 @@ Shape = tuple[object, ...]
 def carve_regions(
     data: mmap | bytes,
     regions: list[tuple[int, int, int]],
-    shapes: tuple[Shape | None, ...],
+    shapes: tuple[Shape, ...],
     /,
 ) -> list[tuple[int, int, int, int, bool, tuple[object, ...], bool]]: ...
 def page_regions(
@@ -20,3 +20,13 @@ def page_regions(
     wal_pages: set[int],
     /,
 ) -> list[tuple[int, int, int, int]]: ...
+def carve_pages(
+    data: mmap | bytes,
+    page_size: int,
+    usable: int,
+    pages: int,
+    free_pages: dict[int, int],
+    wal_pages: set[int],
+    shapes: tuple[Shape, ...],
+    /,
+) -> list[tuple[int, int, int, int, bool, tuple[object, ...], bool]]: ...

@@ -81,10 +81,22 @@ def carve_regions(
     """Every "http(s)://" in data[start:end] of each region (low, start, end) tried as the URL
     column of each shape in turn (the first that fits wins), headers read back to `low`: the C
     module `_sqlitecarve` when built and the shapes fit it, else the same loop in Python."""
-    specs = tuple(_spec(shape) for shape in shapes)
-    if _sqlitecarve is not None and all(spec is not None for spec in specs):
+    specs = native_specs(shapes)
+    if specs is not None:
         return _sqlitecarve.carve_regions(data, list(regions), specs)
     return python_carve_regions(data, regions, shapes)
+
+
+def native_specs(shapes: Sequence[RecordShape]) -> tuple[tuple[object, ...], ...] | None:
+    """The shapes as the C module `_sqlitecarve` takes them; None when it is not built or
+    cannot take one of them."""
+    specs = []
+    for shape in shapes:
+        spec = _spec(shape)
+        if spec is None:
+            return None
+        specs.append(spec)
+    return tuple(specs) if _sqlitecarve is not None else None
 
 
 def python_carve_regions(

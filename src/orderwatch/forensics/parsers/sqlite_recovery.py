@@ -16,15 +16,17 @@ from __future__ import annotations
 import mmap
 import re
 import struct
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from orderwatch.forensics.parsers.sqlite_records import (
+    Carved,
     RecordShape,
     affinity,
     carve_regions,
+    native_specs,
 )
 
 try:
@@ -92,7 +94,7 @@ def recover_records(
             layout = _DatabaseLayout(data, pages)
             page_size = layout.page_size
             if layout.valid:
-                _collect(data, "database", layout.regions(), shapes, found, seen)
+                _database_records(layout, shapes, found, seen)
         if wal_layout is not None and wal_layout.valid:
             _collect(wal_layout.data, "wal", wal_layout.regions(), shapes, found, seen)
         if journal is not None and journal.is_file() and journal.stat().st_size > 0:
@@ -105,6 +107,31 @@ def recover_records(
 def _mapped(path: Path) -> Iterator[mmap.mmap]:
     with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
         yield data
+
+
+def _database_records(
+    layout: _DatabaseLayout,
+    shapes: Sequence[RecordShape],
+    found: list[RecoveredRecord],
+    seen: set[tuple[object, ...]],
+) -> None:
+    """The main file's records: its whole pages walked and carved in C in one call when the
+    module is built (no Python object per area), then a last page cut short."""
+    specs = native_specs(shapes)
+    if _sqlitecarve is None or specs is None:
+        _collect(layout.data, "database", layout.regions(), shapes, found, seen)
+        return
+    carved = _sqlitecarve.carve_pages(
+        layout.data,
+        layout.page_size,
+        layout.usable,
+        layout.pages,
+        layout.free_pages,
+        layout.wal_pages,
+        specs,
+    )
+    _keep(carved, lambda area: (_AREA_KINDS[area % 4], area // 4), "database", shapes, found, seen)
+    _collect(layout.data, "database", layout.tail_regions(), shapes, found, seen)
 
 
 def _collect(
@@ -125,13 +152,26 @@ def _collect(
         if start < end:
             areas.append((kind, page))
             bounds.append((low, start, end))
-    for number, _, which, offset, complete, values, damaged in carve_regions(data, bounds, shapes):
+    _keep(carve_regions(data, bounds, shapes), areas.__getitem__, source, shapes, found, seen)
+
+
+def _keep(
+    carved: list[Carved],
+    area_of: Callable[[int], tuple[str, int | None]],
+    source: str,
+    shapes: Sequence[RecordShape],
+    found: list[RecoveredRecord],
+    seen: set[tuple[object, ...]],
+) -> None:
+    """The carved records not seen before, as RecoveredRecords (`area_of` names the kind and
+    page of each record's area)."""
+    for area, _, which, offset, complete, values, damaged in carved:
         shape = shapes[which]
         # the same values seen before (a record's stale copies): a shape's columns are in order
         key = (shape.table, shape.index, repr(values))
         if key not in seen:
             seen.add(key)
-            kind, page = areas[number]
+            kind, page = area_of(area)
             named = dict(zip(shape.columns, values, strict=False))
             found.append(
                 RecoveredRecord(
@@ -201,6 +241,10 @@ class _DatabaseLayout:
         else:
             for page in range(1, self.pages + 1):
                 yield from self._page_regions(page)
+        yield from self.tail_regions()
+
+    def tail_regions(self) -> Iterator[_Area]:
+        """A last, partial page's areas, when a URL starts in it."""
         tail = self.pages * self.page_size
         if tail < len(self.data) and _URL_START.search(self.data, tail) is not None:
             yield from self._page_regions(self.pages + 1)
