@@ -441,16 +441,15 @@ __attribute__((target("avx2,popcnt"))) static inline Py_ssize_t squeeze64(__m256
 }
 
 /* g_fast of 32 bytes, its 128 ASCII entries as eight 16-byte shuffles; bytes from 0x80 stay as
- * they are (configure checks that the table keeps them). */
+ * they are (configure checks that the table keeps them; the blend puts them back). Row h holds
+ * the differences (xor) of the table's rows h and h - 1, shuffled by the bytes less 16 * h (an
+ * ASCII byte below 16 * h goes negative and shuffles to 0), so that the rows up to an ASCII
+ * byte's own xor to its entry: three instructions a row instead of four. */
 __attribute__((target("avx2"))) static inline __m256i translate32(__m256i x, const __m256i *rows,
                                                                   const __m256i *highs) {
-    const __m256i nibble = _mm256_set1_epi8(0x0F);
-    __m256i lo = _mm256_and_si256(x, nibble);
-    __m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), nibble);
-    __m256i r = _mm256_setzero_si256();
-    for (int h = 0; h < 8; h++)
-        r = _mm256_or_si256(r, _mm256_and_si256(_mm256_shuffle_epi8(rows[h], lo),
-                                                _mm256_cmpeq_epi8(hi, highs[h])));
+    __m256i r = _mm256_shuffle_epi8(rows[0], x);
+    for (int h = 1; h < 8; h++)
+        r = _mm256_xor_si256(r, _mm256_shuffle_epi8(rows[h], _mm256_sub_epi8(x, highs[h])));
     return _mm256_blendv_epi8(r, x, x);
 }
 
@@ -458,9 +457,11 @@ __attribute__((target("avx2"))) static inline __m256i translate32(__m256i x, con
 __attribute__((target("avx2,popcnt"))) static Py_ssize_t translate_squeeze_avx2(
     const uint8_t *src, uint8_t *dst, Py_ssize_t n, uint8_t *out, int32_t *block) {
     __m256i rows[8], highs[8];
+    uint8_t diff[128];
+    for (int c = 0; c < 128; c++) diff[c] = c < 16 ? g_fast[c] : g_fast[c] ^ g_fast[c - 16];
     for (int h = 0; h < 8; h++) {
-        rows[h] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(g_fast + 16 * h)));
-        highs[h] = _mm256_set1_epi8((char)h);
+        rows[h] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(diff + 16 * h)));
+        highs[h] = _mm256_set1_epi8((char)(16 * h));
     }
     Py_ssize_t j = 0, w = 0;
     __m256i before = _mm256_set1_epi8(' '); /* no byte before the first: as a space */
