@@ -317,6 +317,8 @@ def test_full_key_is_the_python_one() -> None:
     pieces = ["a", "b", "o", " ", "  ", "'", "0", "1", "3", "4", "5", "7", "!", "|", "+", "@"]
     pieces += ["$", "\x80", "\xc3\xa9", "x", "ll", "i", "9", "2", "-", "*", ".", "z", "Z", "A"]
     cases = [b"", b" ", b"a", b"h o m e", b"h.o.m.e", b"a  b", b"1337", b"sh!t", b"!!a!!"]
+    # spaced-out letters that repeat once their gaps go (gaps and repeats are one pass in C)
+    cases += [b"a a a", b"h o o m e", b"s s s e e x", b"x a a a a y", b"b o o  o k", b"o o'o"]
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
         cases.append(text.encode("latin-1"))

@@ -646,7 +646,6 @@ static Py_ssize_t full_key(const uint8_t *in, Py_ssize_t n, uint8_t *d, int32_t 
     int any_leet = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         d[i] = g_full[in[i]];
-        pos[i] = (int32_t)i;
         any_leet |= g_flags[d[i]] & LEET;
     }
     if (any_leet) { /* _read_leet: grow runs of leet characters out from letters beside them */
@@ -688,7 +687,8 @@ static Py_ssize_t full_key(const uint8_t *in, Py_ssize_t n, uint8_t *d, int32_t 
         }
     }
     /* apostrophes, and spaces that follow a space (the loops that drop bytes write each one and
-     * move on only past those they keep: no branch to mispredict) */
+     * move on only past those they keep: no branch to mispredict); no byte has moved before this
+     * loop, so each one's index in `in` is its own */
     Py_ssize_t w = 0;
     uint8_t prev = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -696,10 +696,11 @@ static Py_ssize_t full_key(const uint8_t *in, Py_ssize_t n, uint8_t *d, int32_t 
         int drop = (c == '\'') | ((i > 0) & (prev == ' ') & (c == ' '));
         prev = c;
         d[w] = c;
-        pos[w] = pos[i];
+        pos[w] = (int32_t)i;
         w += !drop;
     }
     n = w;
+    const uint8_t *gaps = NULL; /* per byte: 1 kept, 0 a gap between spaced-out letters */
     /* the gaps of spaced-out single letters (textmatch_full._spaced_runs): chains of three or
      * more letters each alone between spaces (or the ends), one space apart */
     if (n > 0 && memchr(d, ' ', (size_t)n)) {
@@ -724,19 +725,23 @@ static Py_ssize_t full_key(const uint8_t *in, Py_ssize_t n, uint8_t *d, int32_t 
             }
             i = last + 1;
         }
-        if (any) {
-            w = 0;
-            for (Py_ssize_t i = 0; i < n; i++) {
-                d[w] = d[i];
-                pos[w] = pos[i];
-                w += keep[i];
-            }
-            n = w;
-        }
+        if (any) gaps = keep;
     }
-    /* repeated letters: all but the first of a run of one letter */
+    /* repeated letters: all but the first of a run of one letter; the gaps go in the same pass
+     * (a letter repeats the byte kept before it) */
     w = 0;
     prev = 0;
+    if (gaps) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            uint8_t c = d[i], kept = gaps[i];
+            int drop = (kept == 0) | ((prev == c) & (c >= 'a') & (c <= 'z'));
+            prev = kept ? c : prev;
+            d[w] = c;
+            pos[w] = pos[i];
+            w += !drop;
+        }
+        return w;
+    }
     for (Py_ssize_t i = 0; i < n; i++) {
         uint8_t c = d[i];
         int drop = (i > 0) & (prev == c) & (c >= 'a') & (c <= 'z');
