@@ -37,6 +37,7 @@ static uint8_t *g_fold;        /* per code point: its folded byte, UNKNOWN or IR
 static PyObject *g_irregular;  /* dict: code point -> folded bytes */
 static PyObject *g_learn;      /* callable: code point -> folded bytes */
 static uint8_t g_fast[256];    /* fast key folding of a raw byte */
+static uint8_t g_fast_rows[128]; /* its ASCII rows of 16 as differences (translate32) */
 static uint8_t g_full[256];    /* full key folding (MATCHING.fold) */
 static uint8_t g_leet[256];    /* MATCHING.leet */
 static uint8_t g_flags[256];   /* LEET | BOTH_SIDES | SYMBOL */
@@ -153,6 +154,7 @@ static PyObject *configure(PyObject *self, PyObject *args, PyObject *kwargs) {
     memcpy(g_full, t_full, 256);
     memcpy(g_leet, t_leet, 256);
     memcpy(g_flags, t_flags, 256);
+    for (int c = 0; c < 128; c++) g_fast_rows[c] = c < 16 ? g_fast[c] : g_fast[c] ^ g_fast[c - 16];
     Py_XSETREF(g_irregular, irregular);
     Py_INCREF(learn);
     Py_XSETREF(g_learn, learn);
@@ -457,10 +459,9 @@ __attribute__((target("avx2"))) static inline __m256i translate32(__m256i x, con
 __attribute__((target("avx2,popcnt"))) static Py_ssize_t translate_squeeze_avx2(
     const uint8_t *src, uint8_t *dst, Py_ssize_t n, uint8_t *out, int32_t *block) {
     __m256i rows[8], highs[8];
-    uint8_t diff[128];
-    for (int c = 0; c < 128; c++) diff[c] = c < 16 ? g_fast[c] : g_fast[c] ^ g_fast[c - 16];
     for (int h = 0; h < 8; h++) {
-        rows[h] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(diff + 16 * h)));
+        rows[h] = _mm256_broadcastsi128_si256(
+            _mm_loadu_si128((const __m128i *)(g_fast_rows + 16 * h)));
         highs[h] = _mm256_set1_epi8((char)(16 * h));
     }
     Py_ssize_t j = 0, w = 0;
