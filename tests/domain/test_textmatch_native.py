@@ -310,6 +310,21 @@ def test_repeated_digits_in_windows_give_the_same_hits() -> None:
     assert assert_same(pair, texts) > 50
 
 
+def test_repeated_bytes_inside_window_only_keys_give_the_same_hits() -> None:
+    """Keys with repeated digits inside them, found only by the windows' scan (an apostrophe
+    among the digits is dropped from the windows' full key only; a double space or spaced-out
+    letters nearby place a window): the windows' key is joined as the key is (C: in full_key's
+    last pass)."""
+    pair = matchers([], ["catch 22 now", "room 1001 code", "bay 007 x"])
+    rng = random.Random(15)
+    texts = []
+    for _ in range(200):
+        term = rng.choice(["catch 2'2 now", "room 10'01 code", "bay 0'07 x", "catch 22 now"])
+        texts.append(rng.choice(["so  ", "", "a b c d "]) + term + rng.choice([" ok", "  x", ""]))
+    texts = [" then ".join(texts[i : i + 3]) for i in range(0, len(texts), 3)]
+    assert assert_same(pair, texts) > 50
+
+
 def test_full_key_is_the_python_one() -> None:
     native = textmatch._NATIVE
     assert native is not None

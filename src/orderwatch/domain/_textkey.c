@@ -641,9 +641,11 @@ static int continues_word(const Key *k, Py_ssize_t position, int step) {
 /* ------------------------------------------------------------------ the full key */
 
 /* textmatch_full.full_key(in, MATCHING): the normalised bytes and, per byte, its index in `in`.
- * Writes into data/pos (room for n each) and returns the length. */
+ * Writes into data/pos (room for n each) and returns the length. Its last pass also writes it
+ * joined as the key is (no spaces, no byte equal to the one before) into sd, with each byte's
+ * index in d in spos (room for n each), and its length in *sn. */
 static Py_ssize_t full_key(const uint8_t *in, Py_ssize_t n, uint8_t *d, int32_t *pos,
-                           uint8_t *scratch) {
+                           uint8_t *scratch, uint8_t *sd, int32_t *spos, Py_ssize_t *sn) {
     int any_leet = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         d[i] = g_full[in[i]];
@@ -732,25 +734,36 @@ static Py_ssize_t full_key(const uint8_t *in, Py_ssize_t n, uint8_t *d, int32_t 
      * (a letter repeats the byte kept before it) */
     w = 0;
     prev = 0;
+    Py_ssize_t ws = 0;
+    int last = -1; /* the byte last kept in d (none yet) */
     if (gaps) {
         for (Py_ssize_t i = 0; i < n; i++) {
             uint8_t c = d[i], kept = gaps[i];
-            int drop = (kept == 0) | ((prev == c) & (c >= 'a') & (c <= 'z'));
+            int keep = (kept != 0) & !((prev == c) & (c >= 'a') & (c <= 'z'));
             prev = kept ? c : prev;
             d[w] = c;
             pos[w] = pos[i];
-            w += !drop;
+            sd[ws] = c;
+            spos[ws] = (int32_t)w;
+            ws += keep & (c != ' ') & (c != last);
+            last = keep ? c : last;
+            w += keep;
         }
-        return w;
+    } else {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            uint8_t c = d[i];
+            int keep = !((prev == c) & (c >= 'a') & (c <= 'z'));
+            prev = c;
+            d[w] = c;
+            pos[w] = pos[i];
+            sd[ws] = c;
+            spos[ws] = (int32_t)w;
+            ws += keep & (c != ' ') & (c != last);
+            last = keep ? c : last;
+            w += keep;
+        }
     }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        uint8_t c = d[i];
-        int drop = (i > 0) & (prev == c) & (c >= 'a') & (c <= 'z');
-        prev = c;
-        d[w] = c;
-        pos[w] = pos[i];
-        w += !drop;
-    }
+    *sn = ws;
     return w;
 }
 
@@ -1421,27 +1434,18 @@ static PyObject *job_windows(Job *self, PyObject *unused) {
             at += len;
         }
     }
-    self->nfull = full_key(joined, at, self->full, self->fpos, scratch);
-    PyMem_Free(joined);
-    PyMem_Free(scratch);
-    self->sfull = PyMem_Malloc((size_t)self->nfull + 1);
-    self->sfpos = PyMem_Malloc(((size_t)self->nfull + 1) * sizeof(int32_t));
+    self->sfull = PyMem_Malloc((size_t)total + 1);
+    self->sfpos = PyMem_Malloc(((size_t)total + 1) * sizeof(int32_t));
     if (!self->sfull || !self->sfpos) {
+        PyMem_Free(joined);
+        PyMem_Free(scratch);
         PyErr_NoMemory();
         return NULL;
     }
-    const uint8_t *full = self->full;
-    uint8_t *sfull = self->sfull;
-    int32_t *sfpos = self->sfpos;
-    Py_ssize_t w = 0, nfull = self->nfull;
-    for (Py_ssize_t i = 0; i < nfull; i++) { /* joined, as the key */
-        uint8_t c = full[i];
-        int keep = c != ' ' && (i == 0 || c != full[i - 1]);
-        sfull[w] = c;
-        sfpos[w] = (int32_t)i;
-        w += keep;
-    }
-    self->nsfull = w;
+    self->nfull = full_key(joined, at, self->full, self->fpos, scratch, self->sfull, self->sfpos,
+                           &self->nsfull);
+    PyMem_Free(joined);
+    PyMem_Free(scratch);
     return PyBool_FromLong(self->nsfull > 0);
 fail:
     vec_free(&spots);
@@ -1608,12 +1612,15 @@ static PyObject *py_full_key(PyObject *self, PyObject *args) {
     Py_ssize_t n = view.len;
     uint8_t *d = PyMem_Malloc((size_t)n + 1), *scratch = PyMem_Malloc(2 * (size_t)n + 2);
     int32_t *pos = PyMem_Malloc(((size_t)n + 1) * sizeof(int32_t));
+    uint8_t *sd = PyMem_Malloc((size_t)n + 1);
+    int32_t *spos = PyMem_Malloc(((size_t)n + 1) * sizeof(int32_t));
     PyObject *result = NULL;
-    if (!d || !scratch || !pos) {
+    Py_ssize_t sn;
+    if (!d || !scratch || !pos || !sd || !spos) {
         PyErr_NoMemory();
         goto done;
     }
-    Py_ssize_t m = full_key(view.buf, n, d, pos, scratch);
+    Py_ssize_t m = full_key(view.buf, n, d, pos, scratch, sd, spos, &sn);
     PyObject *positions = PyList_New(m);
     if (!positions) goto done;
     for (Py_ssize_t i = 0; i < m; i++) {
@@ -1629,6 +1636,8 @@ done:
     PyMem_Free(d);
     PyMem_Free(scratch);
     PyMem_Free(pos);
+    PyMem_Free(sd);
+    PyMem_Free(spos);
     PyBuffer_Release(&view);
     return result;
 }
