@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: demo test lint typecheck unit bench sysdeps clean native
 
-NATIVE := $(shell find src -name '*.c')
+NATIVE := $(shell find src -name '*.c' -o -name '*.h')
 # Byte-code for orderwatch's own modules, as pip writes it for an installed package (an editable
 # install has none, and with PYTHONDONTWRITEBYTECODE set every process would compile them anew).
 COMPILE := @$(BIN)/python -m compileall -q -j0 src > /dev/null
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml setup.py $(NATIVE)
 	$(COMPILE)
 	@touch $(STAMP)
 
-## Rebuild orderwatch's C modules in place after editing a .c file.
+## Rebuild orderwatch's C modules in place after editing a .c or .h file.
 native: $(STAMP)
 	$(BIN)/python -m pip install -q --no-deps -e .
 

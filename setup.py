@@ -27,9 +27,15 @@ _MODULES = [
 ]
 
 
+# Headers the modules include (a change rebuilds them all).
+_HEADERS = ["src/orderwatch/forensics/_sha_blocks.h"]
+
+
 def _extension(module: str) -> Extension:
     source = "src/" + module.replace(".", "/") + ".c"
-    return Extension(module, sources=[source], extra_compile_args=_FLAGS, optional=True)
+    return Extension(
+        module, sources=[source], depends=_HEADERS, extra_compile_args=_FLAGS, optional=True
+    )
 
 
 setup(ext_modules=[_extension(module) for module in _MODULES])

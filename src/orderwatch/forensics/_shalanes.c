@@ -22,12 +22,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if (defined(__x86_64__) || defined(__i386__)) && !defined(SHALANES_PORTABLE)
-#include <immintrin.h>
+#if defined(SHALANES_PORTABLE) && !defined(SHA_BLOCKS_PORTABLE)
+#define SHA_BLOCKS_PORTABLE
+#endif
+#include "_sha_blocks.h" /* SHA-1's block functions, shared with parsers/_visitlines.c */
+#ifdef SHA_BLOCKS_X86
 #define SHALANES_X86 1
 #endif
 
-#define BLOCK 64
+#define BLOCK SHA_BLOCK
 
 static const uint32_t SHA1_INIT[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476,
                                       0xc3d2e1f0};
@@ -48,63 +51,7 @@ static const uint32_t K256[64] = {
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
     0xc67178f2};
 
-/* ---- portable block functions ------------------------------------------------------------ */
-
-static inline uint32_t
-load_be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
-#define ROL32(x, s) (((x) << (s)) | ((x) >> (32 - (s))))
-#define ROR32(x, s) (((x) >> (s)) | ((x) << (32 - (s))))
-
-/* FIPS 180-4, 6.1.2: `nblocks` whole blocks of one message into state[5]. */
-static void
-sha1_blocks_portable(uint32_t *state, const unsigned char *p, size_t nblocks)
-{
-    for (; nblocks; nblocks--, p += BLOCK) {
-        uint32_t W[80];
-        for (int t = 0; t < 16; t++) {
-            W[t] = load_be32(p + 4 * t);
-        }
-        for (int t = 16; t < 80; t++) {
-            uint32_t x = W[t - 3] ^ W[t - 8] ^ W[t - 14] ^ W[t - 16];
-            W[t] = ROL32(x, 1);
-        }
-        uint32_t a = state[0], b = state[1], c = state[2], d = state[3], e = state[4];
-        for (int t = 0; t < 80; t++) {
-            uint32_t f, k;
-            if (t < 20) {
-                f = (b & c) ^ (~b & d);
-                k = 0x5a827999;
-            }
-            else if (t < 40) {
-                f = b ^ c ^ d;
-                k = 0x6ed9eba1;
-            }
-            else if (t < 60) {
-                f = (b & c) ^ (b & d) ^ (c & d);
-                k = 0x8f1bbcdc;
-            }
-            else {
-                f = b ^ c ^ d;
-                k = 0xca62c1d6;
-            }
-            uint32_t T = ROL32(a, 5) + f + e + k + W[t];
-            e = d;
-            d = c;
-            c = ROL32(b, 30);
-            b = a;
-            a = T;
-        }
-        state[0] += a;
-        state[1] += b;
-        state[2] += c;
-        state[3] += d;
-        state[4] += e;
-    }
-}
+/* ---- portable block functions (SHA-1's is in _sha_blocks.h) -------------------------------- */
 
 /* FIPS 180-4, 6.2.2: `nblocks` whole blocks of one message into state[8]. */
 static void
@@ -180,13 +127,7 @@ static const Kernel KERNEL_PORTABLE = {"portable", sha1_blocks_portable, sha256_
 
 #ifdef SHALANES_X86
 
-#define NI __attribute__((target("sha,sse4.1,ssse3")))
-#define NI_INLINE __attribute__((target("sha,sse4.1,ssse3"), always_inline)) static inline
-
-/* Register layouts the instructions define. SHA-256: the state as ABEF = (F, E, B, A) and
- * CDGH = (H, G, D, C) in dwords 0..3; message words W[t..t+3] in dwords 0..3. SHA-1: the state
- * as (D, C, B, A) with E apart in dword 3; message words W[t..t+3] in dwords 3..0. */
-#define BSWAP32_MASK _mm_set_epi8(12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3)
+/* SHA-NI (SHA-1's one-stream function and its round helpers are in _sha_blocks.h). */
 
 NI_INLINE void
 sha256_load(const uint32_t *st, __m128i *abef, __m128i *cdgh)
@@ -206,20 +147,6 @@ sha256_save(uint32_t *st, __m128i abef, __m128i cdgh)
     _mm_storeu_si128((__m128i *)(st + 4), _mm_unpackhi_epi64(x, y));
 }
 
-NI_INLINE void
-sha1_load(const uint32_t *st, __m128i *abcd, __m128i *e)
-{
-    *abcd = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)st), 0x1B);
-    *e = _mm_set_epi32((int)st[4], 0, 0, 0);
-}
-
-NI_INLINE void
-sha1_save(uint32_t *st, __m128i abcd, __m128i e)
-{
-    _mm_storeu_si128((__m128i *)st, _mm_shuffle_epi32(abcd, 0x1B));
-    st[4] = (uint32_t)_mm_extract_epi32(e, 3);
-}
-
 /* SHA-256 rounds 4q..4q+3: W[4q..4q+3] into m[q % 4] (loaded for q < 4, else from the schedule
  * W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16]), then two sha256rnds2. */
 NI_INLINE void
@@ -236,39 +163,6 @@ sha256_quad(int q, const unsigned char *p, __m128i m[4], __m128i *abef, __m128i 
     __m128i wk = _mm_add_epi32(m[q & 3], _mm_loadu_si128((const __m128i *)&K256[4 * q]));
     *cdgh = _mm_sha256rnds2_epu32(*cdgh, *abef, wk);
     *abef = _mm_sha256rnds2_epu32(*abef, *cdgh, _mm_shuffle_epi32(wk, 0x0E));
-}
-
-/* SHA-1 rounds 4q..4q+3: W[4q..4q+3] into n[q % 4] (for q < 4 the SHA-256 words `w256`
- * reversed, else W[t] = rol1(W[t-3] ^ W[t-8] ^ W[t-14] ^ W[t-16])); E for the rounds is e0 + W
- * at q = 0, then rol30(A four rounds back, kept in *prev) + W. */
-NI_INLINE void
-sha1_quad(int q, __m128i w256, __m128i n[4], __m128i *abcd, __m128i e0, __m128i *prev)
-{
-    __m128i e;
-    if (q < 4) {
-        n[q] = _mm_shuffle_epi32(w256, 0x1B);
-    }
-    else {
-        __m128i t = _mm_sha1msg1_epu32(n[q & 3], n[(q + 1) & 3]);
-        t = _mm_xor_si128(t, n[(q + 2) & 3]);
-        n[q & 3] = _mm_sha1msg2_epu32(t, n[(q + 3) & 3]);
-    }
-    e = q == 0 ? _mm_add_epi32(e0, n[0]) : _mm_sha1nexte_epu32(*prev, n[q & 3]);
-    *prev = *abcd;
-    switch (q / 5) { /* the function and constant: an immediate operand */
-    case 0:
-        *abcd = _mm_sha1rnds4_epu32(*abcd, e, 0);
-        break;
-    case 1:
-        *abcd = _mm_sha1rnds4_epu32(*abcd, e, 1);
-        break;
-    case 2:
-        *abcd = _mm_sha1rnds4_epu32(*abcd, e, 2);
-        break;
-    default:
-        *abcd = _mm_sha1rnds4_epu32(*abcd, e, 3);
-        break;
-    }
 }
 
 /* One message's state for both digests, and its block's message words (m: SHA-256's, n:
@@ -372,29 +266,7 @@ sha256_ni(uint32_t *st, const unsigned char *p, size_t nblocks)
     sha256_save(st, abef, cdgh);
 }
 
-NI static void
-sha1_ni(uint32_t *st, const unsigned char *p, size_t nblocks)
-{
-    __m128i abcd, e0;
-    sha1_load(st, &abcd, &e0);
-    for (; nblocks; nblocks--, p += BLOCK) {
-        __m128i n[4], prev = abcd, abcd0 = abcd;
-#pragma GCC unroll 20
-        for (int q = 0; q < 20; q++) {
-            __m128i w = _mm_setzero_si128();
-            if (q < 4) {
-                w = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * q)),
-                                     BSWAP32_MASK);
-            }
-            sha1_quad(q, w, n, &abcd, e0, &prev);
-        }
-        e0 = _mm_sha1nexte_epu32(prev, e0);
-        abcd = _mm_add_epi32(abcd, abcd0);
-    }
-    sha1_save(st, abcd, e0);
-}
-
-static const Kernel KERNEL_NI = {"sha-ni", sha1_ni, sha256_ni, both_ni1, both_ni2};
+static const Kernel KERNEL_NI = {"sha-ni", sha1_blocks_ni, sha256_ni, both_ni1, both_ni2};
 
 static int have_sha_ni = 0;
 
@@ -988,9 +860,7 @@ PyMODINIT_FUNC
 PyInit__shalanes(void)
 {
 #ifdef SHALANES_X86
-    __builtin_cpu_init();
-    have_sha_ni = __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1") &&
-                  __builtin_cpu_supports("ssse3");
+    have_sha_ni = sha_blocks_cpu_has_ni();
 #endif
     if (PyType_Ready(&SHA1Type) < 0 || PyType_Ready(&SHA256Type) < 0) {
         return NULL;

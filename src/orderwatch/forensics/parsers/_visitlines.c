@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../_sha_blocks.h" /* SHA-1's block functions, shared with forensics/_shalanes.c */
+
 /* ------------------------------------------------------------------ SHA-1 (FIPS 180-4) */
 
 typedef struct {
@@ -24,94 +26,14 @@ typedef struct {
     size_t used;
 } sha1_ctx;
 
-#define ROL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
-
+/* One block: the SHA extensions' code where the CPU has it and it agrees with the portable code
+ * on a test block (see choose_sha1), the portable code otherwise. */
 static void sha1_compress_portable(uint32_t h[5], const unsigned char *p) {
-    uint32_t w[80];
-    for (int i = 0; i < 16; i++)
-        w[i] = ((uint32_t)p[4 * i] << 24) | ((uint32_t)p[4 * i + 1] << 16) |
-               ((uint32_t)p[4 * i + 2] << 8) | (uint32_t)p[4 * i + 3];
-    for (int i = 16; i < 80; i++) w[i] = ROL(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-    for (int i = 0; i < 80; i++) {
-        uint32_t f, k;
-        if (i < 20) {
-            f = (b & c) | (~b & d);
-            k = 0x5A827999;
-        } else if (i < 40) {
-            f = b ^ c ^ d;
-            k = 0x6ED9EBA1;
-        } else if (i < 60) {
-            f = (b & c) | (b & d) | (c & d);
-            k = 0x8F1BBCDC;
-        } else {
-            f = b ^ c ^ d;
-            k = 0xCA62C1D6;
-        }
-        uint32_t t = ROL(a, 5) + f + e + k + w[i];
-        e = d;
-        d = c;
-        c = ROL(b, 30);
-        b = a;
-        a = t;
-    }
-    h[0] += a;
-    h[1] += b;
-    h[2] += c;
-    h[3] += d;
-    h[4] += e;
+    sha1_blocks_portable(h, p, 1);
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <cpuid.h>
-#include <immintrin.h>
-#define SHA_NI_BUILT 1
-
-/* One block with the x86 SHA extensions: four rounds per sha1rnds4 (A..D in one register, A in
- * the top lane; sha1nexte derives E from the state four rounds back), the message schedule four
- * words at a time (sha1msg1, sha1msg2). Same result as sha1_compress_portable (checked when the
- * module loads). */
-#define SHA1_GROUP(g, f)                                                                      \
-    do {                                                                                      \
-        if ((g) >= 4)                                                                         \
-            m[(g) % 4] = _mm_sha1msg2_epu32(                                                  \
-                _mm_xor_si128(_mm_sha1msg1_epu32(m[(g) % 4], m[((g) + 1) % 4]),                \
-                              m[((g) + 2) % 4]),                                              \
-                m[((g) + 3) % 4]);                                                            \
-        __m128i e = (g) == 0 ? _mm_add_epi32(e0, m[0]) : _mm_sha1nexte_epu32(back, m[(g) % 4]); \
-        back = abcd;                                                                          \
-        abcd = _mm_sha1rnds4_epu32(abcd, e, f);                                               \
-    } while (0)
-
-__attribute__((target("sha,sse4.1,ssse3"))) static void sha1_compress_ni(uint32_t h[5],
-                                                                          const unsigned char *p) {
-    const __m128i order = _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    __m128i m[4];
-    for (int i = 0; i < 4; i++)
-        m[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * i)), order);
-    __m128i abcd = _mm_set_epi32((int)h[0], (int)h[1], (int)h[2], (int)h[3]);
-    __m128i e0 = _mm_set_epi32((int)h[4], 0, 0, 0);
-    __m128i start = abcd, back = abcd;
-    SHA1_GROUP(0, 0); SHA1_GROUP(1, 0); SHA1_GROUP(2, 0); SHA1_GROUP(3, 0); SHA1_GROUP(4, 0);
-    SHA1_GROUP(5, 1); SHA1_GROUP(6, 1); SHA1_GROUP(7, 1); SHA1_GROUP(8, 1); SHA1_GROUP(9, 1);
-    SHA1_GROUP(10, 2); SHA1_GROUP(11, 2); SHA1_GROUP(12, 2); SHA1_GROUP(13, 2); SHA1_GROUP(14, 2);
-    SHA1_GROUP(15, 3); SHA1_GROUP(16, 3); SHA1_GROUP(17, 3); SHA1_GROUP(18, 3); SHA1_GROUP(19, 3);
-    __m128i e = _mm_sha1nexte_epu32(back, e0);
-    abcd = _mm_add_epi32(abcd, start);
-    h[0] = (uint32_t)_mm_extract_epi32(abcd, 3);
-    h[1] = (uint32_t)_mm_extract_epi32(abcd, 2);
-    h[2] = (uint32_t)_mm_extract_epi32(abcd, 1);
-    h[3] = (uint32_t)_mm_extract_epi32(abcd, 0);
-    h[4] = (uint32_t)_mm_extract_epi32(e, 3);
-}
-
-static int cpu_has_sha(void) {
-    unsigned int a, b, c, d;
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
-    if (!(b & (1u << 29))) return 0; /* SHA */
-    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-    return (c & (1u << 19)) != 0 && (c & (1u << 9)) != 0; /* SSE4.1, SSSE3 */
-}
+#ifdef SHA_BLOCKS_X86
+static void sha1_compress_ni(uint32_t h[5], const unsigned char *p) { sha1_blocks_ni(h, p, 1); }
 #endif
 
 static void (*sha1_compress)(uint32_t h[5], const unsigned char *p) = sha1_compress_portable;
@@ -734,8 +656,8 @@ static struct PyModuleDef module = {
 /* The SHA extensions are used when the CPU has them and they give the portable code's digest of
  * a test block (any disagreement keeps the portable code). */
 static void choose_sha1(void) {
-#ifdef SHA_NI_BUILT
-    if (!cpu_has_sha()) return;
+#ifdef SHA_BLOCKS_X86
+    if (!sha_blocks_cpu_has_ni()) return;
     unsigned char block[64];
     for (int i = 0; i < 64; i++) block[i] = (unsigned char)(i * 37 + 11);
     uint32_t a[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0}, b[5];
