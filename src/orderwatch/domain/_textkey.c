@@ -1348,8 +1348,9 @@ static int make_windows(Job *self, int64_t *spots, Py_ssize_t nspots) {
  * once, a level at a time (each group's first pattern, then the patterns' bytes and term ids),
  * so that the misses overlap instead of coming one after another in the checks. */
 static void prefetch_groups(const Finder *f, const int64_t *groups, Py_ssize_t n) {
-    for (Py_ssize_t m = 0; m < n; m++)
-        if (groups[m] >= 0 && groups[m] < f->ngroups)
+    for (Py_ssize_t m = 0; m < n; m++) /* (a group without patterns has none to fetch) */
+        if (groups[m] >= 0 && groups[m] < f->ngroups &&
+            f->group_at[groups[m]] < f->group_at[groups[m] + 1])
             PREFETCH(&f->patterns[f->group_at[groups[m]]]);
     for (Py_ssize_t m = 0; m < n; m++) {
         if (groups[m] < 0 || groups[m] >= f->ngroups) continue;
