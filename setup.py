@@ -28,7 +28,10 @@ _MODULES = [
 
 
 # Headers the modules include (a change rebuilds them all).
-_HEADERS = ["src/orderwatch/forensics/_sha_blocks.h"]
+_HEADERS = [
+    "src/orderwatch/forensics/_sha_blocks.h",
+    "src/orderwatch/forensics/_hash_objects.h",
+]
 
 
 def _extension(module: str) -> Extension:

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "_hash_objects.h" /* locking, hex digests, chunk buffers (as _shalanes.c) */
+
 #if (defined(__x86_64__) || defined(__i386__)) && !defined(MD5LANES_PORTABLE)
 #include <immintrin.h>
 #define MD5LANES_X86 1
@@ -537,18 +539,6 @@ typedef struct {
 
 static PyTypeObject MD5Type;
 
-#define GIL_RELEASE_BYTES 2048
-
-static void
-ctx_lock(MD5Object *self)
-{
-    if (!PyThread_acquire_lock(self->lock, NOWAIT_LOCK)) {
-        Py_BEGIN_ALLOW_THREADS
-        PyThread_acquire_lock(self->lock, WAIT_LOCK);
-        Py_END_ALLOW_THREADS
-    }
-}
-
 /* Splits `len` bytes for a context: the pending block is filled (and run when full), the whole
  * blocks after it are returned in *blocks / *nblocks for the caller to run, the rest becomes the
  * new pending bytes. Touches no Python object. */
@@ -592,7 +582,7 @@ md5_update_buffer(MD5Object *self, PyObject *data)
     if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) {
         return -1;
     }
-    ctx_lock(self);
+    lock_context(self->lock);
     if (view.len >= GIL_RELEASE_BYTES) {
         Py_BEGIN_ALLOW_THREADS
         ctx_update(self, view.buf, (size_t)view.len);
@@ -664,7 +654,7 @@ MD5_update(MD5Object *self, PyObject *data)
 static void
 md5_digest_bytes(MD5Object *self, unsigned char out[16])
 {
-    ctx_lock(self);
+    lock_context(self->lock);
     md5_finish(self->state, self->pending, (size_t)(self->length & (BLOCK - 1)), self->length, out);
     PyThread_release_lock(self->lock);
 }
@@ -680,15 +670,9 @@ MD5_digest(MD5Object *self, PyObject *Py_UNUSED(ignored))
 static PyObject *
 MD5_hexdigest(MD5Object *self, PyObject *Py_UNUSED(ignored))
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char out[16];
-    char text[32];
     md5_digest_bytes(self, out);
-    for (int i = 0; i < 16; i++) {
-        text[2 * i] = hex[out[i] >> 4];
-        text[2 * i + 1] = hex[out[i] & 15];
-    }
-    return PyUnicode_FromStringAndSize(text, 32);
+    return hex_digest(out, 16);
 }
 
 static PyObject *
@@ -698,7 +682,7 @@ MD5_copy(MD5Object *self, PyObject *Py_UNUSED(ignored))
     if (other == NULL) {
         return NULL;
     }
-    ctx_lock(self);
+    lock_context(self->lock);
     memcpy(other->state, self->state, sizeof(self->state));
     memcpy(other->pending, self->pending, sizeof(self->pending));
     other->length = self->length;
@@ -770,32 +754,6 @@ compare_ctxref(const void *x, const void *y)
     }
     Py_ssize_t i = ((const CtxRef *)x)->index, j = ((const CtxRef *)y)->index;
     return i < j ? -1 : (i > j);
-}
-
-/* Gets buffer `item` of `name`[index] into view, or sets TypeError/BufferError naming it. */
-static int
-get_indexed_buffer(PyObject *item, const char *name, Py_ssize_t index, Py_buffer *view)
-{
-    if (!PyObject_CheckBuffer(item)) {
-        PyErr_Format(PyExc_TypeError, "%s[%zd] is not a bytes-like object (got %.100s)", name,
-                     index, Py_TYPE(item)->tp_name);
-        return -1;
-    }
-    if (PyObject_GetBuffer(item, view, PyBUF_SIMPLE) < 0) {
-        PyObject *type, *value, *traceback;
-        PyErr_Fetch(&type, &value, &traceback);
-        PyErr_NormalizeException(&type, &value, &traceback);
-        PyObject *exc_type = type != NULL && PyErr_GivenExceptionMatches(type, PyExc_BufferError)
-                                 ? PyExc_BufferError
-                                 : PyExc_TypeError;
-        PyErr_Format(exc_type, "%s[%zd] cannot be hashed: %S", name, index,
-                     value != NULL ? value : Py_None);
-        Py_XDECREF(type);
-        Py_XDECREF(value);
-        Py_XDECREF(traceback);
-        return -1;
-    }
-    return 0;
 }
 
 static PyObject *
@@ -870,7 +828,7 @@ update_many(PyObject *module, PyObject *args)
     }
     /* Locks in address order, so that two calls sharing contexts cannot deadlock. */
     for (; locked < count; locked++) {
-        ctx_lock(refs[locked].ctx);
+        lock_context(refs[locked].ctx->lock);
     }
     const LanesKernel *kernel = current_kernel();
     Py_BEGIN_ALLOW_THREADS

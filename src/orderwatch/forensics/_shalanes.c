@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "_hash_objects.h" /* locking, hex digests, chunk buffers (as _md5lanes.c) */
+
 #if defined(SHALANES_PORTABLE) && !defined(SHA_BLOCKS_PORTABLE)
 #define SHA_BLOCKS_PORTABLE
 #endif
@@ -360,18 +362,6 @@ typedef struct {
 
 static PyTypeObject SHA1Type, SHA256Type;
 
-#define GIL_RELEASE_BYTES 2048
-
-static void
-ctx_lock(ShaObject *self)
-{
-    if (!PyThread_acquire_lock(self->lock, NOWAIT_LOCK)) {
-        Py_BEGIN_ALLOW_THREADS
-        PyThread_acquire_lock(self->lock, WAIT_LOCK);
-        Py_END_ALLOW_THREADS
-    }
-}
-
 static void
 ctx_blocks(ShaObject *self, const Kernel *kernel, const unsigned char *p, size_t nblocks)
 {
@@ -428,7 +418,7 @@ sha_update_buffer(ShaObject *self, PyObject *data)
         return -1;
     }
     const Kernel *kernel = current_kernel();
-    ctx_lock(self);
+    lock_context(self->lock);
     if (view.len >= GIL_RELEASE_BYTES) {
         Py_BEGIN_ALLOW_THREADS
         ctx_update(self, kernel, view.buf, (size_t)view.len);
@@ -511,7 +501,7 @@ sha_digest_bytes(ShaObject *self, unsigned char out[32])
     const Kernel *kernel = current_kernel();
     unsigned char last[2 * BLOCK];
     uint32_t st[8];
-    ctx_lock(self);
+    lock_context(self->lock);
     size_t used = (size_t)(self->length & (BLOCK - 1));
     uint64_t bits = self->length << 3;
     memcpy(st, self->state, sizeof(st));
@@ -545,15 +535,9 @@ Sha_digest(ShaObject *self, PyObject *Py_UNUSED(ignored))
 static PyObject *
 Sha_hexdigest(ShaObject *self, PyObject *Py_UNUSED(ignored))
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char out[32];
-    char text[64];
     int size = sha_digest_bytes(self, out);
-    for (int i = 0; i < size; i++) {
-        text[2 * i] = hex[out[i] >> 4];
-        text[2 * i + 1] = hex[out[i] & 15];
-    }
-    return PyUnicode_FromStringAndSize(text, 2 * size);
+    return hex_digest(out, size);
 }
 
 static PyObject *
@@ -563,7 +547,7 @@ Sha_copy(ShaObject *self, PyObject *Py_UNUSED(ignored))
     if (other == NULL) {
         return NULL;
     }
-    ctx_lock(self);
+    lock_context(self->lock);
     memcpy(other->state, self->state, sizeof(self->state));
     memcpy(other->pending, self->pending, sizeof(self->pending));
     other->length = self->length;
@@ -648,32 +632,6 @@ compare_ctxref(const void *x, const void *y)
     return i < j ? -1 : (i > j);
 }
 
-/* Gets buffer `item` of chunks[index] into view, or sets TypeError/BufferError naming it. */
-static int
-get_chunk_buffer(PyObject *item, Py_ssize_t index, Py_buffer *view)
-{
-    if (!PyObject_CheckBuffer(item)) {
-        PyErr_Format(PyExc_TypeError, "chunks[%zd] is not a bytes-like object (got %.100s)",
-                     index, Py_TYPE(item)->tp_name);
-        return -1;
-    }
-    if (PyObject_GetBuffer(item, view, PyBUF_SIMPLE) < 0) {
-        PyObject *type, *value, *traceback;
-        PyErr_Fetch(&type, &value, &traceback);
-        PyErr_NormalizeException(&type, &value, &traceback);
-        PyObject *exc_type = type != NULL && PyErr_GivenExceptionMatches(type, PyExc_BufferError)
-                                 ? PyExc_BufferError
-                                 : PyExc_TypeError;
-        PyErr_Format(exc_type, "chunks[%zd] cannot be hashed: %S", index,
-                     value != NULL ? value : Py_None);
-        Py_XDECREF(type);
-        Py_XDECREF(value);
-        Py_XDECREF(traceback);
-        return -1;
-    }
-    return 0;
-}
-
 /* Index i of the combined list (SHA-1 contexts, then SHA-256 ones) as "sha1s[k]"/"sha256s[k]". */
 static const char *
 list_name(Py_ssize_t i, Py_ssize_t count)
@@ -749,7 +707,8 @@ update_many(PyObject *module, PyObject *args)
         }
     }
     for (; held < count; held++) {
-        if (get_chunk_buffer(PySequence_Fast_GET_ITEM(seq[2], held), held, &views[held]) < 0) {
+        if (get_indexed_buffer(PySequence_Fast_GET_ITEM(seq[2], held), "chunks", held,
+                               &views[held]) < 0) {
             goto done;
         }
     }
@@ -759,7 +718,7 @@ update_many(PyObject *module, PyObject *args)
     }
     /* Locks in address order, so that two calls sharing contexts cannot deadlock. */
     for (; locked < 2 * count; locked++) {
-        ctx_lock(refs[locked].ctx);
+        lock_context(refs[locked].ctx->lock);
     }
     const Kernel *kernel = current_kernel();
     Py_BEGIN_ALLOW_THREADS
