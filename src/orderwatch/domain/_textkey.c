@@ -931,15 +931,34 @@ static void copy_ids(PyObject *tuple, int32_t *out) {
         out[j] = (int32_t)PyLong_AsSsize_t(PyTuple_GET_ITEM(tuple, j)); /* checked above */
 }
 
+/* False, with RuntimeError set, until configure() has been called. */
+static int configured(void) {
+    if (!g_configured)
+        PyErr_SetString(PyExc_RuntimeError, "textkey.configure() must be called first");
+    return g_configured;
+}
+
+/* The n ints of values as a Python list; NULL with an exception set on failure. */
+static PyObject *int32_list(const int32_t *values, Py_ssize_t n) {
+    PyObject *list = PyList_New(n);
+    if (!list) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *v = PyLong_FromLong(values[i]);
+        if (!v) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, v);
+    }
+    return list;
+}
+
 static PyObject *finder_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
     static char *names[] = {"patterns", "groups", "fast",     "full", "terms",
                             "labels",   "hit_type", "margin", NULL};
     PyObject *patterns, *groups, *fast, *full, *terms, *labels, *hit_type;
     Py_ssize_t margin;
-    if (!g_configured) {
-        PyErr_SetString(PyExc_RuntimeError, "textkey.configure() must be called first");
-        return NULL;
-    }
+    if (!configured()) return NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOOOOn:Finder", names, &patterns, &groups,
                                      &fast, &full, &terms, &labels, &hit_type, &margin))
         return NULL;
@@ -1605,10 +1624,7 @@ static PyTypeObject FinderType = {
  * the differential tests. */
 static PyObject *py_full_key(PyObject *self, PyObject *args) {
     Py_buffer view;
-    if (!g_configured) {
-        PyErr_SetString(PyExc_RuntimeError, "textkey.configure() must be called first");
-        return NULL;
-    }
+    if (!configured()) return NULL;
     if (!PyArg_ParseTuple(args, "y*:full_key", &view)) return NULL;
     Py_ssize_t n = view.len;
     uint8_t *d = PyMem_Malloc((size_t)n + 1), *scratch = PyMem_Malloc(2 * (size_t)n + 2);
@@ -1622,16 +1638,8 @@ static PyObject *py_full_key(PyObject *self, PyObject *args) {
         goto done;
     }
     Py_ssize_t m = full_key(view.buf, n, d, pos, scratch, sd, spos, &sn);
-    PyObject *positions = PyList_New(m);
+    PyObject *positions = int32_list(pos, m);
     if (!positions) goto done;
-    for (Py_ssize_t i = 0; i < m; i++) {
-        PyObject *v = PyLong_FromLong(pos[i]);
-        if (!v) {
-            Py_DECREF(positions);
-            goto done;
-        }
-        PyList_SET_ITEM(positions, i, v);
-    }
     result = Py_BuildValue("(y#N)", (const char *)d, m, positions);
 done:
     PyMem_Free(d);
@@ -1646,34 +1654,17 @@ done:
 /* fast_key(text) -> (raw key, buffer, map or None): the fast key, for the differential tests. */
 static PyObject *py_fast_key(PyObject *self, PyObject *args) {
     PyObject *text;
-    if (!g_configured) {
-        PyErr_SetString(PyExc_RuntimeError, "textkey.configure() must be called first");
-        return NULL;
-    }
+    if (!configured()) return NULL;
     if (!PyArg_ParseTuple(args, "U:fast_key", &text)) return NULL;
     Key k = {0};
     if (build_key(text, &k) < 0) {
         key_free(&k);
         return NULL;
     }
-    PyObject *map = Py_None;
-    Py_INCREF(map);
-    if (k.cmap) {
-        Py_DECREF(map);
-        map = PyList_New(k.n + 1);
-        if (!map) {
-            key_free(&k);
-            return NULL;
-        }
-        for (Py_ssize_t i = 0; i <= k.n; i++) {
-            PyObject *v = PyLong_FromLong(k.cmap[i]);
-            if (!v) {
-                Py_DECREF(map);
-                key_free(&k);
-                return NULL;
-            }
-            PyList_SET_ITEM(map, i, v);
-        }
+    PyObject *map = k.cmap ? int32_list(k.cmap, k.n + 1) : Py_NewRef(Py_None);
+    if (!map) {
+        key_free(&k);
+        return NULL;
     }
     PyObject *result = Py_BuildValue("(y#y#N)", (const char *)k.raw, k.n, (const char *)k.buf,
                                      k.n + 1, map);
@@ -1701,10 +1692,7 @@ static PyObject *offsets_list(const Key *k, Py_ssize_t n, Py_ssize_t (*f)(const 
  * For the differential tests. */
 static PyObject *py_joined_key(PyObject *self, PyObject *args) {
     PyObject *text;
-    if (!g_configured) {
-        PyErr_SetString(PyExc_RuntimeError, "textkey.configure() must be called first");
-        return NULL;
-    }
+    if (!configured()) return NULL;
     if (!PyArg_ParseTuple(args, "U:joined_key", &text)) return NULL;
     Key k = {0};
     PyObject *offsets = NULL, *result = NULL;
