@@ -7,7 +7,10 @@ Pseudo-random data in memory, one process, CPU time (best of several runs):
   (c) streaming: 16 files fed 1 MiB per update_many call, four of them ending early (and not on
       a block boundary), the way triage hashes large files;
   (d) the three hashes triage computes: hashlib MD5+SHA-1+SHA-256 per buffer vs md5_many plus
-      hashlib SHA-1 and SHA-256, on (a)'s buffers.
+      hashlib SHA-1 and SHA-256, and vs md5_many plus _shalanes (SHA-1 and SHA-256 two buffers
+      abreast with SHA-NI, where the CPU has it), on (a)'s buffers;
+  (e) SHA-1 + SHA-256 alone: hashlib (OpenSSL) per buffer vs _shalanes.update_many, on (a)'s and
+      (b)'s buffers.
 The peer, in the same run: `md5sum` on the same data written to files in a temp dir (page
 cache warm), wall time, best of several runs.
 
@@ -29,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from orderwatch.forensics import _md5lanes
+from orderwatch.forensics import _md5lanes, _shalanes
 from orderwatch.forensics._md5lanes import MD5, md5_many, update_many
 
 KIB = 1024
@@ -99,6 +102,22 @@ def _three_lanes(buffers: Sequence[bytes]) -> None:
         hashlib.sha256(buffer).digest()
 
 
+def _two_hashlib(buffers: Sequence[bytes]) -> list[bytes]:
+    return [h(buffer).digest() for buffer in buffers for h in (hashlib.sha1, hashlib.sha256)]
+
+
+def _two_shalanes(buffers: Sequence[bytes]) -> list[bytes]:
+    sha1s = [_shalanes.SHA1() for _ in buffers]
+    sha256s = [_shalanes.SHA256() for _ in buffers]
+    _shalanes.update_many(sha1s, sha256s, buffers)
+    return [h.digest() for pair in zip(sha1s, sha256s, strict=True) for h in pair]
+
+
+def _three_shalanes(buffers: Sequence[bytes]) -> None:
+    md5_many(buffers)
+    _two_shalanes(buffers)
+
+
 def _forced_scalar(buffers: Sequence[bytes]) -> list[bytes]:
     _md5lanes._force_scalar(True)
     try:
@@ -144,6 +163,7 @@ def main(argv: list[str]) -> None:
     assert md5_many(big) == _hashlib_loop(big) == _forced_scalar(big)
     assert md5_many(small) == _hashlib_loop(small)
     assert _stream_lanes(files) == _stream_hashlib(files)
+    assert _two_shalanes(big) == _two_hashlib(big) and _two_shalanes(small) == _two_hashlib(small)
 
     def row(label: str, megabytes: float, seconds: float, base: float | None = None) -> float:
         rate = megabytes / seconds
@@ -241,4 +261,24 @@ def main(argv: list[str]) -> None:
         _best_cpu(lambda: _three_lanes(big), repeats),
         base,
     )
+    row(
+        f"md5_many + _shalanes SHA-1 + SHA-256 ({_shalanes.implementation()})",
+        megabytes,
+        _best_cpu(lambda: _three_shalanes(big), repeats),
+        base,
+    )
+    for label, buffers in (("(a)", big), ("(b)", small)):
+        megabytes = sum(map(len, buffers)) / 1e6
+        print(f"(e) SHA-1 + SHA-256 on {label}: {megabytes:.0f} MB")
+        base = row(
+            "hashlib (OpenSSL) SHA-1 + SHA-256 per buffer",
+            megabytes,
+            _best_cpu(lambda b=buffers: _two_hashlib(b), repeats),
+        )
+        row(
+            f"_shalanes.update_many, two buffers abreast ({_shalanes.implementation()})",
+            megabytes,
+            _best_cpu(lambda b=buffers: _two_shalanes(b), repeats),
+            base,
+        )
     print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
