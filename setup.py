@@ -1,7 +1,8 @@
 """orderwatch's own C: the hot loops that Python cannot run fast enough.
 
 Everything else about the package is in pyproject.toml. `pip install` builds these with gcc and the
-Python headers (`make test` and `make demo` do it); after changing a .c file, run `make native`.
+Python headers (`make test` and `make demo` do it); after changing a .c or .h
+file, run `make native`.
 Each module is optional: where it cannot be built the install goes on with a warning and the code
 uses its pure-Python path (slower, same results; the tests compare the two).
 """
