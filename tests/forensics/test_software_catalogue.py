@@ -11,6 +11,8 @@ from orderwatch.domain.errors import InvalidInputError
 from orderwatch.domain.observations import SOFTWARE_CATEGORIES
 from orderwatch.forensics import software_catalogue
 from orderwatch.forensics.software_catalogue import (
+    CatalogueEntry,
+    SoftwareCatalogue,
     configure_default_catalogue,
     load_catalogue,
     match_software,
@@ -180,3 +182,19 @@ def test_the_setting_names_the_override_for_every_process(
     found = match_software("UnitTool 3")
     assert found is not None and found.category == "wiping"
     assert match_software("VeraCrypt") is not None
+
+
+def test_file_names_are_ruled_out_by_their_tails() -> None:
+    """A name ending in none of the patterns' literal tails is no match without trying each;
+    a pattern ending in a wildcard turns that short cut off."""
+    tool = CatalogueEntry("Tool", "wiping", files=("tool-*.exe", "wipe"))
+    literal = SoftwareCatalogue([tool])
+    assert literal.match_file("Tool-2.EXE") is not None
+    assert literal.match_file("wipe") is not None
+    assert literal.match_file("tool-2.exe.bak") is None
+    assert literal.match_file("anyvpn-setup.msi") is None
+    assert literal.match_path("/Program Files/x/tool-3.exe") is not None
+    either = SoftwareCatalogue([tool, CatalogueEntry("Any", "vpn", files=("anyvpn*",))])
+    assert either.match_file("anyvpn-setup.msi") is not None
+    assert either.match_file("tool-2.exe") is not None
+    assert either.match_file("tool-2.exe.bak") is None

@@ -32,6 +32,7 @@ __all__ = [
 ]
 
 _SHIPPED = "software_catalogue.yaml"
+_MISSING: Any = object()
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 5x faster
 _TOKEN = re.compile(r"[^\W_]+")
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -94,9 +95,17 @@ class _PatternIndex:
         self._exact: dict[str, tuple[int, CatalogueEntry]] = {}
         self._by_start: dict[str, list[tuple[int, re.Pattern[str], CatalogueEntry]]] = {}
         self._short: list[tuple[int, re.Pattern[str], CatalogueEntry]] = []
+        # Every name and pattern ends in literal text (".exe"): a name ending in none of those
+        # tails matches nothing, which one endswith() says (None when a pattern ends in "*").
+        tails: set[str] | None = set()
         for rank, entry in enumerate(entries):
             for pattern in getattr(entry, field):
                 folded = pattern.casefold()
+                tail = folded[-4:]
+                if tails is not None and tail and not any(c in tail for c in "*?[]"):
+                    tails.add(tail)
+                else:
+                    tails = None
                 literal = re.split(r"[*?\[]", folded, maxsplit=1)[0]
                 if literal == folded:
                     self._exact.setdefault(folded, (rank, entry))
@@ -106,8 +115,11 @@ class _PatternIndex:
                     self._by_start.setdefault(literal[:3], []).append(item)
                 else:
                     self._short.append(item)
+        self._tails = tuple(sorted(tails)) if tails is not None else None
 
     def lookup(self, folded: str) -> CatalogueEntry | None:
+        if self._tails is not None and not folded.endswith(self._tails):
+            return None
         best = self._exact.get(folded)
         for candidates in (self._by_start.get(folded[:3]), self._short):
             for rank, pattern, entry in candidates or ():
@@ -128,6 +140,7 @@ class SoftwareCatalogue:
                 self._exact.setdefault(phrase, (rank, entry))
         self._files = _PatternIndex(entries, "files")
         self._folders = _PatternIndex(entries, "folders")
+        self._by_directory: dict[str, SoftwareMatch | None] = {}
 
     def match_name(self, name: str) -> SoftwareMatch | None:
         """A program, package or process name (no folders)."""
@@ -155,25 +168,37 @@ class SoftwareCatalogue:
     def match_path(self, path: str) -> SoftwareMatch | None:
         """A path (either slash): its file name, an install folder, or a macOS `.app` bundle."""
         posix = path.replace("\\", "/")
-        folded = posix.casefold()
-        same_length = len(folded) == len(posix)
-        name_start = folded.rfind("/") + 1
-        entry = self._files.lookup(folded[name_start:])
+        name_start = posix.rfind("/") + 1
+        entry = self._files.lookup(posix[name_start:].casefold())
         if entry is not None:
             return SoftwareMatch(entry.name, entry.category, "file", posix[name_start:])
-        folders = folded[:name_start].split("/")
+        # The rest depends on the folders alone: a triage asks about every file, folder by
+        # folder, so each folder's answer is kept (MISSING: not known yet).
+        directory = posix[:name_start]
+        found = self._by_directory.get(directory, _MISSING)
+        if found is _MISSING:
+            if len(self._by_directory) >= 4096:
+                self._by_directory.clear()
+            found = self._by_directory[directory] = self._match_directory(directory)
+        return found
+
+    def _match_directory(self, directory: str) -> SoftwareMatch | None:
+        """An install folder or a macOS `.app` bundle among a path's folders (`a/b/`)."""
+        parts = directory.split("/")
+        folded = directory.casefold()
+        folders = folded.split("/")  # casefold keeps every "/" where it was
         for index in range(1, len(folders) - 1):
             if folders[index - 1] in _PROGRAM_ROOTS:
                 entry = self._folders.lookup(folders[index])
                 if entry is not None:
-                    shown = posix.split("/")[index] if same_length else folders[index]
-                    return SoftwareMatch(entry.name, entry.category, "folder", shown)
-        if ".app/" in folded:
-            for part in posix[:name_start].split("/"):
-                if part.casefold().endswith(".app"):
-                    bundle = self.match_name(part[:-4])
-                    if bundle is not None:
-                        return SoftwareMatch(bundle.name, bundle.category, "app_bundle", part)
+                    return SoftwareMatch(entry.name, entry.category, "folder", parts[index])
+        if ".app/" not in folded:
+            return None
+        for part in parts:
+            if part.casefold().endswith(".app"):
+                bundle = self.match_name(part[:-4])
+                if bundle is not None:
+                    return SoftwareMatch(bundle.name, bundle.category, "app_bundle", part)
         return None
 
     def match(self, name_or_path: str) -> SoftwareMatch | None:

@@ -115,3 +115,35 @@ def test_paths_wanted() -> None:
     assert not parser.matches("/Program Files/Mozilla Firefox/firefox.exe")
     assert not parser.matches("/var/lib/dpkg/status-old")
     assert not parser.matches("/Users/sam/Pictures/holiday.jpg")
+
+
+def test_folders_remembered_give_the_same_answers() -> None:
+    """`matches` keeps a verdict per folder: asked about many files of the same folders, in any
+    order and twice, it answers as the catalogue does for each path afresh."""
+    folders = [
+        "/Users/sam/Pictures/",
+        "/Program Files (x86)/TeamViewer/",
+        "/Users/sam/AppData/Roaming/Signal/",
+        "/Users/sam/AppData/Roaming/Signal/attachments.noindex/00/",
+        "/Applications/Tor Browser.app/Contents/",
+        "/Applications/Tor Browser.app/Contents/MacOS/",
+        "/home/sam/.local/share/applications/",
+        "/var/lib/dpkg/",
+        "/Users/sam/Desktop/",
+        "/ProgramData/Microsoft/Windows/Start Menu/Programs/",
+        "/d014/",
+    ]
+    names = ["holiday.jpg", "TeamViewer.exe", "config.json", "aa", "Info.plist", "firefox",
+             "anything.desktop", "status", "Tor Browser.lnk", "VeraCrypt.exe", "f007172.bin",
+             "tor.exe", "veracrypt", "STATUS"]  # fmt: skip
+    paths = [folder + name for name in names for folder in folders]
+    expected = [_matches_afresh(path) for path in paths]
+    parser = SoftwarePathsParser()
+    assert [parser.matches(path) for path in paths] == expected
+    assert [parser.matches(path) for path in reversed(paths)] == expected[::-1]
+    assert any(expected) and not all(expected)
+
+
+def _matches_afresh(path: str) -> bool:
+    parser = SoftwarePathsParser()  # nothing remembered
+    return parser.matches(path)

@@ -21,7 +21,11 @@ from orderwatch.domain.observations import InstalledSoftwareObservation
 from orderwatch.forensics.parsers.interface import Artefact, ArtefactParser, ParserMediator
 from orderwatch.forensics.parsers.logs.text_lines import LogLines
 from orderwatch.forensics.parsers.manager import registry
-from orderwatch.forensics.software_catalogue import SoftwareMatch, default_catalogue
+from orderwatch.forensics.software_catalogue import (
+    SoftwareCatalogue,
+    SoftwareMatch,
+    default_catalogue,
+)
 
 MAX_PLIST_BYTES = 1024 * 1024
 _PLIST_KEYS = ("CFBundleDisplayName", "CFBundleName", "CFBundleExecutable", "CFBundleIdentifier")
@@ -50,11 +54,24 @@ class SoftwarePathsParser(ArtefactParser):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._reported: dict[int, set[str]] = {}
+        # Folders where only a file's name can make it wanted (no install folder, bundle or
+        # special folder on the way): True/False per folder, for the catalogue in use.
+        self._plain: dict[str, bool] = {}
+        self._plain_for: SoftwareCatalogue | None = None
 
     def matches(self, path: str) -> bool:
         """Special files, catalogued executables, and, inside a catalogued install folder, its
         own files and executables (not every cache file below it)."""
         posix = path.replace("\\", "/")
+        cut = posix.rfind("/") + 1
+        catalogue = default_catalogue()
+        if self._plain_for is not catalogue or len(self._plain) >= 4096:
+            self._plain, self._plain_for = {}, catalogue
+        plain = self._plain.get(posix[:cut])
+        if plain is None:
+            plain = self._plain[posix[:cut]] = _plain_folder(catalogue, posix[:cut])
+        if plain:  # asked about every file of a triage: most are in such folders
+            return catalogue.match_file(posix[cut:]) is not None
         if _kind(posix.lower()) is not None:
             return True
         found = default_catalogue().match_path(posix)
@@ -171,6 +188,16 @@ class SoftwarePathsParser(ArtefactParser):
     def _forget(self, key: int) -> None:
         with self._lock:
             self._reported.pop(key, None)
+
+
+def _plain_folder(catalogue: SoftwareCatalogue, directory: str) -> bool:
+    """Whether, in this folder (`a/b/`), only a file's own name can make `matches` true: no
+    special folder of `_kind` and no install folder or `.app` bundle of the catalogue."""
+    lowered = directory.lower()
+    special = ("/applications/", "/desktop/", "/start menu/")
+    if lowered.endswith(("/var/lib/dpkg/", ".app/contents/")) or any(s in lowered for s in special):
+        return False
+    return catalogue.match_path(directory) is None
 
 
 def _install_folder(path: str, found: SoftwareMatch | None) -> str:
