@@ -7,12 +7,15 @@ deletion indicators (`history_indicators`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
+from time import gmtime, strftime
 from typing import ClassVar
 
 from orderwatch.domain.observations import (
@@ -28,7 +31,11 @@ from orderwatch.forensics.parsers.browser_profiles import (
     identify_profile,
     profile_times,
 )
-from orderwatch.forensics.parsers.browser_times import TimeFormat, to_datetime
+from orderwatch.forensics.parsers.browser_times import (
+    TimeFormat,
+    integer_time_format,
+    to_datetime,
+)
 from orderwatch.forensics.parsers.search_engines import extract_search
 from orderwatch.forensics.parsers.sqlite_plugins.history_indicators import (
     HistoryFigures,
@@ -111,56 +118,50 @@ class BrowserDatabasePlugin(SQLitePlugin):
         context: SQLiteContext,
         key: object,
         url: str,
-        title: str | None,
+        title: str | bytes | None,
         stored_time: object,
         record: str,
         recovered: bool = False,
     ) -> None:
         """A visit, and the search term its URL carries, if any."""
-        profile = _profile(context)
-        time = to_datetime(stored_time, self.TIME_FORMAT)
+        self.produce_visits(context, [(key, url, title, stored_time, record)], recovered)
+
+    def produce_visits(
+        self, context: SQLiteContext, rows: Iterable[VisitRow], recovered: bool = False
+    ) -> None:
+        """Visits (key, url, title, stored time, record), and the search terms their URLs carry.
+        Kept only as lines (recovered and unusual rows of a triage whose order reads no
+        visits), each is the line its object would give, written without making it (tests
+        compare the two)."""
         mediator = context.mediator
-        # A BLOB title (no browser writes one) as text: report.json holds no bytes.
-        shown_title = _lenient(title) or None
+        kept = None
         if mediator.lines is not None and not mediator.wants_object(BrowserVisitObservation.KIND):
-            # Kept only as its line (recovered and unusual rows): the line the object would
-            # give, written without making it (tests compare the two).
-            ident = context.observation_id("visit", key)
-            when = format_time(time)
-            original = None if stored_time is None else str(stored_time)
-            parts = (
-                ident, when, profile.browser, profile.profile, url, shown_title, recovered,
-                mediator.source, context.parser, context.path, record, original,
-            )  # fmt: skip
-            value = mediator.lines.value
-            line = mediator.lines.template(BrowserVisitObservation) % tuple(map(value, parts))
-            kind = BrowserVisitObservation.KIND
-            mediator.encoded.append((ident, when, kind, context.parser, context.path, record, line))
-        else:
-            mediator.produce(
-                BrowserVisitObservation(
-                    id=context.observation_id("visit", key),
-                    time=time,
-                    provenance=context.provenance(record, stored_time),
-                    browser=profile.browser,
-                    profile=profile.profile,
-                    url=url,
-                    title=shown_title,
-                    recovered=recovered,
+            kept = _KeptVisitLines(self, context, recovered)
+        for key, url, title, stored_time, record in rows:
+            # A BLOB title (no browser writes one) as text: report.json holds no bytes.
+            shown_title = _lenient(title) or None
+            if kept is not None:
+                kept.write(key, url, shown_title, stored_time, record)
+            else:
+                profile = _profile(context)
+                mediator.produce(
+                    BrowserVisitObservation(
+                        id=context.observation_id("visit", key),
+                        time=to_datetime(stored_time, self.TIME_FORMAT),
+                        provenance=context.provenance(record, stored_time),
+                        browser=profile.browser,
+                        profile=profile.profile,
+                        url=url,
+                        title=shown_title,
+                        recovered=recovered,
+                    )
                 )
-            )
-        hit = extract_search(url)
-        if hit is not None:
-            context.mediator.produce(
-                SearchTermObservation(
-                    id=context.observation_id("search", key),
-                    time=time,
-                    provenance=context.provenance(record, stored_time),
-                    engine=hit.engine,
-                    term=hit.term,
-                    url=url,
+            hit = extract_search(url)
+            if hit is not None:
+                when = to_datetime(stored_time, self.TIME_FORMAT)
+                self.produce_search(
+                    context, key, hit.engine, hit.term, url, when, record, stored_time
                 )
-            )
 
     def produce_search(
         self,
@@ -326,6 +327,7 @@ class BrowserDatabasePlugin(SQLitePlugin):
         only_indexed = {url for found, url in found_urls if found.index is not None}
         indexed = _held(context, only_indexed - from_tables - live, _indexed_columns(context))
         produced: set[str] = set()
+        visits: list[VisitRow] = []
         for found, url in found_urls:
             target = targets[found.table]
             if url in live:
@@ -343,15 +345,76 @@ class BrowserDatabasePlugin(SQLitePlugin):
             produced.add(url)
             note = "" if found.complete else ", record header partly overwritten"
             note += ", columns after the URL overwritten" if found.damaged else ""
-            self.produce_visit(
-                context,
-                ("recovered", found.source, found.offset),
-                url,
-                title if isinstance(title, str) else None,
-                stored,
-                f"deleted {what} recovered from {found.location}{note}",
-                recovered=True,
+            visits.append(
+                (
+                    ("recovered", found.source, found.offset),
+                    url,
+                    title if isinstance(title, str) else None,
+                    stored,
+                    f"deleted {what} recovered from {found.location}{note}",
+                )
             )
+        self.produce_visits(context, visits, recovered=True)
+
+
+_ENCODING = ("utf-8", "surrogatepass")  # as StableIds encodes
+_quote = json.encoder.encode_basestring  # as json_value quotes text (non-ASCII kept)
+# A visit as produce_visits takes it: key, url, title, stored time, record.
+VisitRow = tuple[object, str, str | bytes | None, object, str]
+
+
+class _KeptVisitLines:
+    """Visit lines of one database, written as `encode_observation` would write the objects:
+    the kind's template with this database's constant values put in once, ids from the shared
+    head of StableIds, times formatted without a datetime where they are plain integers."""
+
+    def __init__(
+        self, plugin: BrowserDatabasePlugin, context: SQLiteContext, recovered: bool
+    ) -> None:
+        mediator = context.mediator
+        assert mediator.lines is not None
+        self.encoded = mediator.encoded
+        self.value = value = mediator.lines.value  # for the URL: a row may hold a number
+        self.parser, self.path = context.parser, context.path
+        self.time_format = plugin.TIME_FORMAT
+        self.integers = integer_time_format(plugin.TIME_FORMAT)
+        profile = _profile(context)
+        constants: tuple[object, ...] = (profile.browser, profile.profile, recovered)
+        constants += (mediator.source, context.parser, context.path)
+        fixed = [value(v).replace("%", "%%") for v in constants]
+        template = mediator.lines.template(BrowserVisitObservation).replace("%%", "%%%%")
+        self.template = template % (
+            "%s", "%s", *fixed[:2], "%s", "%s", *fixed[2:], "%s", "%s"
+        )  # fmt: skip
+        head = f"{mediator.source}\x1f{context.parser}\x1f{context.path}\x1f"
+        self.start = hashlib.sha1(head.encode(*_ENCODING)).copy
+
+    def write(
+        self, key: object, url: str, title: str | None, stored_time: object, record: str
+    ) -> None:
+        digest = self.start()  # StableIds(source, parser, path)("visit", key), inlined
+        digest.update(f"visit\x1f{key}".encode(*_ENCODING))
+        ident = digest.hexdigest()[:20]
+        when = self.when(stored_time)
+        original = "null" if stored_time is None else _quote(str(stored_time))
+        shown = "null" if title is None else _quote(title)
+        moment = "null" if when is None else f'"{when}"'
+        shown_url = self.value(url)
+        line = self.template % (f'"{ident}"', moment, shown_url, shown, _quote(record), original)
+        kind = BrowserVisitObservation.KIND
+        self.encoded.append((ident, when, kind, self.parser, self.path, record, line))
+
+    def when(self, stored: object) -> str | None:
+        """format_time(to_datetime(stored)), for integers in range by time.gmtime."""
+        integers = self.integers
+        if integers is not None and type(stored) is int:
+            per_second, epoch, earliest, latest = integers
+            if earliest <= stored < latest:
+                seconds, fraction = divmod(stored - epoch, per_second)
+                text = strftime("%Y-%m-%dT%H:%M:%S", gmtime(seconds))  # years 1970-2099 here
+                micro = fraction * (1_000_000 // per_second)
+                return f"{text}.{micro:06d}Z" if micro else text + "Z"
+        return format_time(to_datetime(stored, self.time_format))
 
 
 def _lenient(value: str | bytes | None) -> str | None:
