@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from orderwatch.forensics import software_catalogue
 from orderwatch.forensics.software_catalogue import (
     CatalogueEntry,
     SoftwareCatalogue,
+    SoftwareMatch,
     configure_default_catalogue,
     load_catalogue,
     match_software,
@@ -198,3 +200,30 @@ def test_file_names_are_ruled_out_by_their_tails() -> None:
     assert either.match_file("anyvpn-setup.msi") is not None
     assert either.match_file("tool-2.exe") is not None
     assert either.match_file("tool-2.exe.bak") is None
+
+
+def test_names_indexed_by_first_word_match_as_a_scan_of_every_phrase() -> None:
+    """match_name tries only the phrases that start with one of the name's words; it gives what
+    trying every phrase in catalogue order gives (the earliest entry, exact names after)."""
+    catalogue = load_catalogue()
+    words = sorted({w for e in catalogue.entries for p in e.names for w in p.split()})
+    words += ["setup", "x64", "2.1", "(beta)", "portable", "client", "pro", "free", "app"]
+    rng = random.Random(7)
+    names = [p for e in catalogue.entries for p in (*e.names, *e.exact_names, e.name)]
+    names += [" ".join(rng.sample(words, rng.randint(1, 5))) for _ in range(3000)]
+    for name in names:
+        assert catalogue.match_name(name) == _scan_every_phrase(catalogue, name), name
+
+
+def _scan_every_phrase(catalogue: SoftwareCatalogue, name: str) -> SoftwareMatch | None:
+    normal = normalise_name(name)
+    if not normal:
+        return None
+    exact = next((e for e in catalogue.entries if normal in e.exact_names), None)
+    exact_rank = catalogue.entries.index(exact) if exact else len(catalogue.entries)
+    for entry in catalogue.entries[: exact_rank + 1]:
+        if any(f" {phrase} " in f" {normal} " for phrase in entry.names):
+            return SoftwareMatch(entry.name, entry.category, "name", name)
+    if exact is not None:
+        return SoftwareMatch(exact.name, exact.category, "exact_name", name)
+    return catalogue.match_file(name)

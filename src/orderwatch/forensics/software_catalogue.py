@@ -133,7 +133,14 @@ class SoftwareCatalogue:
 
     def __init__(self, entries: list[CatalogueEntry]) -> None:
         self.entries = tuple(entries)
-        self._phrases = [(f" {p} ", rank, e) for rank, e in enumerate(entries) for p in e.names]
+        # Name phrases by their first word, in catalogue order: a name is tried only against
+        # the phrases starting with one of its words.
+        self._phrases: dict[str, list[tuple[int, str, CatalogueEntry]]] = {}
+        for rank, entry in enumerate(entries):
+            for phrase in entry.names:
+                self._phrases.setdefault(phrase.split(" ")[0], []).append(
+                    (rank, f" {phrase} ", entry)
+                )
         self._exact: dict[str, tuple[int, CatalogueEntry]] = {}
         for rank, entry in enumerate(entries):
             for phrase in entry.exact_names:
@@ -149,11 +156,16 @@ class SoftwareCatalogue:
             return None
         exact_rank, exact = self._exact.get(normal, (len(self.entries), None))
         padded = f" {normal} "
-        for phrase, rank, entry in self._phrases:
-            if rank > exact_rank:
-                break
-            if phrase in padded:
-                return SoftwareMatch(entry.name, entry.category, "name", name)
+        best: tuple[int, CatalogueEntry] | None = None  # the earliest entry a phrase names
+        for word in normal.split(" "):
+            for rank, phrase, entry in self._phrases.get(word, ()):
+                if rank > exact_rank or (best is not None and rank >= best[0]):
+                    break
+                if phrase in padded:
+                    best = (rank, entry)
+                    break
+        if best is not None:
+            return SoftwareMatch(best[1].name, best[1].category, "name", name)
         if exact is not None:
             return SoftwareMatch(exact.name, exact.category, "exact_name", name)
         return self.match_file(name)
