@@ -23,6 +23,8 @@ _MODULES = [
     "orderwatch.domain._textkey",
     # A browser history's visits as report.json lines (parsers/sqlite_plugins/visit_lines.py).
     "orderwatch.forensics.parsers._visitlines",
+    # Search terms from search-engine URLs (parsers/search_engines.py's Python path).
+    "orderwatch.forensics.parsers._searchterms",
     # Deleted SQLite records carved around URLs in free space (parsers/sqlite_records.py).
     "orderwatch.forensics.parsers._sqlitecarve",
 ]
@@ -32,6 +34,7 @@ _MODULES = [
 _HEADERS = [
     "src/orderwatch/forensics/_sha_blocks.h",
     "src/orderwatch/forensics/_hash_objects.h",
+    "src/orderwatch/forensics/parsers/_searchterms.h",
 ]
 
 

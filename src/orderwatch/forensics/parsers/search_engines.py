@@ -86,6 +86,10 @@ def extract_search(
     url: str, engines: tuple[SearchEngine, ...] = SEARCH_ENGINES
 ) -> SearchHit | None:
     """The engine and term a result-page URL shows, or None when it is no known search."""
+    if engines is SEARCH_ENGINES and _NATIVE is not None:
+        native = _NATIVE.extract(url)  # the same answer, ~10x cheaper, or ... when unsure
+        if native is not ...:
+            return native
     if len(url) > _LONGEST_URL:
         return None
     found = _HOST.match(url)
@@ -176,6 +180,16 @@ class _EngineIndex:
 
 
 _DEFAULT_INDEX = _EngineIndex(SEARCH_ENGINES)
+
+# The C matcher for the default table (_searchterms.c); None where it is not built, and in the
+# tests that keep the Python path (the reference it is compared with).
+_NATIVE: _searchterms.Table[SearchHit] | None = None
+try:
+    from orderwatch.forensics.parsers import _searchterms
+except ImportError:  # pragma: no cover - built by pip install (setup.py)
+    pass
+else:
+    _NATIVE = _searchterms.Table(SEARCH_ENGINES, SearchHit)
 
 
 def host_labels(engines: tuple[SearchEngine, ...] = SEARCH_ENGINES) -> set[bytes]:

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import pytest
 
+from orderwatch.forensics.parsers import search_engines
 from orderwatch.forensics.parsers.search_engines import (
     SEARCH_ENGINES,
     SearchEngine,
     SearchHit,
     extract_search,
 )
+
+
+@pytest.fixture(autouse=True, params=["c", "python"])
+def matcher(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs with the C matcher (where it is built) and with the Python path alone."""
+    if request.param == "python":
+        monkeypatch.setattr(search_engines, "_NATIVE", None)
+        search_engines._extract_cached.cache_clear()
+
 
 SEARCHES = [
     ("https://www.google.com/search?q=red+bicycle&hl=en", "Google", "red bicycle"),
