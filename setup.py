@@ -7,6 +7,8 @@ Each module is optional: where it cannot be built the install goes on with a war
 uses its pure-Python path (slower, same results; the tests compare the two).
 """
 
+from pathlib import Path
+
 from setuptools import Extension, setup
 
 _FLAGS = ["-O3", "-Wall", "-Wextra", "-Wno-unused-parameter"]
@@ -38,10 +40,22 @@ _HEADERS = [
 ]
 
 
+# _visitlines also reads rows straight from SQLite where its header is (Debian libsqlite3-dev).
+_SQLITE = any(Path(d, "sqlite3.h").is_file() for d in ("/usr/include", "/usr/local/include"))
+_SQLITE_MODULES = {"orderwatch.forensics.parsers._visitlines"} if _SQLITE else set()
+
+
 def _extension(module: str) -> Extension:
     source = "src/" + module.replace(".", "/") + ".c"
+    sqlite = module in _SQLITE_MODULES
     return Extension(
-        module, sources=[source], depends=_HEADERS, extra_compile_args=_FLAGS, optional=True
+        module,
+        sources=[source],
+        depends=_HEADERS,
+        extra_compile_args=_FLAGS,
+        optional=True,
+        define_macros=[("VISITLINES_SQLITE", "1")] if sqlite else [],
+        libraries=["sqlite3"] if sqlite else [],
     )
 
 

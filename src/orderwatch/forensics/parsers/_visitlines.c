@@ -1,10 +1,16 @@
 /* A browser history's visits as report.json lines, in C (orderwatch.forensics.parsers._visitlines).
  *
- * visit_lines() takes the rows SQLite gave (id, stored time, url, title, further integer columns)
- * and writes each visit's line, and the line of the search term its URL carries, from the kind's
- * line template: the same sha1 ids as StableIds, the time as format_time(to_datetime()) writes it,
- * every text quoted as json.encoder.encode_basestring quotes it (non-ASCII kept). The pure-Python
- * loop in visit_lines.py makes the same bytes (tests compare them).
+ * The line loop takes rows (id, stored time, url, title, further integer columns) from a row
+ * source and writes each visit's line, and the line of the search term its URL carries, from the
+ * kind's line template: the same sha1 ids as StableIds, the time as format_time(to_datetime())
+ * writes it, every text quoted as json.encoder.encode_basestring quotes it (non-ASCII kept). The
+ * pure-Python loop in visit_lines.py makes the same bytes (tests compare them).
+ *
+ * Two row sources: visit_lines() reads a list of tuples (what sqlite3's fetchall gives);
+ * query_visit_lines() steps the statement on a read-only SQLite connection of its own, with no
+ * Python object per row (built where setup.py finds sqlite3.h and defines VISITLINES_SQLITE).
+ * visit_figures() gives the deletion indicators' figures (first and last visit id, oldest and
+ * newest time, the gaps in the ids) the same way.
  *
  * Only hosts that may be a search engine's go to the Python extract_search (a label of the host
  * is a first label of an engine's domain); any URL this code cannot judge exactly (non-ASCII
@@ -12,8 +18,16 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
+
+#if defined(VISITLINES_SQLITE) && defined(__has_include)
+#if __has_include(<sqlite3.h>)
+#include <sqlite3.h>
+#define VISITLINES_HAVE_SQLITE 1
+#endif
+#endif
 
 #include "../_sha_blocks.h" /* SHA-1's block functions, shared with forensics/_shalanes.c */
 
@@ -420,9 +434,44 @@ static int fill(buffer *b, const template *t, const values *v) {
     return 0;
 }
 
-/* ------------------------------------------------------------------ visit_lines */
+/* ------------------------------------------------------------------ row sources */
 
-static int exact_int(PyObject *value, long long *out) {
+/* Where the rows come from: a list of tuples (visit_lines) or a statement SQLite steps
+ * (query_visit_lines). The line loop asks the current row for its columns by index; a column
+ * of another type than asked answers 0 (the row is unusual). */
+typedef struct row_source row_source;
+struct row_source {
+    int (*next)(row_source *); /* 1: a row, 0: no more, -1: an exception is set */
+    Py_ssize_t width;          /* the current row's columns */
+    int (*integer)(row_source *, Py_ssize_t column, long long *out);
+    /* a text or NULL (size 0, *none set); `length` its code points */
+    int (*text)(row_source *, Py_ssize_t column, const char **text, Py_ssize_t *size, int *none);
+    Py_ssize_t (*length)(row_source *, Py_ssize_t column);
+    PyObject *(*object)(row_source *, Py_ssize_t column); /* a text column's str (new ref) */
+};
+
+/* --- a list of tuples (what sqlite3's fetchall gives) */
+
+typedef struct {
+    row_source base;
+    PyObject *rows, *row;
+    Py_ssize_t index;
+} list_source;
+
+static int list_next(row_source *source) {
+    list_source *s = (list_source *)source;
+    if (s->index >= PyList_GET_SIZE(s->rows)) return 0;
+    s->row = PyList_GET_ITEM(s->rows, s->index++);
+    if (!PyTuple_Check(s->row) || PyTuple_GET_SIZE(s->row) < 4) {
+        PyErr_SetString(PyExc_TypeError, "rows are tuples (id, stored, url, title, ...)");
+        return -1;
+    }
+    source->width = PyTuple_GET_SIZE(s->row);
+    return 1;
+}
+
+static int list_integer(row_source *source, Py_ssize_t column, long long *out) {
+    PyObject *value = PyTuple_GET_ITEM(((list_source *)source)->row, column);
     if (!PyLong_CheckExact(value)) return 0;
     int overflow = 0;
     *out = PyLong_AsLongLongAndOverflow(value, &overflow);
@@ -433,9 +482,12 @@ static int exact_int(PyObject *value, long long *out) {
     return 1;
 }
 
-/* The text of a str or None (size 0 for None); 0 when it is neither or holds lone surrogates. */
-static int text_of(PyObject *value, const char **text, Py_ssize_t *size) {
-    if (value == Py_None) {
+/* The UTF-8 of a str or None; 0 when it is neither or holds lone surrogates. */
+static int list_text(row_source *source, Py_ssize_t column, const char **text, Py_ssize_t *size,
+                     int *none) {
+    PyObject *value = PyTuple_GET_ITEM(((list_source *)source)->row, column);
+    *none = value == Py_None;
+    if (*none) {
         *text = "";
         *size = 0;
         return 1;
@@ -449,123 +501,186 @@ static int text_of(PyObject *value, const char **text, Py_ssize_t *size) {
     return 1;
 }
 
-PyDoc_STRVAR(visit_lines_doc,
-    "visit_lines(rows, head, visit, search, record, time_format, labels, extract)\n"
-    "-> (lines: bytes, visits: int, searches: int, unusual: bool, hits: list)\n\n"
-    "rows: a list of tuples (id, stored, url, title, *further integer columns). head: the\n"
-    "bytes the ids' sha1 starts with. visit, search: templates (bytes pieces, slot letters);\n"
-    "search None: each search hit is returned in hits as (id, stored, url, record, engine,\n"
-    "term) instead. record: bytes literals and int column indexes. time_format: (units a\n"
-    "second, epoch, earliest, latest). labels: a set of bytes (hosts with such a label are\n"
-    "asked of `extract`). Each line is preceded by ',\\n    '. Rows of other types are skipped\n"
-    "(unusual True).");
+static Py_ssize_t list_length(row_source *source, Py_ssize_t column) {
+    return PyUnicode_GET_LENGTH(PyTuple_GET_ITEM(((list_source *)source)->row, column));
+}
 
-static PyObject *visit_lines(PyObject *self, PyObject *args) {
-    PyObject *rows, *head_obj, *visit_t, *search_t, *record, *format_obj, *labels, *extract;
-    if (!PyArg_ParseTuple(args, "O!SOOO!O!O!O:visit_lines", &PyList_Type, &rows, &head_obj,
-                          &visit_t, &search_t, &PyTuple_Type, &record, &PyTuple_Type,
-                          &format_obj, &PySet_Type, &labels, &extract))
-        return NULL;
+static PyObject *list_object(row_source *source, Py_ssize_t column) {
+    return Py_NewRef(PyTuple_GET_ITEM(((list_source *)source)->row, column));
+}
+
+/* ------------------------------------------------------------------ the line loop */
+
+/* What every call shares: the templates, record pattern, time format, labels and extract. */
+typedef struct {
+    template visit, search;
+    int has_search;
+    PyObject *record; /* tuple of bytes literals and column indexes */
+    time_format format;
+    label_list labels;
+    PyObject *extract;
+    sha1_ctx head;
+    size_t per_line; /* a typical line's size, for the first guess of the output's */
+} job;
+
+static void job_free(job *j) {
+    labels_free(&j->labels);
+    template_free(&j->visit);
+    template_free(&j->search);
+}
+
+/* Checks and reads the arguments after the rows (see visit_lines_doc); -1 with an exception. */
+static int job_from(job *j, PyObject *head_obj, PyObject *visit_t, PyObject *search_t,
+                    PyObject *record, PyObject *format_obj, PyObject *labels, PyObject *extract) {
     if (!PyCallable_Check(extract)) {
         PyErr_SetString(PyExc_TypeError, "extract must be callable");
-        return NULL;
+        return -1;
     }
-    time_format format;
-    if (!PyArg_ParseTuple(format_obj, "LLLL", &format.per_second, &format.epoch, &format.earliest,
-                          &format.latest))
-        return NULL;
-    if (format.per_second <= 0 || format.per_second > 1000000 ||
-        1000000 % format.per_second != 0 || format.earliest <= format.epoch) {
+    time_format *format = &j->format;
+    if (!PyArg_ParseTuple(format_obj, "LLLL", &format->per_second, &format->epoch,
+                          &format->earliest, &format->latest))
+        return -1;
+    if (format->per_second <= 0 || format->per_second > 1000000 ||
+        1000000 % format->per_second != 0 || format->earliest <= format->epoch) {
         PyErr_SetString(PyExc_ValueError, "time_format: (units a second dividing 1000000, "
                                           "epoch, earliest > epoch, latest)");
-        return NULL;
+        return -1;
     }
-    Py_ssize_t record_parts = PyTuple_GET_SIZE(record);
-    for (Py_ssize_t i = 0; i < record_parts; i++) {
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(record); i++) {
         PyObject *part = PyTuple_GET_ITEM(record, i);
         if (!PyBytes_Check(part) && !PyLong_CheckExact(part)) {
             PyErr_SetString(PyExc_TypeError, "record parts are bytes or column indexes");
-            return NULL;
+            return -1;
         }
         if (PyLong_CheckExact(part)) {
             Py_ssize_t column = PyLong_AsSsize_t(part);
             if (column < 0) {
                 if (!PyErr_Occurred())
                     PyErr_SetString(PyExc_ValueError, "record column indexes are >= 0");
-                return NULL;
+                return -1;
             }
         }
     }
-    template visit = {0}, search = {0};
-    int has_search = search_t != Py_None;
+    j->record = record;
+    j->extract = extract;
+    j->has_search = search_t != Py_None;
+    if (!PyTuple_Check(visit_t) || PyTuple_GET_SIZE(visit_t) != 2 ||
+        (j->has_search && (!PyTuple_Check(search_t) || PyTuple_GET_SIZE(search_t) != 2))) {
+        PyErr_SetString(PyExc_TypeError, "templates are (pieces, slots) pairs");
+        return -1;
+    }
+    if (template_from(PyTuple_GET_ITEM(visit_t, 0), PyTuple_GET_ITEM(visit_t, 1), &j->visit) < 0)
+        return -1;
+    if (j->has_search && template_from(PyTuple_GET_ITEM(search_t, 0),
+                                       PyTuple_GET_ITEM(search_t, 1), &j->search) < 0)
+        return -1;
+    if (labels_from(labels, &j->labels) < 0) return -1;
+    j->per_line = 192;
+    for (Py_ssize_t i = 0; i <= j->visit.count; i++) j->per_line += (size_t)j->visit.sizes[i];
+    sha1_init(&j->head);
+    sha1_update(&j->head, (const unsigned char *)PyBytes_AS_STRING(head_obj),
+                (size_t)PyBytes_GET_SIZE(head_obj));
+    return 0;
+}
+
+/* The row's record text (literals and integer columns) into `rec`: 1 written, 0 a column is no
+ * integer (an unusual row), -1 an exception. */
+static int record_text(const job *j, row_source *src, buffer *rec) {
+    rec->size = 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(j->record); i++) {
+        PyObject *part = PyTuple_GET_ITEM(j->record, i);
+        if (PyBytes_Check(part)) {
+            if (buf_put(rec, PyBytes_AS_STRING(part), (size_t)PyBytes_GET_SIZE(part)) < 0)
+                return -1;
+            continue;
+        }
+        Py_ssize_t column = PyLong_AsSsize_t(part);
+        long long number;
+        if (column >= src->width) {
+            PyErr_SetString(PyExc_ValueError, "a record column index is past the row");
+            return -1;
+        }
+        if (!src->integer(src, column, &number)) return 0;
+        if (buf_int(rec, number) < 0) return -1;
+    }
+    return 1;
+}
+
+/* The search term of the row's URL (column 2), if its host may be an engine's: 1 its line
+ * written (a search template), 2 its hit appended to `hits` (none), 0 no search, -1 an
+ * exception. */
+static int search_of(const job *j, row_source *src, values *v, long long ident,
+                     const char *number, int digits, buffer *out, PyObject *hits) {
+    int maybe = may_search(v->url, v->url_size, src->length(src, 2), &j->labels);
+    if (maybe <= 0) return maybe;
+    PyObject *url_obj = src->object(src, 2);
+    if (url_obj == NULL) return -1;
+    PyObject *hit = PyObject_CallOneArg(j->extract, url_obj);
+    if (hit == NULL || hit == Py_None) {
+        Py_DECREF(url_obj);
+        if (hit == NULL) return -1;
+        Py_DECREF(hit);
+        return 0;
+    }
+    PyObject *engine = PySequence_GetItem(hit, 0), *term = PySequence_GetItem(hit, 1);
+    Py_DECREF(hit);
+    int rc = 1;
+    if (engine == NULL || term == NULL || !PyUnicode_Check(engine) || !PyUnicode_Check(term)) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "extract gives None or (engine, term) texts");
+        rc = -1;
+    } else if (j->has_search) {
+        v->engine = PyUnicode_AsUTF8AndSize(engine, &v->engine_size);
+        v->term = PyUnicode_AsUTF8AndSize(term, &v->term_size);
+        if (v->engine == NULL || v->term == NULL) rc = -1;
+        if (rc == 1) {
+            char id[20];
+            sha1_ctx ctx = j->head;
+            sha1_update(&ctx, (const unsigned char *)"search\x1f", 7);
+            sha1_update(&ctx, (const unsigned char *)number, (size_t)digits);
+            sha1_hex20(&ctx, id);
+            v->id = id;
+            if (fill(out, &j->search, v) < 0) rc = -1;
+            v->id = NULL; /* `id` ends here */
+        }
+    } else {
+        PyObject *item = Py_BuildValue("(LLOs#OO)", ident, v->stored, url_obj, v->record,
+                                       v->record_size, engine, term);
+        rc = item == NULL || PyList_Append(hits, item) < 0 ? -1 : 2;
+        Py_XDECREF(item);
+    }
+    Py_XDECREF(engine);
+    Py_XDECREF(term);
+    Py_DECREF(url_obj);
+    return rc;
+}
+
+/* Every row of `src` as lines: (lines, visits, searches, unusual, hits), or NULL. */
+static PyObject *write_lines(const job *j, row_source *src, size_t expected) {
     PyObject *result = NULL, *hits = NULL;
     buffer out = {0}, rec = {0};
-    label_list engine_labels = {0};
-    if (!PyTuple_Check(visit_t) || PyTuple_GET_SIZE(visit_t) != 2 ||
-        (has_search && (!PyTuple_Check(search_t) || PyTuple_GET_SIZE(search_t) != 2))) {
-        PyErr_SetString(PyExc_TypeError, "templates are (pieces, slots) pairs");
-        return NULL;
-    }
-    if (template_from(PyTuple_GET_ITEM(visit_t, 0), PyTuple_GET_ITEM(visit_t, 1), &visit) < 0)
-        goto done;
-    if (has_search &&
-        template_from(PyTuple_GET_ITEM(search_t, 0), PyTuple_GET_ITEM(search_t, 1), &search) < 0)
-        goto done;
-    if (labels_from(labels, &engine_labels) < 0) goto done;
-    /* the lines go straight into the bytes object returned, sized for a typical line */
-    size_t per_line = 192;
-    for (Py_ssize_t i = 0; i <= visit.count; i++) per_line += (size_t)visit.sizes[i];
-    size_t expected = (size_t)PyList_GET_SIZE(rows) * per_line + 4096;
     if (expected > ((size_t)1 << 28)) expected = (size_t)1 << 28; /* grows past this if need be */
+    /* the lines go straight into the bytes object returned */
     out.owner = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)expected);
     if (out.owner == NULL) goto done;
     out.data = PyBytes_AS_STRING(out.owner);
     out.capacity = expected;
     hits = PyList_New(0);
     if (hits == NULL) goto done;
-    sha1_ctx head;
-    sha1_init(&head);
-    sha1_update(&head, (const unsigned char *)PyBytes_AS_STRING(head_obj),
-                (size_t)PyBytes_GET_SIZE(head_obj));
     long long visits = 0, searches = 0;
-    int unusual = 0;
-    Py_ssize_t count = PyList_GET_SIZE(rows);
-    for (Py_ssize_t n = 0; n < count; n++) {
-        PyObject *row = PyList_GET_ITEM(rows, n);
-        if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) < 4) {
-            PyErr_SetString(PyExc_TypeError, "rows are tuples (id, stored, url, title, ...)");
-            goto done;
-        }
-        Py_ssize_t width = PyTuple_GET_SIZE(row);
+    int unusual = 0, more;
+    while ((more = src->next(src)) == 1) {
         values v = {0}; /* a template may name engine and term: "" until a search sets them */
         long long ident;
-        PyObject *url_obj = PyTuple_GET_ITEM(row, 2);
-        if (!exact_int(PyTuple_GET_ITEM(row, 0), &ident) ||
-            !exact_int(PyTuple_GET_ITEM(row, 1), &v.stored) ||
-            !text_of(url_obj, &v.url, &v.url_size) ||
-            !text_of(PyTuple_GET_ITEM(row, 3), &v.title, &v.title_size)) {
+        int url_none, title_none;
+        if (!src->integer(src, 0, &ident) || !src->integer(src, 1, &v.stored) ||
+            !src->text(src, 2, &v.url, &v.url_size, &url_none) ||
+            !src->text(src, 3, &v.title, &v.title_size, &title_none)) {
             unusual = 1;
             continue;
         }
-        /* the record text: literals and integer columns */
-        rec.size = 0;
-        int usual = 1;
-        for (Py_ssize_t i = 0; i < record_parts && usual; i++) {
-            PyObject *part = PyTuple_GET_ITEM(record, i);
-            if (PyBytes_Check(part)) {
-                if (buf_put(&rec, PyBytes_AS_STRING(part), (size_t)PyBytes_GET_SIZE(part)) < 0)
-                    goto done;
-                continue;
-            }
-            Py_ssize_t column = PyLong_AsSsize_t(part);
-            long long number;
-            if (column >= width) {
-                PyErr_SetString(PyExc_ValueError, "a record column index is past the row");
-                goto done;
-            }
-            if (!exact_int(PyTuple_GET_ITEM(row, column), &number)) usual = 0;
-            else if (buf_int(&rec, number) < 0) goto done;
-        }
+        int usual = record_text(j, src, &rec);
+        if (usual < 0) goto done;
         if (!usual) {
             unusual = 1;
             continue;
@@ -574,76 +689,431 @@ static PyObject *visit_lines(PyObject *self, PyObject *args) {
         v.record_size = (Py_ssize_t)rec.size;
         char time[40], id[20], number[32];
         v.time = time;
-        v.time_size = time_text(&format, v.stored, time);
+        v.time_size = time_text(&j->format, v.stored, time);
         v.id = id;
         int digits = decimal(ident, number + sizeof number, 1);
         memmove(number, number + sizeof number - digits, (size_t)digits);
-        sha1_ctx ctx = head;
+        sha1_ctx ctx = j->head;
         sha1_update(&ctx, (const unsigned char *)"visit\x1f", 6);
         sha1_update(&ctx, (const unsigned char *)number, (size_t)digits);
         sha1_hex20(&ctx, id);
-        if (fill(&out, &visit, &v) < 0) goto done;
+        if (fill(&out, &j->visit, &v) < 0) goto done;
         visits++;
-        if (url_obj == Py_None) continue; /* its URL is "": no search */
-        int maybe = may_search(v.url, v.url_size, PyUnicode_GET_LENGTH(url_obj), &engine_labels);
-        if (maybe < 0) goto done;
-        if (!maybe) continue;
-        PyObject *hit = PyObject_CallOneArg(extract, url_obj);
-        if (hit == NULL) goto done;
-        if (hit == Py_None) {
-            Py_DECREF(hit);
-            continue;
-        }
-        PyObject *engine = PySequence_GetItem(hit, 0), *term = PySequence_GetItem(hit, 1);
-        Py_DECREF(hit);
-        if (engine == NULL || term == NULL || !PyUnicode_Check(engine) || !PyUnicode_Check(term)) {
-            Py_XDECREF(engine);
-            Py_XDECREF(term);
-            if (!PyErr_Occurred())
-                PyErr_SetString(PyExc_TypeError, "extract gives None or (engine, term) texts");
-            goto done;
-        }
-        int rc = 0;
-        if (has_search) {
-            v.engine = PyUnicode_AsUTF8AndSize(engine, &v.engine_size);
-            v.term = PyUnicode_AsUTF8AndSize(term, &v.term_size);
-            if (v.engine == NULL || v.term == NULL) rc = -1;
-            if (rc == 0) {
-                sha1_ctx again = head;
-                sha1_update(&again, (const unsigned char *)"search\x1f", 7);
-                sha1_update(&again, (const unsigned char *)number, (size_t)digits);
-                sha1_hex20(&again, id);
-                rc = fill(&out, &search, &v);
-            }
-            if (rc == 0) searches++;
-        } else {
-            PyObject *item = Py_BuildValue("(LLOs#OO)", ident, v.stored, url_obj, v.record,
-                                           v.record_size, engine, term);
-            if (item == NULL) rc = -1;
-            else {
-                rc = PyList_Append(hits, item);
-                Py_DECREF(item);
-            }
-        }
-        Py_DECREF(engine);
-        Py_DECREF(term);
-        if (rc < 0) goto done;
+        if (url_none) continue; /* its URL is "": no search */
+        int found = search_of(j, src, &v, ident, number, digits, &out, hits);
+        if (found < 0) goto done;
+        if (found == 1) searches++;
     }
+    if (more < 0) goto done;
     if (_PyBytes_Resize(&out.owner, (Py_ssize_t)out.size) < 0) goto done; /* frees it on failure */
     result = Py_BuildValue("(OLLOO)", out.owner, visits, searches, unusual ? Py_True : Py_False,
                            hits);
 done:
     Py_XDECREF(hits);
     Py_XDECREF(out.owner);
-    labels_free(&engine_labels);
-    template_free(&visit);
-    template_free(&search);
     PyMem_Free(rec.data);
     return result;
 }
 
+#define VISIT_LINES_ARGS                                                                        \
+    "head: the bytes the ids' sha1 starts with. visit, search: templates (bytes pieces, slot\n" \
+    "letters); search None: each search hit is returned in hits as (id, stored, url, record,\n" \
+    "engine, term) instead. record: bytes literals and int column indexes. time_format: (units\n" \
+    "a second, epoch, earliest, latest). labels: a set of bytes (hosts with such a label are\n"  \
+    "asked of `extract`). Each line is preceded by ',\\n    '. Rows of other types are skipped\n" \
+    "(unusual True)."
+
+PyDoc_STRVAR(visit_lines_doc,
+    "visit_lines(rows, head, visit, search, record, time_format, labels, extract)\n"
+    "-> (lines: bytes, visits: int, searches: int, unusual: bool, hits: list)\n\n"
+    "rows: a list of tuples (id, stored, url, title, *further integer columns).\n"
+    VISIT_LINES_ARGS);
+
+static PyObject *visit_lines(PyObject *self, PyObject *args) {
+    PyObject *rows, *head_obj, *visit_t, *search_t, *record, *format_obj, *labels, *extract;
+    if (!PyArg_ParseTuple(args, "O!SOOO!O!O!O:visit_lines", &PyList_Type, &rows, &head_obj,
+                          &visit_t, &search_t, &PyTuple_Type, &record, &PyTuple_Type,
+                          &format_obj, &PySet_Type, &labels, &extract))
+        return NULL;
+    job j = {0};
+    PyObject *result = NULL;
+    if (job_from(&j, head_obj, visit_t, search_t, record, format_obj, labels, extract) == 0) {
+        list_source source = {
+            {list_next, 0, list_integer, list_text, list_length, list_object}, rows, NULL, 0};
+        size_t expected = (size_t)PyList_GET_SIZE(rows) * j.per_line + 4096;
+        result = write_lines(&j, &source.base, expected);
+    }
+    job_free(&j);
+    return result;
+}
+
+
+/* ------------------------------------------------------------------ rows straight from SQLite */
+
+#ifdef VISITLINES_HAVE_SQLITE
+
+/* sqlite3.OperationalError with SQLite's message: the caller then reads the rows in Python. */
+static void sqlite_error(sqlite3 *db, const char *what) {
+    PyObject *module = PyImport_ImportModule("sqlite3");
+    PyObject *kind = module ? PyObject_GetAttrString(module, "OperationalError") : NULL;
+    Py_XDECREF(module);
+    if (kind == NULL) return;
+    PyErr_Format(kind, "%s: %s", what, db != NULL ? sqlite3_errmsg(db) : "out of memory");
+    Py_DECREF(kind);
+}
+
+/* The code points of `size` bytes if they are UTF-8 as Python's strict decoder takes it (no
+ * surrogates, overlong forms or values past U+10FFFF; sqlite3's fetch decodes so), else -1. */
+static Py_ssize_t utf8_length(const unsigned char *p, Py_ssize_t size) {
+    Py_ssize_t length = 0, i = 0;
+    while (i < size) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            uint64_t word;
+            for (; i + 8 <= size; i += 8, length += 8) { /* ASCII eight bytes at a time */
+                memcpy(&word, p + i, 8);
+                if (word & 0x8080808080808080ULL) break;
+            }
+            if (i < size && p[i] < 0x80) {
+                i++;
+                length++;
+            }
+            continue;
+        }
+        int more;
+        unsigned char low = 0x80, high = 0xBF; /* the second byte's range */
+        if (c >= 0xC2 && c <= 0xDF) more = 1;
+        else if (c == 0xE0) more = 2, low = 0xA0;
+        else if (c == 0xED) more = 2, high = 0x9F; /* not a surrogate */
+        else if (c >= 0xE1 && c <= 0xEF) more = 2;
+        else if (c == 0xF0) more = 3, low = 0x90;
+        else if (c >= 0xF1 && c <= 0xF3) more = 3;
+        else if (c == 0xF4) more = 3, high = 0x8F;
+        else return -1;
+        if (size - i <= more || p[i + 1] < low || p[i + 1] > high) return -1;
+        for (int k = 2; k <= more; k++)
+            if ((p[i + k] & 0xC0) != 0x80) return -1;
+        i += more + 1;
+        length++;
+    }
+    return length;
+}
+
+/* A connection of its own to the database file the Python connection reads (`uri` as
+ * sqlite_plugins.interface opens it: immutable=1 or mode=ro), read-only and query-only. */
+static sqlite3 *open_read_only(const char *uri) {
+    sqlite3 *db = NULL;
+    /* NOMUTEX: the connection lives within one call of one thread */
+    int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(uri, &db, flags, NULL) != SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA trusted_schema = OFF; PRAGMA query_only = ON", NULL, NULL,
+                     NULL) != SQLITE_OK) {
+        sqlite_error(db, "cannot open the database");
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db, 5000); /* as sqlite3.connect's default timeout */
+    return db;
+}
+
+static sqlite3_stmt *prepare(sqlite3 *db, const char *sql, Py_ssize_t size) {
+    sqlite3_stmt *stmt = NULL;
+    if (size > INT_MAX || sqlite3_prepare_v2(db, sql, (int)size, &stmt, NULL) != SQLITE_OK) {
+        sqlite_error(db, "cannot prepare the statement");
+        sqlite3_finalize(stmt);
+        return NULL;
+    }
+    return stmt;
+}
+
+/* --- a statement's rows: no Python object per row (the URL becomes a str only for extract) */
+
+typedef struct {
+    row_source base;
+    sqlite3 *db;
+    sqlite3_stmt *stmt;
+    int not_utf8;          /* set: a text was not UTF-8, the rows stop (fetchall would raise) */
+    Py_ssize_t url_length; /* code points of column 2 when it is text */
+    /* the current row's column types, and texts (UTF-8 checked) with their sizes */
+    int *types, *sizes;
+    const unsigned char **texts;
+} query_source;
+
+static int query_next(row_source *source) {
+    query_source *s = (query_source *)source;
+    int rc = sqlite3_step(s->stmt);
+    if (rc == SQLITE_DONE) return 0;
+    if (rc != SQLITE_ROW) {
+        sqlite_error(s->db, "cannot read the visits");
+        return -1;
+    }
+    for (int i = 0; i < (int)source->width; i++) { /* every text, as fetchall decodes them */
+        s->types[i] = sqlite3_column_type(s->stmt, i);
+        if (s->types[i] != SQLITE_TEXT) continue;
+        const unsigned char *text = s->texts[i] = sqlite3_column_text(s->stmt, i);
+        if (text == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        s->sizes[i] = sqlite3_column_bytes(s->stmt, i);
+        Py_ssize_t length = utf8_length(text, s->sizes[i]);
+        if (length < 0) {
+            s->not_utf8 = 1;
+            return 0;
+        }
+        if (i == 2) s->url_length = length;
+    }
+    return 1;
+}
+
+static int query_integer(row_source *source, Py_ssize_t column, long long *out) {
+    query_source *s = (query_source *)source;
+    if (s->types[column] != SQLITE_INTEGER) return 0;
+    *out = sqlite3_column_int64(s->stmt, (int)column);
+    return 1;
+}
+
+static int query_text(row_source *source, Py_ssize_t column, const char **text, Py_ssize_t *size,
+                      int *none) {
+    query_source *s = (query_source *)source;
+    *none = s->types[column] == SQLITE_NULL;
+    if (*none) {
+        *text = "";
+        *size = 0;
+        return 1;
+    }
+    if (s->types[column] != SQLITE_TEXT) return 0;
+    *text = (const char *)s->texts[column];
+    *size = s->sizes[column];
+    return 1;
+}
+
+static Py_ssize_t query_length(row_source *source, Py_ssize_t column) {
+    query_source *s = (query_source *)source;
+    return column == 2 ? s->url_length : utf8_length(s->texts[column], s->sizes[column]);
+}
+
+static PyObject *query_object(row_source *source, Py_ssize_t column) {
+    query_source *s = (query_source *)source;
+    return PyUnicode_DecodeUTF8((const char *)s->texts[column], s->sizes[column], NULL);
+}
+
+PyDoc_STRVAR(query_visit_lines_doc,
+    "query_visit_lines(uri, sql, head, visit, search, record, time_format, labels, extract)\n"
+    "-> (lines: bytes, visits: int, searches: int, unusual: bool, hits: list) | None\n\n"
+    "As visit_lines, the rows read by SQLite itself: `sql` (id, stored, url, title, *further\n"
+    "integer columns) stepped on a read-only connection of its own to the database `uri`.\n"
+    "None: a text is not UTF-8 (sqlite3's fetchall would raise). sqlite3.OperationalError:\n"
+    "SQLite could not open, prepare or step.\n" VISIT_LINES_ARGS);
+
+static PyObject *query_visit_lines(PyObject *self, PyObject *args) {
+    const char *uri, *sql;
+    Py_ssize_t sql_size;
+    PyObject *head_obj, *visit_t, *search_t, *record, *format_obj, *labels, *extract;
+    if (!PyArg_ParseTuple(args, "ss#SOOO!O!O!O:query_visit_lines", &uri, &sql, &sql_size,
+                          &head_obj, &visit_t, &search_t, &PyTuple_Type, &record, &PyTuple_Type,
+                          &format_obj, &PySet_Type, &labels, &extract))
+        return NULL;
+    job j = {0};
+    PyObject *result = NULL;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+    if (job_from(&j, head_obj, visit_t, search_t, record, format_obj, labels, extract) < 0 ||
+        (db = open_read_only(uri)) == NULL || (stmt = prepare(db, sql, sql_size)) == NULL)
+        goto done;
+    int width = sqlite3_column_count(stmt);
+    query_source source = {
+        {query_next, width, query_integer, query_text, query_length, query_object}, db, stmt,
+        0, 0, PyMem_Calloc((size_t)width + 1, sizeof(int)),
+        PyMem_Calloc((size_t)width + 1, sizeof(int)),
+        PyMem_Calloc((size_t)width + 1, sizeof(const unsigned char *))};
+    if (source.types == NULL || source.sizes == NULL || source.texts == NULL) PyErr_NoMemory();
+    else if (width < 4)
+        PyErr_SetString(PyExc_ValueError, "the statement selects id, stored, url, title, ...");
+    else {
+        result = write_lines(&j, &source.base, (size_t)1 << 20);
+        if (result != NULL && source.not_utf8) Py_SETREF(result, Py_NewRef(Py_None));
+    }
+    PyMem_Free(source.types);
+    PyMem_Free(source.sizes);
+    PyMem_Free(source.texts);
+done:
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    job_free(&j);
+    return result;
+}
+
+/* ------------------------------------------------------------------ visit ids' figures */
+
+/* A stored value kept past the next step (text and BLOB bytes copied). */
+typedef struct {
+    int type;
+    long long integer;
+    double real;
+    buffer bytes;
+} stored_value;
+
+/* 1 kept, 0 a text that is not UTF-8, -1 an exception. */
+static int keep_value(sqlite3_stmt *stmt, int column, stored_value *v) {
+    v->type = sqlite3_column_type(stmt, column);
+    v->bytes.size = 0;
+    if (v->type == SQLITE_INTEGER) v->integer = sqlite3_column_int64(stmt, column);
+    else if (v->type == SQLITE_FLOAT) v->real = sqlite3_column_double(stmt, column);
+    else if (v->type == SQLITE_TEXT || v->type == SQLITE_BLOB) {
+        const void *data = v->type == SQLITE_TEXT ? (const void *)sqlite3_column_text(stmt, column)
+                                                  : sqlite3_column_blob(stmt, column);
+        Py_ssize_t size = sqlite3_column_bytes(stmt, column);
+        if (data == NULL && size > 0) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        if (v->type == SQLITE_TEXT && utf8_length(data, size) < 0) return 0;
+        if (size > 0 && buf_put(&v->bytes, data, (size_t)size) < 0) return -1;
+    }
+    return 1;
+}
+
+/* The value as sqlite3 gives it: int, float, str, bytes or None. */
+static PyObject *value_object(const stored_value *v) {
+    switch (v->type) {
+        case SQLITE_INTEGER: return PyLong_FromLongLong(v->integer);
+        case SQLITE_FLOAT: return PyFloat_FromDouble(v->real);
+        case SQLITE_TEXT:
+            return PyUnicode_DecodeUTF8(v->bytes.data, (Py_ssize_t)v->bytes.size, NULL);
+        case SQLITE_BLOB:
+            return PyBytes_FromStringAndSize(v->bytes.data, (Py_ssize_t)v->bytes.size);
+        default: return Py_NewRef(Py_None);
+    }
+}
+
+/* -1, 0 or 1 as an int64 compares with a double, exactly (as Python compares int and float). */
+static int compare_int_real(long long a, double b) {
+    if (b != b) return 0; /* NaN: neither less nor greater (SQLite stores none) */
+    if (b >= 9223372036854775808.0) return -1;
+    if (b < -9223372036854775808.0) return 1;
+    long long whole = (long long)b; /* exact: b truncated is a double within range */
+    if (a != whole) return a < whole ? -1 : 1;
+    double fraction = b - (double)whole;
+    return fraction > 0 ? -1 : fraction < 0 ? 1 : 0;
+}
+
+/* -1, 0 or 1: two INTEGER or FLOAT values compared as Python compares them. */
+static int compare_numbers(const stored_value *a, const stored_value *b) {
+    if (a->type == SQLITE_INTEGER && b->type == SQLITE_INTEGER)
+        return (a->integer > b->integer) - (a->integer < b->integer);
+    if (a->type == SQLITE_FLOAT && b->type == SQLITE_FLOAT)
+        return (a->real > b->real) - (a->real < b->real);
+    if (a->type == SQLITE_INTEGER) return compare_int_real(a->integer, b->real);
+    return -compare_int_real(b->integer, a->real);
+}
+
+static PyObject *number_object(const stored_value *v) {
+    return v->type == 0 ? Py_NewRef(Py_None) : value_object(v);
+}
+
+/* (id, time) of a gap's edge as (before, before_time, after, after_time), appended to `gaps`. */
+static int append_gap(PyObject *gaps, long long before, const stored_value *before_time,
+                      long long after, const stored_value *after_time) {
+    PyObject *one = value_object(before_time), *two = value_object(after_time), *gap = NULL;
+    if (one != NULL && two != NULL) gap = Py_BuildValue("(LOLO)", before, one, after, two);
+    int rc = gap == NULL ? -1 : PyList_Append(gaps, gap);
+    Py_XDECREF(one);
+    Py_XDECREF(two);
+    Py_XDECREF(gap);
+    return rc;
+}
+
+PyDoc_STRVAR(visit_figures_doc,
+    "visit_figures(uri, sql) -> (first_id, last_id, oldest, newest, gaps) | None\n\n"
+    "Steps `sql` (integer visit ids ascending and their stored times) on a read-only\n"
+    "connection of its own to the database `uri`: the first and last id (None: no rows), the\n"
+    "least and greatest int or float time above 0 (the first met of equals; None: no such\n"
+    "time) and, for each pair of consecutive ids more than 1 apart, (before, before_time,\n"
+    "after, after_time) with the times as stored. None: a time is text that is not UTF-8.\n"
+    "sqlite3.OperationalError: SQLite could not open, prepare or step.");
+
+static PyObject *visit_figures(PyObject *self, PyObject *args) {
+    const char *uri, *sql;
+    Py_ssize_t sql_size;
+    if (!PyArg_ParseTuple(args, "ss#:visit_figures", &uri, &sql, &sql_size)) return NULL;
+    PyObject *result = NULL, *gaps = PyList_New(0);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+    stored_value previous = {0}, current = {0}, oldest = {0}, newest = {0}; /* type 0: none */
+    if (gaps == NULL || (db = open_read_only(uri)) == NULL ||
+        (stmt = prepare(db, sql, sql_size)) == NULL)
+        goto done;
+    if (sqlite3_column_count(stmt) != 2) {
+        PyErr_SetString(PyExc_ValueError, "the statement selects (id, time)");
+        goto done;
+    }
+    long long first = 0, before = 0;
+    int any = 0, rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (sqlite3_column_type(stmt, 0) != SQLITE_INTEGER) {
+            PyErr_SetString(PyExc_ValueError, "visit ids must be integers");
+            goto done;
+        }
+        long long ident = sqlite3_column_int64(stmt, 0);
+        int kept = keep_value(stmt, 1, &current);
+        if (kept < 0) goto done;
+        if (kept == 0) {
+            result = Py_NewRef(Py_None);
+            goto done;
+        }
+        if ((current.type == SQLITE_INTEGER && current.integer > 0) ||
+            (current.type == SQLITE_FLOAT && current.real > 0)) {
+            if (oldest.type == 0 || compare_numbers(&current, &oldest) < 0) {
+                oldest.type = current.type, oldest.integer = current.integer;
+                oldest.real = current.real;
+            }
+            if (newest.type == 0 || compare_numbers(&current, &newest) > 0) {
+                newest.type = current.type, newest.integer = current.integer;
+                newest.real = current.real;
+            }
+        }
+        /* ascending ids: the difference as unsigned cannot overflow */
+        if (any && ident > before && (unsigned long long)ident - (unsigned long long)before > 1 &&
+            append_gap(gaps, before, &previous, ident, &current) < 0)
+            goto done;
+        if (!any) first = ident;
+        any = 1;
+        before = ident;
+        stored_value swap = previous;
+        previous = current;
+        current = swap;
+    }
+    if (rc != SQLITE_DONE) {
+        sqlite_error(db, "cannot read the visit ids");
+        goto done;
+    }
+    PyObject *first_obj = any ? PyLong_FromLongLong(first) : Py_NewRef(Py_None);
+    PyObject *last_obj = any ? PyLong_FromLongLong(before) : Py_NewRef(Py_None);
+    PyObject *oldest_obj = number_object(&oldest), *newest_obj = number_object(&newest);
+    if (first_obj != NULL && last_obj != NULL && oldest_obj != NULL && newest_obj != NULL)
+        result = PyTuple_Pack(5, first_obj, last_obj, oldest_obj, newest_obj, gaps);
+    Py_XDECREF(first_obj);
+    Py_XDECREF(last_obj);
+    Py_XDECREF(oldest_obj);
+    Py_XDECREF(newest_obj);
+done:
+    Py_XDECREF(gaps);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    PyMem_Free(previous.bytes.data);
+    PyMem_Free(current.bytes.data);
+    return result;
+}
+
+#endif /* VISITLINES_HAVE_SQLITE */
+
 static PyMethodDef methods[] = {
     {"visit_lines", visit_lines, METH_VARARGS, visit_lines_doc},
+#ifdef VISITLINES_HAVE_SQLITE
+    {"query_visit_lines", query_visit_lines, METH_VARARGS, query_visit_lines_doc},
+    {"visit_figures", visit_figures, METH_VARARGS, visit_figures_doc},
+#endif
     {NULL, NULL, 0, NULL},
 };
 

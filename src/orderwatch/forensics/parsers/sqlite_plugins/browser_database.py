@@ -14,7 +14,6 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import pairwise
 from time import gmtime, strftime
 from typing import ClassVar
 
@@ -42,7 +41,11 @@ from orderwatch.forensics.parsers.sqlite_plugins.history_indicators import (
     history_indicators,
 )
 from orderwatch.forensics.parsers.sqlite_plugins.interface import SQLiteContext, SQLitePlugin
-from orderwatch.forensics.parsers.sqlite_plugins.visit_lines import VisitRows, write_visit_lines
+from orderwatch.forensics.parsers.sqlite_plugins.visit_lines import (
+    VisitRows,
+    visit_figures,
+    write_visit_lines,
+)
 from orderwatch.forensics.parsers.sqlite_recovery import recover_records
 
 
@@ -257,25 +260,22 @@ class BrowserDatabasePlugin(SQLitePlugin):
         visits = self.VISITS
         if visits is None or not context.schema.has({visits.table: (visits.id, visits.time)}):
             return
-        rows = context.rows(
+        first_id, last_id, oldest, newest, found_gaps = visit_figures(
+            context,
             f'SELECT "{visits.id}", "{visits.time}" FROM "{visits.table}" '
             f"WHERE typeof(\"{visits.id}\") = 'integer' ORDER BY 1",
-            tuples=True,
         )
-        stored = [t for _, t in rows if t.__class__ in (int, float) and t > 0]
-        oldest, newest = min(stored, default=None), max(stored, default=None)
         gaps: list[tuple[int, int]] = []
         edges: dict[int, datetime | None] = {}
-        for (before, before_time), (after, after_time) in pairwise(rows):
-            if after - before > 1:
-                gaps.append((before, after))
-                edges[before] = to_datetime(before_time, self.TIME_FORMAT)
-                edges[after] = to_datetime(after_time, self.TIME_FORMAT)
+        for before, before_time, after, after_time in found_gaps:
+            gaps.append((before, after))
+            edges[before] = to_datetime(before_time, self.TIME_FORMAT)
+            edges[after] = to_datetime(after_time, self.TIME_FORMAT)
         times = profile_times(context.artefact, self.FAMILY)
         figures = HistoryFigures(
             label=self.label(context),
-            first_id=rows[0][0] if rows else None,
-            last_id=rows[-1][0] if rows else None,
+            first_id=first_id,
+            last_id=last_id,
             gaps=gaps,
             oldest=to_datetime(oldest, self.TIME_FORMAT),
             newest=to_datetime(newest, self.TIME_FORMAT),

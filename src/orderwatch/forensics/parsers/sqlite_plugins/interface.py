@@ -119,6 +119,12 @@ class DatabaseFiles:
     wal: Path | None = None
     journal: Path | None = None  # a copy taken before SQLite may roll a hot journal back
 
+    def read_only_uri(self) -> str:
+        """The URI the copy is opened read-only by: immutable when no WAL or journal goes with it
+        (C code opening a connection of its own uses it too)."""
+        plain = self.wal is None and self.journal is None
+        return self.main.as_uri() + ("?immutable=1" if plain else "?mode=ro")
+
 
 @dataclass
 class SQLiteContext:
@@ -237,14 +243,13 @@ def _companions(copy: Path) -> DatabaseFiles:
 
 def _open_read_only(files: DatabaseFiles, path: str) -> sqlite3.Connection:
     """Open the private copy read-only (a hot journal is rolled back in the copy only)."""
-    base = files.main.as_uri()
-    plain = files.wal is None and files.journal is None
     try:
-        connection = _connect(base + ("?immutable=1" if plain else "?mode=ro"))
+        connection = _connect(files.read_only_uri())
     except sqlite3.OperationalError as error:
         if "readonly" not in str(error) or files.journal is None:
             raise UnreadableDatabaseError(f"{path}: cannot open as SQLite: {error}") from error
-        connection = _connect(base)  # the private copy may be written: roll the journal back
+        # the private copy may be written: roll the journal back
+        connection = _connect(files.main.as_uri())
     except sqlite3.DatabaseError as error:
         raise UnreadableDatabaseError(f"{path}: cannot open as SQLite: {error}") from error
     connection.execute("PRAGMA query_only = ON")

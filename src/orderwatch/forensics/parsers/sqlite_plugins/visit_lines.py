@@ -1,12 +1,15 @@
-"""A history's visits as report.json lines, written in bulk.
+"""A history's visits as report.json lines, written in bulk; and its visit ids' figures.
 
 A triage keeps visits only as lines when its order's rules do not read them
 (`ParserMediator.lines`); making an object of each visit and encoding it cost more than reading
-the database. SQLite gives the rows; the C module `_visitlines` (or, when it cannot be imported,
-the same loop in Python here) writes each row's line and its search term's from the kinds' line
-templates into one `LineBlock`. Rows of unusual types (text or REAL times, non-integer ids,
-BLOB text) and every row when the database's text is not UTF-8 go through the plugin's object
-path, so the lines are the same either way (tests/forensics/parsers/browsers compare them).
+the database. The C module `_visitlines` steps the SELECT on a read-only SQLite connection of its
+own (no Python object per row) and writes each row's line and its search term's from the kinds'
+line templates into one `LineBlock`; where it was built without SQLite the rows are fetched into
+a list for its list loop, and where it cannot be imported the same loop runs in Python here.
+Rows of unusual types (text or REAL times, non-integer ids, BLOB text) and every row when the
+database's text is not UTF-8 go through the plugin's object path, so the lines are the same
+either way (tests/forensics/parsers/browsers compare them). `visit_figures` reads the deletion
+indicators' figures (visit ids and times) the same way.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ import hashlib
 import json
 import sqlite3
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from orderwatch.domain.observations import (
@@ -35,6 +39,9 @@ try:
     from orderwatch.forensics.parsers import _visitlines
 except ImportError:  # pragma: no cover (the module is built with the package)
     _visitlines = None  # type: ignore[assignment]
+# Its functions that read SQLite themselves (absent where it was built without sqlite3.h).
+_query_visit_lines = getattr(_visitlines, "query_visit_lines", None)
+_visit_figures = getattr(_visitlines, "visit_figures", None)
 
 if TYPE_CHECKING:
     from orderwatch.forensics.parsers.sqlite_plugins.browser_database import (
@@ -47,6 +54,14 @@ _LABELS = host_labels()
 # A template: its literal pieces and a letter per value between them (see _visitlines.c).
 Template = tuple[tuple[bytes, ...], str]
 _SLOTS = {"id": "i", "time": "t", "url": "u", "title": "T", "engine": "e", "term": "m"}
+# The loop's arguments after the rows (before extract): head, visit, search, record, time_format,
+# labels; and what it gives: (lines, visits, searches, unusual, search hits kept as objects).
+LoopArguments = tuple[
+    bytes, Template, Template | None, tuple[bytes | int, ...], tuple[int, int, int, int], set[bytes]
+]
+Written = tuple[bytes, int, int, bool, list[tuple[Any, ...]]]
+# (first id, last id, oldest, newest, gaps as (before, its time, after, its time)), times as stored
+VisitFigures = tuple[int | None, int | None, Any, Any, list[tuple[int, Any, int, Any]]]
 
 
 @dataclass(frozen=True)
@@ -79,16 +94,7 @@ def write_visit_lines(
         return "1"
     columns = rows.record_columns()
     extra = "".join(f", {name}" for name in columns)
-    cursor = context.connection.cursor()
-    cursor.row_factory = None
-    try:
-        found = cursor.execute(
-            f"SELECT id, stored, url, title{extra} FROM ({rows.sql}) ORDER BY id"
-        ).fetchall()
-    except sqlite3.Error:  # text that is not UTF-8, a damaged page: the object path says which
-        return "1"
-    finally:
-        cursor.close()
+    sql = f"SELECT id, stored, url, title{extra} FROM ({rows.sql}) ORDER BY id"
     mediator = context.mediator
     parser, path = plugin.NAME, context.path
     profile = plugin.profile_of(context)
@@ -99,10 +105,10 @@ def write_visit_lines(
     # The ids StableIds(source, parser, path)(kind, id) gives: the shared head hashed once.
     head = f"{mediator.source}\x1f{parser}\x1f{path}\x1f".encode(*_ENCODING)
     record = _record_parts(rows.record, columns)
-    write = _visitlines.visit_lines if _visitlines is not None else python_visit_lines
-    lines, visits, searches, unusual, hits = write(
-        found, head, visit, search, record, time_format, _LABELS, extract_search
-    )
+    written = _written(context, sql, (head, visit, search, record, time_format, _LABELS))
+    if written is None:  # text that is not UTF-8, a damaged page: the object path says which
+        return "1"
+    lines, visits, searches, unusual, hits = written
     kinds = [("browser_visit", visits)] + ([("search_term", searches)] if searches else [])
     if visits:
         mediator.blocks.append(LineBlock(lines, tuple(kinds)))
@@ -110,6 +116,48 @@ def write_visit_lines(
         when = to_datetime(stored, plugin.TIME_FORMAT)
         plugin.produce_search(context, ident, engine, term, url, when, record_text, stored)
     return f"NOT ({rows.usual()})" if unusual else "0"
+
+
+def _written(context: SQLiteContext, sql: str, args: LoopArguments) -> Written | None:
+    """The lines of the rows `sql` selects: stepped by SQLite in C where it can, else fetched by
+    the Python connection; None when sqlite3 cannot read them (fetchall raises)."""
+    if _query_visit_lines is not None and context.connection.text_factory is str:
+        uri = context.files.read_only_uri()
+        try:
+            return _query_visit_lines(uri, sql, *args, extract_search)  # None: not UTF-8
+        except sqlite3.Error:
+            pass  # SQLite failed on the C connection: the Python one reads the rows
+    cursor = context.connection.cursor()
+    cursor.row_factory = None
+    try:
+        found = cursor.execute(sql).fetchall()
+    except sqlite3.Error:
+        return None
+    finally:
+        cursor.close()
+    write = _visitlines.visit_lines if _visitlines is not None else python_visit_lines
+    return write(found, *args, extract_search)
+
+
+def visit_figures(context: SQLiteContext, sql: str) -> VisitFigures:
+    """The deletion indicators' figures of `sql`'s (integer id, stored time) rows in id order:
+    read by SQLite in C where it can (no Python object per row), else in Python."""
+    if _visit_figures is not None:
+        try:
+            found = _visit_figures(context.files.read_only_uri(), sql)
+        except sqlite3.Error:
+            found = None  # SQLite failed on the C connection: context.rows says why
+        if found is not None:  # None: a text time that is not UTF-8 (read leniently below)
+            return found
+    return python_visit_figures(context.rows(sql, tuples=True))
+
+
+def python_visit_figures(rows: Sequence[tuple[int, Any]]) -> VisitFigures:
+    """What `_visitlines.visit_figures` gives, from fetched rows (its fallback)."""
+    stored = [t for _, t in rows if t.__class__ in (int, float) and t > 0]
+    gaps = [(b, b_time, a, a_time) for (b, b_time), (a, a_time) in pairwise(rows) if a - b > 1]
+    first, last = (rows[0][0], rows[-1][0]) if rows else (None, None)
+    return first, last, min(stored, default=None), max(stored, default=None), gaps
 
 
 def _record_parts(pattern: str, columns: tuple[str, ...]) -> tuple[bytes | int, ...]:
@@ -169,7 +217,7 @@ def python_visit_lines(
     time_format: tuple[int, int, int, int],
     labels: set[bytes],
     extract: Callable[[str], Any],
-) -> tuple[bytes, int, int, bool, list[tuple[Any, ...]]]:
+) -> Written:
     """What `_visitlines.visit_lines` does, in Python (its fallback; the tests compare them)."""
     per_second, epoch, earliest, latest = time_format
     start = hashlib.sha1(head).copy
