@@ -12,6 +12,7 @@ NATIVE := $(shell find src -name '*.c' -o -name '*.h')
 COMPILE := @$(BIN)/python -m compileall -q -j0 src > /dev/null
 
 $(STAMP): pyproject.toml setup.py $(NATIVE)
+	@scripts/install-system-deps build || echo "make: no SQLite headers: _visitlines builds without its SQLite reader"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip wheel
 	$(BIN)/python -m pip install -q -e '.[dev]'
