@@ -12,9 +12,11 @@
  * visit_figures() gives the deletion indicators' figures (first and last visit id, oldest and
  * newest time, the gaps in the ids) the same way.
  *
- * Only hosts that may be a search engine's go to the Python extract_search (a label of the host
- * is a first label of an engine's domain); any URL this code cannot judge exactly (non-ASCII
- * before the host ends, odd leading characters) goes to it too.
+ * A URL's search term is read by _searchterms.h's matcher (the engine table built once a call):
+ * a hit is written from its term and engine with no Python object, a miss is no search. Only
+ * the URLs it cannot judge exactly (non-ASCII, escapes that are not UTF-8, tabs ...) go to the
+ * Python extract_search, and of those only hosts that may be an engine's (a label of the host
+ * is a first label of an engine's domain; anything this prefilter cannot judge exactly too).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -30,6 +32,7 @@
 #endif
 
 #include "../_sha_blocks.h" /* SHA-1's block functions, shared with forensics/_shalanes.c */
+#include "_searchterms.h"      /* search_engines.extract_search in C, shared with _searchterms.c */
 
 /* ------------------------------------------------------------------ SHA-1 (FIPS 180-4) */
 
@@ -246,10 +249,6 @@ static int time_text(const time_format *format, long long stored, char out[40]) 
 
 /* ------------------------------------------------------------------ search prefilter */
 
-static int host_char(unsigned char c) {
-    return !(c == '/' || c == '?' || c == '#' || c == ':' || c == '@' || c == '[' || c == ']');
-}
-
 /* 1: the URL may be a known engine's search (ask Python); 0: it is not. `labels` holds the
  * first labels of the engines' domains (lower case). Mirrors search_engines._HOST and the host
  * index conservatively: whatever it cannot judge exactly is asked of Python. */
@@ -315,11 +314,11 @@ static int may_search(const char *url, Py_ssize_t size, Py_ssize_t length,
     while (stop < end && *stop != '/' && *stop != '?' && *stop != '#' && *stop != '@') stop++;
     if (stop < end && *stop == '@') {
         const char *after = stop + 1, *q = after;
-        while (q < end && host_char((unsigned char)*q)) q++;
+        while (q < end && search_host_char((unsigned char)*q)) q++;
         host = q > after ? after : start;
     }
     const char *host_end = host;
-    while (host_end < end && host_char((unsigned char)*host_end)) host_end++;
+    while (host_end < end && search_host_char((unsigned char)*host_end)) host_end++;
     if (host_end == host) return 0;
     char lower[256];
     const char *label = host;
@@ -511,13 +510,17 @@ static PyObject *list_object(row_source *source, Py_ssize_t column) {
 
 /* ------------------------------------------------------------------ the line loop */
 
-/* What every call shares: the templates, record pattern, time format, labels and extract. */
+/* What every call shares: the templates, record pattern, time format, labels, the engine table
+ * and extract. */
 typedef struct {
     template visit, search;
     int has_search;
     PyObject *record; /* tuple of bytes literals and column indexes */
     time_format format;
     label_list labels;
+    search_table engines;
+    PyObject *names; /* the engines' names (str), for the hits kept as objects */
+    char *term;      /* SEARCH_LONGEST_URL bytes: a hit's term */
     PyObject *extract;
     sha1_ctx head;
     size_t per_line; /* a typical line's size, for the first guess of the output's */
@@ -525,13 +528,17 @@ typedef struct {
 
 static void job_free(job *j) {
     labels_free(&j->labels);
+    search_table_free(&j->engines);
+    Py_CLEAR(j->names);
+    PyMem_Free(j->term);
     template_free(&j->visit);
     template_free(&j->search);
 }
 
 /* Checks and reads the arguments after the rows (see visit_lines_doc); -1 with an exception. */
 static int job_from(job *j, PyObject *head_obj, PyObject *visit_t, PyObject *search_t,
-                    PyObject *record, PyObject *format_obj, PyObject *labels, PyObject *extract) {
+                    PyObject *record, PyObject *format_obj, PyObject *labels, PyObject *engines,
+                    PyObject *extract) {
     if (!PyCallable_Check(extract)) {
         PyErr_SetString(PyExc_TypeError, "extract must be callable");
         return -1;
@@ -575,6 +582,19 @@ static int job_from(job *j, PyObject *head_obj, PyObject *visit_t, PyObject *sea
                                        PyTuple_GET_ITEM(search_t, 1), &j->search) < 0)
         return -1;
     if (labels_from(labels, &j->labels) < 0) return -1;
+    if (search_table_build(engines, &j->engines) < 0) return -1;
+    j->names = PyTuple_New(j->engines.count);
+    j->term = PyMem_Malloc(SEARCH_LONGEST_URL);
+    if (j->names == NULL || j->term == NULL) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < j->engines.count; i++) {
+        search_text name = j->engines.engines[i].name;
+        PyObject *text = PyUnicode_DecodeUTF8(name.text, name.size, NULL);
+        if (text == NULL) return -1;
+        PyTuple_SET_ITEM(j->names, i, text);
+    }
     j->per_line = 192;
     for (Py_ssize_t i = 0; i <= j->visit.count; i++) j->per_line += (size_t)j->visit.sizes[i];
     sha1_init(&j->head);
@@ -606,11 +626,54 @@ static int record_text(const job *j, row_source *src, buffer *rec) {
     return 1;
 }
 
-/* The search term of the row's URL (column 2), if its host may be an engine's: 1 its line
- * written (a search template), 2 its hit appended to `hits` (none), 0 no search, -1 an
- * exception. */
+/* The search line of the row (engine and term as UTF-8 in v) with the id "search" + ident. */
+static int search_line(const job *j, values *v, const char *number, int digits, buffer *out) {
+    char id[20];
+    sha1_ctx ctx = j->head;
+    sha1_update(&ctx, (const unsigned char *)"search\x1f", 7);
+    sha1_update(&ctx, (const unsigned char *)number, (size_t)digits);
+    sha1_hex20(&ctx, id);
+    v->id = id;
+    int rc = fill(out, &j->search, v);
+    v->id = NULL; /* `id` ends here */
+    return rc;
+}
+
+/* (id, stored, url, record, engine, term) appended to `hits` (searches kept as objects). */
+static int search_hit(values *v, long long ident, PyObject *url_obj, PyObject *engine,
+                      PyObject *term, PyObject *hits) {
+    PyObject *item = Py_BuildValue("(LLOs#OO)", ident, v->stored, url_obj, v->record,
+                                   v->record_size, engine, term);
+    int rc = item == NULL || PyList_Append(hits, item) < 0 ? -1 : 0;
+    Py_XDECREF(item);
+    return rc;
+}
+
+/* The search term of the row's URL (column 2): 1 its line written (a search template), 2 its
+ * hit appended to `hits` (none), 0 no search, -1 an exception. The matcher judges most URLs;
+ * those it is unsure of go to `extract` if their host may be an engine's. */
 static int search_of(const job *j, row_source *src, values *v, long long ident,
                      const char *number, int digits, buffer *out, PyObject *hits) {
+    Py_ssize_t term_size = 0, e = 0;
+    int match = search_match(&j->engines, v->url, v->url_size, j->term, &term_size, &e);
+    if (match == SEARCH_MISS) return 0;
+    if (match == SEARCH_HIT) {
+        if (j->has_search) {
+            v->engine = j->engines.engines[e].name.text;
+            v->engine_size = j->engines.engines[e].name.size;
+            v->term = j->term;
+            v->term_size = term_size;
+            return search_line(j, v, number, digits, out) < 0 ? -1 : 1;
+        }
+        PyObject *url_obj = src->object(src, 2);
+        PyObject *term = url_obj ? PyUnicode_DecodeUTF8(j->term, term_size, NULL) : NULL;
+        int rc = term == NULL ? -1
+                              : search_hit(v, ident, url_obj, PyTuple_GET_ITEM(j->names, e), term,
+                                           hits);
+        Py_XDECREF(url_obj);
+        Py_XDECREF(term);
+        return rc < 0 ? -1 : 2;
+    }
     int maybe = may_search(v->url, v->url_size, src->length(src, 2), &j->labels);
     if (maybe <= 0) return maybe;
     PyObject *url_obj = src->object(src, 2);
@@ -632,23 +695,10 @@ static int search_of(const job *j, row_source *src, values *v, long long ident,
     } else if (j->has_search) {
         v->engine = PyUnicode_AsUTF8AndSize(engine, &v->engine_size);
         v->term = PyUnicode_AsUTF8AndSize(term, &v->term_size);
-        if (v->engine == NULL || v->term == NULL) rc = -1;
-        if (rc == 1) {
-            char id[20];
-            sha1_ctx ctx = j->head;
-            sha1_update(&ctx, (const unsigned char *)"search\x1f", 7);
-            sha1_update(&ctx, (const unsigned char *)number, (size_t)digits);
-            sha1_hex20(&ctx, id);
-            v->id = id;
-            if (fill(out, &j->search, v) < 0) rc = -1;
-            v->id = NULL; /* `id` ends here */
-        }
-    } else {
-        PyObject *item = Py_BuildValue("(LLOs#OO)", ident, v->stored, url_obj, v->record,
-                                       v->record_size, engine, term);
-        rc = item == NULL || PyList_Append(hits, item) < 0 ? -1 : 2;
-        Py_XDECREF(item);
-    }
+        if (v->engine == NULL || v->term == NULL || search_line(j, v, number, digits, out) < 0)
+            rc = -1;
+    } else
+        rc = search_hit(v, ident, url_obj, engine, term, hits) < 0 ? -1 : 2;
     Py_XDECREF(engine);
     Py_XDECREF(term);
     Py_DECREF(url_obj);
@@ -719,25 +769,28 @@ done:
     "head: the bytes the ids' sha1 starts with. visit, search: templates (bytes pieces, slot\n" \
     "letters); search None: each search hit is returned in hits as (id, stored, url, record,\n" \
     "engine, term) instead. record: bytes literals and int column indexes. time_format: (units\n" \
-    "a second, epoch, earliest, latest). labels: a set of bytes (hosts with such a label are\n"  \
-    "asked of `extract`). Each line is preceded by ',\\n    '. Rows of other types are skipped\n" \
+    "a second, epoch, earliest, latest). engines: search_engines.SEARCH_ENGINES, read by the\n"  \
+    "C matcher; the URLs it is unsure of go to `extract` if their host holds one of `labels`\n"  \
+    "(a set of bytes). Each line is preceded by ',\\n    '. Rows of other types are skipped\n" \
     "(unusual True)."
 
 PyDoc_STRVAR(visit_lines_doc,
-    "visit_lines(rows, head, visit, search, record, time_format, labels, extract)\n"
+    "visit_lines(rows, head, visit, search, record, time_format, labels, engines, extract)\n"
     "-> (lines: bytes, visits: int, searches: int, unusual: bool, hits: list)\n\n"
     "rows: a list of tuples (id, stored, url, title, *further integer columns).\n"
     VISIT_LINES_ARGS);
 
 static PyObject *visit_lines(PyObject *self, PyObject *args) {
-    PyObject *rows, *head_obj, *visit_t, *search_t, *record, *format_obj, *labels, *extract;
-    if (!PyArg_ParseTuple(args, "O!SOOO!O!O!O:visit_lines", &PyList_Type, &rows, &head_obj,
+    PyObject *rows, *head_obj, *visit_t, *search_t, *record, *format_obj, *labels, *engines;
+    PyObject *extract;
+    if (!PyArg_ParseTuple(args, "O!SOOO!O!O!OO:visit_lines", &PyList_Type, &rows, &head_obj,
                           &visit_t, &search_t, &PyTuple_Type, &record, &PyTuple_Type,
-                          &format_obj, &PySet_Type, &labels, &extract))
+                          &format_obj, &PySet_Type, &labels, &engines, &extract))
         return NULL;
     job j = {0};
     PyObject *result = NULL;
-    if (job_from(&j, head_obj, visit_t, search_t, record, format_obj, labels, extract) == 0) {
+    if (job_from(&j, head_obj, visit_t, search_t, record, format_obj, labels, engines,
+                 extract) == 0) {
         list_source source = {
             {list_next, 0, list_integer, list_text, list_length, list_object}, rows, NULL, 0};
         size_t expected = (size_t)PyList_GET_SIZE(rows) * j.per_line + 4096;
@@ -899,7 +952,8 @@ static PyObject *query_object(row_source *source, Py_ssize_t column) {
 }
 
 PyDoc_STRVAR(query_visit_lines_doc,
-    "query_visit_lines(uri, sql, head, visit, search, record, time_format, labels, extract)\n"
+    "query_visit_lines(uri, sql, head, visit, search, record, time_format, labels, engines,\n"
+    "extract)\n"
     "-> (lines: bytes, visits: int, searches: int, unusual: bool, hits: list) | None\n\n"
     "As visit_lines, the rows read by SQLite itself: `sql` (id, stored, url, title, *further\n"
     "integer columns) stepped on a read-only connection of its own to the database `uri`.\n"
@@ -909,16 +963,17 @@ PyDoc_STRVAR(query_visit_lines_doc,
 static PyObject *query_visit_lines(PyObject *self, PyObject *args) {
     const char *uri, *sql;
     Py_ssize_t sql_size;
-    PyObject *head_obj, *visit_t, *search_t, *record, *format_obj, *labels, *extract;
-    if (!PyArg_ParseTuple(args, "ss#SOOO!O!O!O:query_visit_lines", &uri, &sql, &sql_size,
+    PyObject *head_obj, *visit_t, *search_t, *record, *format_obj, *labels, *engines, *extract;
+    if (!PyArg_ParseTuple(args, "ss#SOOO!O!O!OO:query_visit_lines", &uri, &sql, &sql_size,
                           &head_obj, &visit_t, &search_t, &PyTuple_Type, &record, &PyTuple_Type,
-                          &format_obj, &PySet_Type, &labels, &extract))
+                          &format_obj, &PySet_Type, &labels, &engines, &extract))
         return NULL;
     job j = {0};
     PyObject *result = NULL;
     sqlite3 *db = NULL;
     sqlite3_stmt *stmt = NULL;
-    if (job_from(&j, head_obj, visit_t, search_t, record, format_obj, labels, extract) < 0 ||
+    if (job_from(&j, head_obj, visit_t, search_t, record, format_obj, labels, engines,
+                 extract) < 0 ||
         (db = open_read_only(uri)) == NULL || (stmt = prepare(db, sql, sql_size)) == NULL)
         goto done;
     int width = sqlite3_column_count(stmt);

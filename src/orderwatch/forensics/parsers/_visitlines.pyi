@@ -5,6 +5,8 @@ query_visit_lines and visit_figures exist where it was built with sqlite3.h."""
 from collections.abc import Callable
 from typing import Any
 
+from orderwatch.forensics.parsers.search_engines import SearchEngine
+
 Template = tuple[tuple[bytes, ...], str]
 Written = tuple[bytes, int, int, bool, list[tuple[Any, ...]]]
 
@@ -16,6 +18,7 @@ def visit_lines(
     record: tuple[bytes | int, ...],
     time_format: tuple[int, int, int, int],
     labels: set[bytes],
+    engines: tuple[SearchEngine, ...],
     extract: Callable[[str], Any],
     /,
 ) -> Written: ...
@@ -28,6 +31,7 @@ def query_visit_lines(
     record: tuple[bytes | int, ...],
     time_format: tuple[int, int, int, int],
     labels: set[bytes],
+    engines: tuple[SearchEngine, ...],
     extract: Callable[[str], Any],
     /,
 ) -> Written | None: ...

@@ -22,7 +22,7 @@ from browser_fixtures import (
     firefox_profile,
     shared_artefact,
 )
-from test_visit_lines_native import HEAD, LABELS, RECORD, SEARCH, VISIT, _rows
+from test_visit_lines_native import ENGINES, HEAD, LABELS, RECORD, SEARCH, VISIT, _rows
 
 from orderwatch.forensics.parsers import _visitlines
 from orderwatch.forensics.parsers.browser_times import TimeFormat, integer_time_format
@@ -84,7 +84,7 @@ def test_rows_stepped_in_c_give_the_lines_of_the_fetched_rows(
     _visits_table(path, _rows(seed, units, 3000))
     fetched = _fetched(path, SELECT)
     for search in (SEARCH, None):
-        args = (HEAD, VISIT, search, RECORD, units, LABELS, extract_search)
+        args = (HEAD, VISIT, search, RECORD, units, LABELS, ENGINES, extract_search)
         stepped = _visitlines.query_visit_lines(_uri(path), SELECT, *args)
         assert stepped == _visitlines.visit_lines(fetched, *args)
         assert stepped == python_visit_lines(fetched, *args)
@@ -98,7 +98,7 @@ def test_an_empty_table_gives_no_lines(tmp_path: Path) -> None:
     path = tmp_path / "History"
     _visits_table(path, [])
     units = integer_time_format(TimeFormat.WEBKIT)
-    args = (HEAD, VISIT, SEARCH, RECORD, units, LABELS, extract_search)
+    args = (HEAD, VISIT, SEARCH, RECORD, units, LABELS, ENGINES, extract_search)
     assert _visitlines.query_visit_lines(_uri(path), SELECT, *args) == (b"", 0, 0, False, [])
 
 
@@ -116,7 +116,7 @@ def test_text_that_is_not_utf8_anywhere_gives_none_where_fetchall_raises(
     with pytest.raises(sqlite3.OperationalError, match="decode"):
         _fetched(path, SELECT)
     units = integer_time_format(TimeFormat.WEBKIT)
-    args = (HEAD, VISIT, SEARCH, RECORD, units, LABELS, extract_search)
+    args = (HEAD, VISIT, SEARCH, RECORD, units, LABELS, ENGINES, extract_search)
     assert _visitlines.query_visit_lines(_uri(path), SELECT, *args) is None
 
 
@@ -128,7 +128,7 @@ def test_every_valid_utf8_width_is_read_as_python_reads_it(tmp_path: Path) -> No
     rows = [(n, 13_350_000_000_000_000, host + text, text, n, n) for n, text in enumerate(texts)]
     _visits_table(path, rows)
     units = integer_time_format(TimeFormat.WEBKIT)
-    args = (HEAD, VISIT, SEARCH, RECORD, units, LABELS, extract_search)
+    args = (HEAD, VISIT, SEARCH, RECORD, units, LABELS, ENGINES, extract_search)
     stepped = _visitlines.query_visit_lines(_uri(path), SELECT, *args)
     assert stepped == python_visit_lines(_fetched(path, SELECT), *args)
     assert stepped is not None and stepped[1:4] == (len(texts), len(texts), False)
@@ -138,7 +138,7 @@ def test_what_sqlite_cannot_read_raises_its_error(tmp_path: Path) -> None:
     path = tmp_path / "History"
     _visits_table(path, [(1, 2, "u", None, 1, 1)])
     units = integer_time_format(TimeFormat.WEBKIT)
-    args = (HEAD, VISIT, SEARCH, RECORD, units, LABELS, extract_search)
+    args = (HEAD, VISIT, SEARCH, RECORD, units, LABELS, ENGINES, extract_search)
     with pytest.raises(sqlite3.OperationalError, match="no such table"):
         _visitlines.query_visit_lines(_uri(path), SELECT.replace("visits", "gone"), *args)
     with pytest.raises(sqlite3.OperationalError, match="cannot open"):
@@ -174,7 +174,7 @@ def test_a_wal_database_is_read_with_its_wal(tmp_path: Path) -> None:
     connection = sqlite3.connect(files.read_only_uri(), uri=True)
     fetched = connection.execute(SELECT).fetchall()
     units = integer_time_format(TimeFormat.WEBKIT)
-    args = (HEAD, VISIT, SEARCH, RECORD, units, LABELS, extract_search)
+    args = (HEAD, VISIT, SEARCH, RECORD, units, LABELS, ENGINES, extract_search)
     stepped = _visitlines.query_visit_lines(files.read_only_uri(), SELECT, *args)
     connection.close()
     assert len(fetched) == 40 and stepped == _visitlines.visit_lines(fetched, *args)

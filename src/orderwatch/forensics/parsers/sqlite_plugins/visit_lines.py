@@ -32,7 +32,12 @@ from orderwatch.domain.observations import (
 )
 from orderwatch.forensics.parsers.browser_times import integer_time_format, to_datetime
 from orderwatch.forensics.parsers.interface import LINE_SEPARATOR, LineBlock
-from orderwatch.forensics.parsers.search_engines import extract_search, host_labels
+from orderwatch.forensics.parsers.search_engines import (
+    SEARCH_ENGINES,
+    SearchEngine,
+    extract_search,
+    host_labels,
+)
 from orderwatch.forensics.parsers.sqlite_plugins.interface import SQLiteContext
 
 try:
@@ -55,9 +60,16 @@ _LABELS = host_labels()
 Template = tuple[tuple[bytes, ...], str]
 _SLOTS = {"id": "i", "time": "t", "url": "u", "title": "T", "engine": "e", "term": "m"}
 # The loop's arguments after the rows (before extract): head, visit, search, record, time_format,
-# labels; and what it gives: (lines, visits, searches, unusual, search hits kept as objects).
+# labels, engines (the C matcher's table); and what it gives: (lines, visits, searches, unusual,
+# search hits kept as objects).
 LoopArguments = tuple[
-    bytes, Template, Template | None, tuple[bytes | int, ...], tuple[int, int, int, int], set[bytes]
+    bytes,
+    Template,
+    Template | None,
+    tuple[bytes | int, ...],
+    tuple[int, int, int, int],
+    set[bytes],
+    tuple[SearchEngine, ...],
 ]
 Written = tuple[bytes, int, int, bool, list[tuple[Any, ...]]]
 # (first id, last id, oldest, newest, gaps as (before, its time, after, its time)), times as stored
@@ -105,7 +117,8 @@ def write_visit_lines(
     # The ids StableIds(source, parser, path)(kind, id) gives: the shared head hashed once.
     head = f"{mediator.source}\x1f{parser}\x1f{path}\x1f".encode(*_ENCODING)
     record = _record_parts(rows.record, columns)
-    written = _written(context, sql, (head, visit, search, record, time_format, _LABELS))
+    args = (head, visit, search, record, time_format, _LABELS, SEARCH_ENGINES)
+    written = _written(context, sql, args)
     if written is None:  # text that is not UTF-8, a damaged page: the object path says which
         return "1"
     lines, visits, searches, unusual, hits = written
@@ -216,9 +229,11 @@ def python_visit_lines(
     record: tuple[bytes | int, ...],
     time_format: tuple[int, int, int, int],
     labels: set[bytes],
+    engines: tuple[SearchEngine, ...],
     extract: Callable[[str], Any],
 ) -> Written:
-    """What `_visitlines.visit_lines` does, in Python (its fallback; the tests compare them)."""
+    """What `_visitlines.visit_lines` does, in Python (its fallback; the tests compare them).
+    `extract` reads every URL here (the C loop reads `engines` itself, asks it when unsure)."""
     per_second, epoch, earliest, latest = time_format
     start = hashlib.sha1(head).copy
     out: list[bytes] = []
