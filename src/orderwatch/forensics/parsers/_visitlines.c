@@ -343,7 +343,8 @@ static int may_search(const char *url, Py_ssize_t size, Py_ssize_t length,
 /* ------------------------------------------------------------------ templates */
 
 /* A line template: pieces[0] slot[0] pieces[1] ... slot[n-1] pieces[n]; slots are letters:
- * i id, t time, u url, T title, e engine, m term, r record, s stored time. */
+ * i id, t time, u url, T title, e engine, m term, r record, s stored time, o stored time as
+ * provenance's original_time holds it (its decimal quoted, null for none). */
 typedef struct {
     Py_ssize_t count;
     const char *slots;
@@ -364,7 +365,7 @@ static int template_from(PyObject *pieces, PyObject *slots, template *out) {
     out->slots = PyUnicode_AsUTF8(slots);
     if (out->slots == NULL) return -1;
     for (Py_ssize_t i = 0; i < n; i++)
-        if (strchr("itTumers", out->slots[i]) == NULL) {
+        if (strchr("itTumerso", out->slots[i]) == NULL) {
             PyErr_Format(PyExc_ValueError, "unknown template slot %c", out->slots[i]);
             return -1;
         }
@@ -399,11 +400,13 @@ typedef struct {
     const char *url, *title, *engine, *term, *record;
     Py_ssize_t url_size, title_size, engine_size, term_size, record_size;
     long long stored;
+    int stored_none; /* the stored time is None (slot o: null) */
 } values;
 
-static int fill(buffer *b, const template *t, const values *v) {
+/* The template's line with the row's values, after ',\n    ' when `separated`. */
+static int fill_line(buffer *b, const template *t, const values *v, int separated) {
     static const char separator[] = ",\n    ";
-    if (buf_put(b, separator, sizeof separator - 1) < 0) return -1;
+    if (separated && buf_put(b, separator, sizeof separator - 1) < 0) return -1;
     for (Py_ssize_t i = 0; i <= t->count; i++) {
         if (buf_put(b, t->pieces[i], (size_t)t->sizes[i]) < 0) return -1;
         if (i == t->count) break;
@@ -427,11 +430,21 @@ static int fill(buffer *b, const template *t, const values *v) {
             case 'm': rc = buf_json(b, v->term, (size_t)v->term_size); break;
             case 'r': rc = buf_json(b, v->record, (size_t)v->record_size); break;
             case 's': rc = buf_int(b, v->stored); break;
+            case 'o':
+                if (v->stored_none) rc = buf_put(b, "null", 4);
+                else {
+                    rc = buf_put(b, "\"", 1);
+                    if (rc == 0) rc = buf_int(b, v->stored);
+                    if (rc == 0) rc = buf_put(b, "\"", 1);
+                }
+                break;
         }
         if (rc < 0) return -1;
     }
     return 0;
 }
+
+static int fill(buffer *b, const template *t, const values *v) { return fill_line(b, t, v, 1); }
 
 /* ------------------------------------------------------------------ row sources */
 
@@ -508,6 +521,58 @@ static PyObject *list_object(row_source *source, Py_ssize_t column) {
     return Py_NewRef(PyTuple_GET_ITEM(((list_source *)source)->row, column));
 }
 
+/* ------------------------------------------------------------------ the engine table */
+
+/* _searchterms.h's table of an engines tuple and the engines' names as str (for hits returned
+ * as objects), owned by a capsule: a call holds a reference while it reads the table. */
+typedef struct {
+    search_table table;
+    PyObject *names;
+} engine_table;
+
+static void engine_table_free(PyObject *capsule) {
+    engine_table *t = PyCapsule_GetPointer(capsule, "engine_table");
+    if (t == NULL) return;
+    search_table_free(&t->table);
+    Py_XDECREF(t->names);
+    PyMem_Free(t);
+}
+
+/* The table of the engines tuple a call passed last (search_engines.SEARCH_ENGINES: built once
+ * a process, not once a call; a visit kept one by one is a call of its own). */
+static PyObject *cached_engines, *cached_table;
+
+/* The table of `engines` (a capsule, new reference), or NULL with an exception. */
+static PyObject *engine_table_of(PyObject *engines, const engine_table **out) {
+    if (engines != cached_engines || cached_table == NULL) {
+        engine_table *t = PyMem_Calloc(1, sizeof *t);
+        if (t == NULL) return PyErr_NoMemory();
+        PyObject *capsule = PyCapsule_New(t, "engine_table", engine_table_free);
+        if (capsule == NULL) {
+            PyMem_Free(t);
+            return NULL;
+        }
+        if (search_table_build(engines, &t->table) < 0 ||
+            (t->names = PyTuple_New(t->table.count)) == NULL) {
+            Py_DECREF(capsule);
+            return NULL;
+        }
+        for (Py_ssize_t i = 0; i < t->table.count; i++) {
+            search_text name = t->table.engines[i].name;
+            PyObject *text = PyUnicode_DecodeUTF8(name.text, name.size, NULL);
+            if (text == NULL) {
+                Py_DECREF(capsule);
+                return NULL;
+            }
+            PyTuple_SET_ITEM(t->names, i, text);
+        }
+        Py_XSETREF(cached_engines, Py_NewRef(engines));
+        Py_XSETREF(cached_table, capsule);
+    }
+    *out = PyCapsule_GetPointer(cached_table, "engine_table");
+    return Py_NewRef(cached_table);
+}
+
 /* ------------------------------------------------------------------ the line loop */
 
 /* What every call shares: the templates, record pattern, time format, labels, the engine table
@@ -518,9 +583,9 @@ typedef struct {
     PyObject *record; /* tuple of bytes literals and column indexes */
     time_format format;
     label_list labels;
-    search_table engines;
-    PyObject *names; /* the engines' names (str), for the hits kept as objects */
-    char *term;      /* SEARCH_LONGEST_URL bytes: a hit's term */
+    const engine_table *engines;
+    PyObject *engines_held; /* the capsule owning `engines` */
+    char *term;             /* SEARCH_LONGEST_URL bytes: a hit's term */
     PyObject *extract;
     sha1_ctx head;
     size_t per_line; /* a typical line's size, for the first guess of the output's */
@@ -528,11 +593,24 @@ typedef struct {
 
 static void job_free(job *j) {
     labels_free(&j->labels);
-    search_table_free(&j->engines);
-    Py_CLEAR(j->names);
+    Py_CLEAR(j->engines_held);
     PyMem_Free(j->term);
     template_free(&j->visit);
     template_free(&j->search);
+}
+
+/* (units a second, epoch, earliest, latest) checked: 0, or -1 with an exception. */
+static int time_format_from(PyObject *format_obj, time_format *format) {
+    if (!PyArg_ParseTuple(format_obj, "LLLL", &format->per_second, &format->epoch,
+                          &format->earliest, &format->latest))
+        return -1;
+    if (format->per_second <= 0 || format->per_second > 1000000 ||
+        1000000 % format->per_second != 0 || format->earliest <= format->epoch) {
+        PyErr_SetString(PyExc_ValueError, "time_format: (units a second dividing 1000000, "
+                                          "epoch, earliest > epoch, latest)");
+        return -1;
+    }
+    return 0;
 }
 
 /* Checks and reads the arguments after the rows (see visit_lines_doc); -1 with an exception. */
@@ -543,16 +621,7 @@ static int job_from(job *j, PyObject *head_obj, PyObject *visit_t, PyObject *sea
         PyErr_SetString(PyExc_TypeError, "extract must be callable");
         return -1;
     }
-    time_format *format = &j->format;
-    if (!PyArg_ParseTuple(format_obj, "LLLL", &format->per_second, &format->epoch,
-                          &format->earliest, &format->latest))
-        return -1;
-    if (format->per_second <= 0 || format->per_second > 1000000 ||
-        1000000 % format->per_second != 0 || format->earliest <= format->epoch) {
-        PyErr_SetString(PyExc_ValueError, "time_format: (units a second dividing 1000000, "
-                                          "epoch, earliest > epoch, latest)");
-        return -1;
-    }
+    if (time_format_from(format_obj, &j->format) < 0) return -1;
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(record); i++) {
         PyObject *part = PyTuple_GET_ITEM(record, i);
         if (!PyBytes_Check(part) && !PyLong_CheckExact(part)) {
@@ -582,18 +651,10 @@ static int job_from(job *j, PyObject *head_obj, PyObject *visit_t, PyObject *sea
                                        PyTuple_GET_ITEM(search_t, 1), &j->search) < 0)
         return -1;
     if (labels_from(labels, &j->labels) < 0) return -1;
-    if (search_table_build(engines, &j->engines) < 0) return -1;
-    j->names = PyTuple_New(j->engines.count);
-    j->term = PyMem_Malloc(SEARCH_LONGEST_URL);
-    if (j->names == NULL || j->term == NULL) {
-        if (!PyErr_Occurred()) PyErr_NoMemory();
+    if ((j->engines_held = engine_table_of(engines, &j->engines)) == NULL) return -1;
+    if ((j->term = PyMem_Malloc(SEARCH_LONGEST_URL)) == NULL) {
+        PyErr_NoMemory();
         return -1;
-    }
-    for (Py_ssize_t i = 0; i < j->engines.count; i++) {
-        search_text name = j->engines.engines[i].name;
-        PyObject *text = PyUnicode_DecodeUTF8(name.text, name.size, NULL);
-        if (text == NULL) return -1;
-        PyTuple_SET_ITEM(j->names, i, text);
     }
     j->per_line = 192;
     for (Py_ssize_t i = 0; i <= j->visit.count; i++) j->per_line += (size_t)j->visit.sizes[i];
@@ -655,12 +716,12 @@ static int search_hit(values *v, long long ident, PyObject *url_obj, PyObject *e
 static int search_of(const job *j, row_source *src, values *v, long long ident,
                      const char *number, int digits, buffer *out, PyObject *hits) {
     Py_ssize_t term_size = 0, e = 0;
-    int match = search_match(&j->engines, v->url, v->url_size, j->term, &term_size, &e);
+    int match = search_match(&j->engines->table, v->url, v->url_size, j->term, &term_size, &e);
     if (match == SEARCH_MISS) return 0;
     if (match == SEARCH_HIT) {
         if (j->has_search) {
-            v->engine = j->engines.engines[e].name.text;
-            v->engine_size = j->engines.engines[e].name.size;
+            v->engine = j->engines->table.engines[e].name.text;
+            v->engine_size = j->engines->table.engines[e].name.size;
             v->term = j->term;
             v->term_size = term_size;
             return search_line(j, v, number, digits, out) < 0 ? -1 : 1;
@@ -668,7 +729,7 @@ static int search_of(const job *j, row_source *src, values *v, long long ident,
         PyObject *url_obj = src->object(src, 2);
         PyObject *term = url_obj ? PyUnicode_DecodeUTF8(j->term, term_size, NULL) : NULL;
         int rc = term == NULL ? -1
-                              : search_hit(v, ident, url_obj, PyTuple_GET_ITEM(j->names, e), term,
+                              : search_hit(v, ident, url_obj, PyTuple_GET_ITEM(j->engines->names, e), term,
                                            hits);
         Py_XDECREF(url_obj);
         Py_XDECREF(term);
@@ -800,6 +861,218 @@ static PyObject *visit_lines(PyObject *self, PyObject *args) {
     return result;
 }
 
+/* ------------------------------------------------------------------ visits kept one by one */
+
+/* A str's UTF-8 (as .encode("utf-8") gives it): 1, or 0 when `value` is no str or holds lone
+ * surrogates (the Python writer then takes the row). */
+static int utf8_of(PyObject *value, const char **text, Py_ssize_t *size) {
+    if (!PyUnicode_CheckExact(value)) return 0;
+    *text = PyUnicode_AsUTF8AndSize(value, size);
+    if (*text == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    return 1;
+}
+
+/* An int SQLite can hold: 1 and its value, else 0. */
+static int int64_of(PyObject *value, long long *out) {
+    if (!PyLong_CheckExact(value)) return 0;
+    int overflow = 0;
+    *out = PyLong_AsLongLongAndOverflow(value, &overflow);
+    if (overflow || (*out == -1 && PyErr_Occurred())) {
+        PyErr_Clear();
+        return 0;
+    }
+    return 1;
+}
+
+/* repr() of a str made of printable ASCII without quotes or backslashes: 'text'. 1 written,
+ * 0 another str (repr would escape or choose other quotes), -1 an exception. */
+static int plain_repr(PyObject *value, buffer *out) {
+    if (!PyUnicode_CheckExact(value) || !PyUnicode_IS_ASCII(value)) return 0;
+    const unsigned char *text = PyUnicode_1BYTE_DATA(value);
+    Py_ssize_t size = PyUnicode_GET_LENGTH(value);
+    for (Py_ssize_t i = 0; i < size; i++)
+        if (text[i] < 0x20 || text[i] >= 0x7F || text[i] == '\'' || text[i] == '\\') return 0;
+    if (buf_put(out, "'", 1) < 0 || buf_put(out, (const char *)text, (size_t)size) < 0 ||
+        buf_put(out, "'", 1) < 0)
+        return -1;
+    return 1;
+}
+
+/* str(key)'s UTF-8 (surrogates kept, as StableIds encodes) into `out`, written here for ints
+ * and tuples of ints and plain str (a recovered visit's ("recovered", source, offset)), by
+ * str() otherwise. 1, 0 when str() raises or gives lone surrogates (the Python writer then
+ * takes the row and says so), -1 an exception. */
+static int key_text(PyObject *key, buffer *out) {
+    long long number;
+    out->size = 0;
+    if (int64_of(key, &number)) return buf_int(out, number) < 0 ? -1 : 1;
+    if (PyTuple_CheckExact(key)) {
+        Py_ssize_t n = PyTuple_GET_SIZE(key);
+        int plain = buf_put(out, "(", 1) < 0 ? -1 : 1;
+        for (Py_ssize_t i = 0; i < n && plain == 1; i++) {
+            PyObject *item = PyTuple_GET_ITEM(key, i);
+            if (i > 0 && buf_put(out, ", ", 2) < 0) return -1;
+            plain = int64_of(item, &number) ? (buf_int(out, number) < 0 ? -1 : 1)
+                                            : plain_repr(item, out);
+        }
+        if (plain < 0) return -1;
+        if (plain == 1) {
+            if (n == 1 && buf_put(out, ",", 1) < 0) return -1;
+            return buf_put(out, ")", 1) < 0 ? -1 : 1;
+        }
+        out->size = 0;
+    }
+    PyObject *text = PyObject_Str(key);
+    if (text == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    Py_ssize_t size;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(text, &size);
+    int rc = utf8 == NULL ? 0 : buf_put(out, utf8, (size_t)size) < 0 ? -1 : 1;
+    if (utf8 == NULL) PyErr_Clear();
+    Py_DECREF(text);
+    return rc;
+}
+
+/* (position, row index, found) appended to `calls`; found borrowed. */
+static int add_call(PyObject *calls, Py_ssize_t position, Py_ssize_t index, PyObject *found) {
+    PyObject *call = Py_BuildValue("(nnO)", position, index, found);
+    int rc = call == NULL ? -1 : PyList_Append(calls, call);
+    Py_XDECREF(call);
+    return rc;
+}
+
+/* The row's values, if it is one this loop writes: 1, 0 (the Python writer's), -1. */
+static int kept_values(PyObject *row, values *v, buffer *key, PyObject **record) {
+    if (!PyTuple_CheckExact(row) || PyTuple_GET_SIZE(row) != 5) return 0;
+    PyObject *title = PyTuple_GET_ITEM(row, 2), *stored = PyTuple_GET_ITEM(row, 3);
+    *record = PyTuple_GET_ITEM(row, 4);
+    v->stored_none = stored == Py_None;
+    v->title_size = 0; /* None and "" are null (produce_visits shows "" as None) */
+    if (!utf8_of(PyTuple_GET_ITEM(row, 1), &v->url, &v->url_size) ||
+        (title != Py_None && !utf8_of(title, &v->title, &v->title_size)) ||
+        (!v->stored_none && !int64_of(stored, &v->stored)) ||
+        !utf8_of(*record, &v->record, &v->record_size))
+        return 0;
+    return key_text(PyTuple_GET_ITEM(row, 0), key);
+}
+
+/* The encoded tuple (ident, when, kind, parser, path, record, line) of one row. */
+static PyObject *kept_entry(const char id[20], const values *v, PyObject *constants[3],
+                            PyObject *record, const buffer *line) {
+    PyObject *entry = PyTuple_New(7);
+    if (entry == NULL) return NULL;
+    PyObject *ident = PyUnicode_DecodeASCII(id, 20, NULL);
+    PyObject *when = v->time_size ? PyUnicode_DecodeASCII(v->time, v->time_size, NULL)
+                                  : Py_NewRef(Py_None);
+    PyObject *text = PyUnicode_DecodeUTF8(line->data, (Py_ssize_t)line->size, NULL);
+    PyTuple_SET_ITEM(entry, 0, ident);
+    PyTuple_SET_ITEM(entry, 1, when);
+    for (int i = 0; i < 3; i++) PyTuple_SET_ITEM(entry, 2 + i, Py_NewRef(constants[i]));
+    PyTuple_SET_ITEM(entry, 5, Py_NewRef(record));
+    PyTuple_SET_ITEM(entry, 6, text);
+    if (ident == NULL || when == NULL || text == NULL) Py_CLEAR(entry);
+    return entry;
+}
+
+PyDoc_STRVAR(kept_visit_lines_doc,
+    "kept_visit_lines(rows, head, template, time_format, engines, kind, parser, path)\n"
+    "-> (entries: list, calls: list)\n\n"
+    "The lines of visits kept one by one (browser_database._KeptVisitLines.write for each of\n"
+    "`rows`, (key, url, title, stored time, record) tuples): entries are what it appends to\n"
+    "mediator.encoded, (ident, when, kind, parser, path, record, line). template: the visit\n"
+    "line's (bytes pieces, slot letters) with the database's constants in place; head: the\n"
+    "bytes of StableIds' ids before 'visit\\x1f' and str(key). calls: (position in entries,\n"
+    "row index, found) in order, where the caller acts: found None, the row is the Python\n"
+    "writer's (a key str() cannot give as UTF-8, a URL that is no str, a BLOB title, a time\n"
+    "that is not None or an int64, text with lone surrogates); (engine, term), the search the\n"
+    "row's URL carries (read from `engines` by the C matcher); ..., the matcher is unsure\n"
+    "(ask extract_search).");
+
+static PyObject *kept_visit_lines(PyObject *self, PyObject *args) {
+    PyObject *rows, *head_obj, *template_t, *format_obj, *engines, *constants[3];
+    if (!PyArg_ParseTuple(args, "O!SO!OOUUU:kept_visit_lines", &PyList_Type, &rows, &head_obj,
+                          &PyTuple_Type, &template_t, &format_obj, &engines, &constants[0],
+                          &constants[1], &constants[2]))
+        return NULL;
+    template line_template = {0};
+    time_format format;
+    const engine_table *table = NULL;
+    PyObject *held = NULL, *entries = NULL, *calls = NULL, *result = NULL;
+    buffer line = {0}, key = {0};
+    char *term = NULL;
+    if (PyTuple_GET_SIZE(template_t) != 2) {
+        PyErr_SetString(PyExc_TypeError, "a template is (tuple of bytes pieces, str of slots)");
+        goto done;
+    }
+    if (template_from(PyTuple_GET_ITEM(template_t, 0), PyTuple_GET_ITEM(template_t, 1),
+                      &line_template) < 0 ||
+        time_format_from(format_obj, &format) < 0 ||
+        (held = engine_table_of(engines, &table)) == NULL)
+        goto done;
+    if ((term = PyMem_Malloc(SEARCH_LONGEST_URL)) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    sha1_ctx head;
+    sha1_init(&head);
+    sha1_update(&head, (const unsigned char *)PyBytes_AS_STRING(head_obj),
+                (size_t)PyBytes_GET_SIZE(head_obj));
+    sha1_update(&head, (const unsigned char *)"visit\x1f", 6);
+    if ((entries = PyList_New(0)) == NULL || (calls = PyList_New(0)) == NULL) goto done;
+    for (Py_ssize_t index = 0; index < PyList_GET_SIZE(rows); index++) {
+        /* the row and its texts stay ours even if str(key) runs Python code */
+        PyObject *row = Py_NewRef(PyList_GET_ITEM(rows, index)), *record = NULL;
+        values v = {0}; /* engine and term: "" (a visit template names neither) */
+        int usual = kept_values(row, &v, &key, &record);
+        if (usual <= 0) {
+            Py_DECREF(row);
+            if (usual < 0 || add_call(calls, PyList_GET_SIZE(entries), index, Py_None) < 0)
+                goto done;
+            continue;
+        }
+        char time[40], id[20];
+        sha1_ctx ctx = head;
+        sha1_update(&ctx, (const unsigned char *)key.data, key.size);
+        sha1_hex20(&ctx, id);
+        v.id = id;
+        v.time = time;
+        v.time_size = v.stored_none ? 0 : time_text(&format, v.stored, time);
+        line.size = 0;
+        PyObject *entry = NULL;
+        int rc = fill_line(&line, &line_template, &v, 0);
+        if (rc == 0) entry = kept_entry(id, &v, constants, record, &line);
+        rc = entry == NULL ? -1 : PyList_Append(entries, entry);
+        Py_XDECREF(entry);
+        Py_ssize_t term_size = 0, e = 0;
+        int match = rc < 0 ? SEARCH_MISS
+                           : search_match(&table->table, v.url, v.url_size, term, &term_size, &e);
+        if (match == SEARCH_HIT) {
+            PyObject *found = PyUnicode_DecodeUTF8(term, term_size, NULL), *hit = NULL;
+            if (found != NULL) hit = PyTuple_Pack(2, PyTuple_GET_ITEM(table->names, e), found);
+            rc = hit == NULL ? -1 : add_call(calls, PyList_GET_SIZE(entries), index, hit);
+            Py_XDECREF(found);
+            Py_XDECREF(hit);
+        } else if (match == SEARCH_UNSURE)
+            rc = add_call(calls, PyList_GET_SIZE(entries), index, Py_Ellipsis);
+        Py_DECREF(row);
+        if (rc < 0) goto done;
+    }
+    result = PyTuple_Pack(2, entries, calls);
+done:
+    template_free(&line_template);
+    Py_XDECREF(held);
+    Py_XDECREF(entries);
+    Py_XDECREF(calls);
+    PyMem_Free(line.data);
+    PyMem_Free(key.data);
+    PyMem_Free(term);
+    return result;
+}
 
 /* ------------------------------------------------------------------ rows straight from SQLite */
 
@@ -1165,6 +1438,7 @@ done:
 
 static PyMethodDef methods[] = {
     {"visit_lines", visit_lines, METH_VARARGS, visit_lines_doc},
+    {"kept_visit_lines", kept_visit_lines, METH_VARARGS, kept_visit_lines_doc},
 #ifdef VISITLINES_HAVE_SQLITE
     {"query_visit_lines", query_visit_lines, METH_VARARGS, query_visit_lines_doc},
     {"visit_figures", visit_figures, METH_VARARGS, visit_figures_doc},

@@ -3,6 +3,7 @@
 query_visit_lines and visit_figures exist where it was built with sqlite3.h."""
 
 from collections.abc import Callable
+from types import EllipsisType
 from typing import Any
 
 from orderwatch.forensics.parsers.search_engines import SearchEngine
@@ -22,6 +23,20 @@ def visit_lines(
     extract: Callable[[str], Any],
     /,
 ) -> Written: ...
+def kept_visit_lines(
+    rows: list[tuple[object, str, str | bytes | None, object, str]],
+    head: bytes,
+    template: Template,
+    time_format: tuple[int, int, int, int],
+    engines: tuple[SearchEngine, ...],
+    kind: str,
+    parser: str,
+    path: str,
+    /,
+) -> tuple[
+    list[tuple[str, str | None, str, str, str, str, str]],
+    list[tuple[int, int, tuple[str, str] | EllipsisType | None]],
+]: ...
 def query_visit_lines(
     uri: str,
     sql: str,

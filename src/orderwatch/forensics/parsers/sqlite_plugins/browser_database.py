@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from time import gmtime, strftime
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from orderwatch.domain.observations import (
     AccountObservation,
@@ -35,7 +35,8 @@ from orderwatch.forensics.parsers.browser_times import (
     integer_time_format,
     to_datetime,
 )
-from orderwatch.forensics.parsers.search_engines import extract_search
+from orderwatch.forensics.parsers.search_engines import SEARCH_ENGINES, extract_search
+from orderwatch.forensics.parsers.sqlite_plugins import visit_lines
 from orderwatch.forensics.parsers.sqlite_plugins.history_indicators import (
     HistoryFigures,
     history_indicators,
@@ -47,6 +48,9 @@ from orderwatch.forensics.parsers.sqlite_plugins.visit_lines import (
     write_visit_lines,
 )
 from orderwatch.forensics.parsers.sqlite_recovery import recover_records
+
+if TYPE_CHECKING:
+    from orderwatch.triage.encoded import EncodedObservation
 
 
 @dataclass(frozen=True)
@@ -135,36 +139,72 @@ class BrowserDatabasePlugin(SQLitePlugin):
         """Visits (key, url, title, stored time, record), and the search terms their URLs carry.
         Kept only as lines (recovered and unusual rows of a triage whose order reads no
         visits), each is the line its object would give, written without making it (tests
-        compare the two)."""
+        compare the two): a list of rows in C (`kept_visit_lines`), whose unusual rows and the
+        searches come back here in order."""
         mediator = context.mediator
         kept = None
         if mediator.lines is not None and not mediator.wants_object(BrowserVisitObservation.KIND):
             kept = _KeptVisitLines(self, context, recovered)
-        for key, url, title, stored_time, record in rows:
-            # A BLOB title (no browser writes one) as text: report.json holds no bytes.
-            shown_title = _lenient(title) or None
-            if kept is not None:
-                kept.write(key, url, shown_title, stored_time, record)
-            else:
-                profile = _profile(context)
-                mediator.produce(
-                    BrowserVisitObservation(
-                        id=context.observation_id("visit", key),
-                        time=to_datetime(stored_time, self.TIME_FORMAT),
-                        provenance=context.provenance(record, stored_time),
-                        browser=profile.browser,
-                        profile=profile.profile,
-                        url=url,
-                        title=shown_title,
-                        recovered=recovered,
-                    )
+            written = kept.lines(rows) if isinstance(rows, list) else None
+            if written is not None and isinstance(rows, list):
+                self._kept_rest(context, kept, rows, *written)
+                return
+        for row in rows:
+            self._produce_row(context, kept, row, recovered)
+
+    def _produce_row(
+        self, context: SQLiteContext, kept: _KeptVisitLines | None, row: VisitRow, recovered: bool
+    ) -> None:
+        """One visit and its search, the visit as a line (`kept`) or an object."""
+        key, url, title, stored_time, record = row
+        # A BLOB title (no browser writes one) as text: report.json holds no bytes.
+        shown_title = _lenient(title) or None
+        if kept is not None:
+            kept.write(key, url, shown_title, stored_time, record)
+        else:
+            profile = _profile(context)
+            context.mediator.produce(
+                BrowserVisitObservation(
+                    id=context.observation_id("visit", key),
+                    time=to_datetime(stored_time, self.TIME_FORMAT),
+                    provenance=context.provenance(record, stored_time),
+                    browser=profile.browser,
+                    profile=profile.profile,
+                    url=url,
+                    title=shown_title,
+                    recovered=recovered,
                 )
-            hit = extract_search(url)
+            )
+        hit = extract_search(url)
+        if hit is not None:
+            when = to_datetime(stored_time, self.TIME_FORMAT)
+            self.produce_search(context, key, hit.engine, hit.term, url, when, record, stored_time)
+
+    def _kept_rest(
+        self,
+        context: SQLiteContext,
+        kept: _KeptVisitLines,
+        rows: list[VisitRow],
+        entries: list[EncodedObservation],
+        calls: list[tuple[int, int, Any]],
+    ) -> None:
+        """The lines `kept_visit_lines` wrote, with what it left here where it left it: the rows
+        for the Python writer, the searches (their objects made as the Python loop makes them)
+        and the URLs its matcher was unsure of (asked of extract_search)."""
+        encoded = context.mediator.encoded
+        done = 0
+        for position, index, found in calls:
+            encoded += entries[done:position]
+            done = position
+            if found is None:
+                self._produce_row(context, kept, rows[index], kept.recovered)
+                continue
+            key, url, _, stored_time, record = rows[index]
+            hit = extract_search(url) if found is ... else found
             if hit is not None:
                 when = to_datetime(stored_time, self.TIME_FORMAT)
-                self.produce_search(
-                    context, key, hit.engine, hit.term, url, when, record, stored_time
-                )
+                self.produce_search(context, key, hit[0], hit[1], url, when, record, stored_time)
+        encoded += entries[done:]
 
     def produce_search(
         self,
@@ -378,6 +418,7 @@ class _KeptVisitLines:
         self.parser, self.path = context.parser, context.path
         self.time_format = plugin.TIME_FORMAT
         self.integers = integer_time_format(plugin.TIME_FORMAT)
+        self.recovered = recovered
         profile = _profile(context)
         constants: tuple[object, ...] = (profile.browser, profile.profile, recovered)
         constants += (mediator.source, context.parser, context.path)
@@ -387,7 +428,22 @@ class _KeptVisitLines:
             "%s", "%s", *fixed[:2], "%s", "%s", *fixed[2:], "%s", "%s"
         )  # fmt: skip
         head = f"{mediator.source}\x1f{context.parser}\x1f{context.path}\x1f"
-        self.start = hashlib.sha1(head.encode(*_ENCODING)).copy
+        self.head = head.encode(*_ENCODING)
+        self.start = hashlib.sha1(self.head).copy
+
+    def lines(
+        self, rows: list[VisitRow]
+    ) -> tuple[list[EncodedObservation], list[tuple[int, int, Any]]] | None:
+        """`kept_visit_lines` of the rows (see produce_visits); None where it is not built or
+        the times are not integers (REAL): `write` then takes every row."""
+        native = visit_lines.kept_visit_lines
+        if native is None or self.integers is None:
+            return None
+        template = (visit_lines.kept_pieces(self.template), "ituTro")
+        kind = BrowserVisitObservation.KIND
+        return native(
+            rows, self.head, template, self.integers, SEARCH_ENGINES, kind, self.parser, self.path
+        )
 
     def write(
         self, key: object, url: str, title: str | None, stored_time: object, record: str

@@ -14,6 +14,7 @@ indicators' figures (visit ids and times) the same way.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sqlite3
@@ -47,6 +48,9 @@ except ImportError:  # pragma: no cover (the module is built with the package)
 # Its functions that read SQLite themselves (absent where it was built without sqlite3.h).
 _query_visit_lines = getattr(_visitlines, "query_visit_lines", None)
 _visit_figures = getattr(_visitlines, "visit_figures", None)
+# The lines of visits kept one by one (browser_database's _KeptVisitLines), or None: its Python
+# writer then writes every row (the tests set it to None to compare the two).
+kept_visit_lines = getattr(_visitlines, "kept_visit_lines", None)
 
 if TYPE_CHECKING:
     from orderwatch.forensics.parsers.sqlite_plugins.browser_database import (
@@ -201,6 +205,14 @@ def _template(
     text = mediator.lines.template(cls) % ('"%s"', "%s", *filled, *provenance, "%s", '"%s"')
     slots = "".join(_SLOTS[n] for n in ("id", "time", *(n for n in own if n not in constants)))
     return tuple(p.encode() for p in _unescape_split(text)), slots + "rs"
+
+
+@functools.lru_cache(maxsize=64)
+def kept_pieces(template: str) -> tuple[bytes, ...]:
+    """`kept_visit_lines`' pieces of a visit line %-template (the id, time, url, title, record
+    and stored time left as %s, %% a literal %): the id's quotes in the pieces."""
+    first, second, *rest = (p.encode() for p in _unescape_split(template))
+    return (first + b'"', b'"' + second, *rest)
 
 
 def _unescape_split(text: str) -> list[str]:
