@@ -500,12 +500,19 @@ def _held(context: SQLiteContext, urls: set[str], columns: set[tuple[str, str]])
     held: set[str] = set()
     wanted = json.dumps(sorted(urls), ensure_ascii=False)
     for table, column in sorted(columns):
-        rows = context.rows(
-            f'SELECT value FROM json_each(?) WHERE value COLLATE BINARY IN (SELECT "{column}" '
-            f'FROM "{table}")',
-            (wanted,),
+        indexed = any(
+            names[:1] == [column.lower()]
+            for _, names in context.schema.indexes.get(table.lower(), [])
         )
-        held.update(row[0] for row in rows)
+        wanted_values, live_values = (
+            "SELECT value FROM json_each(?)",
+            f'SELECT "{column}" FROM "{table}"',
+        )
+        if indexed:  # each wanted URL looked up in the column's index
+            sql = f"{wanted_values} WHERE value COLLATE BINARY IN ({live_values})"
+        else:  # one scan of the table against the few wanted (no index of every URL made first)
+            sql = f'{live_values} WHERE "{column}" COLLATE BINARY IN ({wanted_values})'
+        held.update(row[0] for row in context.rows(sql, (wanted,)))
     return held
 
 
