@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from orderwatch.tasks.executor import (
     IN_FLIGHT_PER_WORKER,
+    WORKER_GC_THRESHOLD,
     InlineExecutor,
     ProcessPoolExecutor,
     TaskFailure,
@@ -99,16 +100,17 @@ def test_items_after_a_dying_worker_go_on_in_a_new_pool() -> None:
     ]
 
 
-def _freeze_count(_value: int) -> int:
+def _freeze_count(_value: int) -> tuple[int, int]:
     import gc
 
-    return gc.get_freeze_count()
+    return gc.get_freeze_count(), gc.get_threshold()[0]
 
 
 def test_worker_processes_keep_what_they_inherited_out_of_the_garbage_collector() -> None:
     executor = ProcessPoolExecutor(1, _initialise, ("ctx",), preload=("json",))
     try:
-        (frozen,) = list(executor.map_unordered(_freeze_count, [0]))
+        ((frozen, threshold),) = list(executor.map_unordered(_freeze_count, [0]))
     finally:
         executor.close()
     assert isinstance(frozen, int) and frozen > 1000  # the modules the worker started with
+    assert threshold == WORKER_GC_THRESHOLD  # young objects collected less often
