@@ -305,10 +305,10 @@ class BrowserDatabasePlugin(SQLitePlugin):
             f'SELECT "{visits.id}", "{visits.time}" FROM "{visits.table}" '
             f"WHERE typeof(\"{visits.id}\") = 'integer' ORDER BY 1",
         )
-        gaps: list[tuple[int, int]] = []
+        gaps = [(before, after) for before, _, after, _ in found_gaps]
         edges: dict[int, datetime | None] = {}
-        for before, before_time, after, after_time in found_gaps:
-            gaps.append((before, after))
+        if found_gaps:  # only the largest gap's edges are told (the first, as max() finds it)
+            before, before_time, after, after_time = max(found_gaps, key=lambda g: g[2] - g[0])
             edges[before] = to_datetime(before_time, self.TIME_FORMAT)
             edges[after] = to_datetime(after_time, self.TIME_FORMAT)
         times = profile_times(context.artefact, self.FAMILY)

@@ -33,7 +33,9 @@ class HistoryFigures:
     retention: timedelta | None  # how long the browser keeps visits by itself, if it expires them
     created: datetime | None = None  # profile creation
     last_used: datetime | None = None  # profile last use
-    visit_times: dict[int, datetime | None] | None = None  # visit id -> time, for gap edges
+    visit_times: dict[int, datetime | None] | None = (
+        None  # visit id -> time: the largest gap's edges
+    )
 
 
 @dataclass(frozen=True)
