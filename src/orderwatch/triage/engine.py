@@ -284,6 +284,9 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+_ASKED_TOGETHER = 256  # files walked before the parser registry is asked about them
+
+
 def _walk(
     opened: list[Any], options: TriageOptions, facts: RunFacts, quick_sizes: Any
 ) -> Iterator[FileTask]:
@@ -294,16 +297,22 @@ def _walk(
     parse = options.worker_options.parsers
     for index, source in enumerate(opened):
         name = str(source.info.path)
-        for item in source.walk():
-            if isinstance(item, WalkError):
-                facts.errors.append(ErrorRecord(item.path, item.stage, item.message, name))
-                volume = encrypted_volume(name, item.path, item.stage, item.message)
-                if volume is not None:
-                    facts.add_observation(volume)
-                continue
-            hash_all = quick_sizes is None or int(item.size or 0) in quick_sizes
-            claimed = parse and bool(registry.parsers_for(item.path))  # asked once per file
-            yield FileTask(index, name, item, hash_all, claimed)
+        walked = source.walk()
+        # The registry is asked once per file, a run of files at a time (its code stays in the
+        # CPU's caches: asked between two files' stat calls it cost twice as much).
+        while chunk := list(itertools.islice(walked, _ASKED_TOGETHER)):
+            files = [item for item in chunk if not isinstance(item, WalkError)]
+            claimed = [bool(registry.parsers_for(item.path)) for item in files] if parse else []
+            wanted = iter(claimed)
+            for item in chunk:
+                if isinstance(item, WalkError):
+                    facts.errors.append(ErrorRecord(item.path, item.stage, item.message, name))
+                    volume = encrypted_volume(name, item.path, item.stage, item.message)
+                    if volume is not None:
+                        facts.add_observation(volume)
+                    continue
+                hash_all = quick_sizes is None or int(item.size or 0) in quick_sizes
+                yield FileTask(index, name, item, hash_all, parse and next(wanted))
 
 
 def _verifications(opened: list[Any], facts: RunFacts) -> list[Batch]:
