@@ -482,8 +482,8 @@ static int list_next(row_source *source) {
     return 1;
 }
 
-static int list_integer(row_source *source, Py_ssize_t column, long long *out) {
-    PyObject *value = PyTuple_GET_ITEM(((list_source *)source)->row, column);
+/* An int SQLite can hold: 1 and its value, else 0. */
+static int int64_of(PyObject *value, long long *out) {
     if (!PyLong_CheckExact(value)) return 0;
     int overflow = 0;
     *out = PyLong_AsLongLongAndOverflow(value, &overflow);
@@ -492,6 +492,10 @@ static int list_integer(row_source *source, Py_ssize_t column, long long *out) {
         return 0;
     }
     return 1;
+}
+
+static int list_integer(row_source *source, Py_ssize_t column, long long *out) {
+    return int64_of(PyTuple_GET_ITEM(((list_source *)source)->row, column), out);
 }
 
 /* The UTF-8 of a str or None; 0 when it is neither or holds lone surrogates. */
@@ -869,18 +873,6 @@ static int utf8_of(PyObject *value, const char **text, Py_ssize_t *size) {
     if (!PyUnicode_CheckExact(value)) return 0;
     *text = PyUnicode_AsUTF8AndSize(value, size);
     if (*text == NULL) {
-        PyErr_Clear();
-        return 0;
-    }
-    return 1;
-}
-
-/* An int SQLite can hold: 1 and its value, else 0. */
-static int int64_of(PyObject *value, long long *out) {
-    if (!PyLong_CheckExact(value)) return 0;
-    int overflow = 0;
-    *out = PyLong_AsLongLongAndOverflow(value, &overflow);
-    if (overflow || (*out == -1 && PyErr_Occurred())) {
         PyErr_Clear();
         return 0;
     }
