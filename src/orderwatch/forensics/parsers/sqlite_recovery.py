@@ -16,6 +16,7 @@ from __future__ import annotations
 import mmap
 import re
 import struct
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -34,7 +35,19 @@ try:
 except ImportError:  # pragma: no cover (the module is built with the package)
     _sqlitecarve = None  # type: ignore[assignment]
 
-__all__ = ["RecordShape", "RecoveredRecord", "affinity", "recover_records"]
+__all__ = [
+    "NOWHERE",
+    "ColumnPlace",
+    "Kept",
+    "RecordShape",
+    "RecoveredRecord",
+    "affinity",
+    "column_places",
+    "column_value",
+    "record_location",
+    "recover_kept",
+    "recover_records",
+]
 
 _URL_START = re.compile(rb"https?://")
 _MAGIC = b"SQLite format 3\x00"
@@ -64,9 +77,14 @@ class RecoveredRecord:
 
     @property
     def location(self) -> str:
-        """Where an examiner finds the bytes, e.g. "wal frame 3 (page 7) @ 12345"."""
-        page = f" (page {self.page})" if self.page is not None else ""
-        return f"{self.source}: {self.region}{page} @ {self.offset}"
+        """Where an examiner finds the bytes, e.g. "wal: wal frame 3 (page 7) @ 12345"."""
+        return record_location(self.source, self.region, self.page, self.offset)
+
+
+# A record kept, as `recover_kept` gives it: the index of its shape, its source ("database",
+# "wal" or "journal"), area kind and page, offset, header intact, values in column order (shorter
+# than the shape's columns when the record holds fewer), text after the URL overwritten.
+Kept = tuple[int, str, str, int | None, int, bool, tuple[object, ...], bool]
 
 
 def recover_records(
@@ -79,9 +97,36 @@ def recover_records(
 
     Found in this order: the database file, the WAL, the journal; a record seen twice is kept once.
     """
+    return [
+        RecoveredRecord(
+            shape.table,
+            dict(zip(shape.columns, values, strict=False)),
+            source,
+            kind,
+            page,
+            offset,
+            complete,
+            shape.index,
+            damaged,
+        )
+        for which, source, kind, page, offset, complete, values, damaged in recover_kept(
+            database, shapes, wal, journal
+        )
+        for shape in (shapes[which],)
+    ]
+
+
+def recover_kept(
+    database: Path,
+    shapes: Sequence[RecordShape],
+    wal: Path | None = None,
+    journal: Path | None = None,
+) -> list[Kept]:
+    """What `recover_records` finds, as plain tuples (no dict or object per record: callers
+    that read a few columns of thousands of records take these)."""
     if not shapes:
         return []
-    found: list[RecoveredRecord] = []
+    found: list[Kept] = []
     seen: set[tuple[object, ...]] = set()
     wal_layout: _WalLayout | None = None
     page_size = 0
@@ -103,6 +148,37 @@ def recover_records(
     return found
 
 
+def record_location(source: str, region: str, page: int | None, offset: int) -> str:
+    """Where an examiner finds a record's bytes, e.g. "wal: wal frame 3 (page 7) @ 12345"."""
+    return f"{source}: {region}{'' if page is None else f' (page {page})'} @ {offset}"
+
+
+# Where records of a shape hold a column: `column_places`.
+ColumnPlace = tuple[int, tuple[int, ...]]
+
+
+def column_places(columns: Sequence[str], name: str) -> ColumnPlace:
+    """Where a record of these columns holds the column `name`, as RecoveredRecord.values.get
+    (a dict(zip(columns, values))) finds it: its last place (sys.maxsize when there is none),
+    and all its places, last first, for `column_value` (a name given twice in an index's
+    columns, a record too short to reach the last place)."""
+    places = tuple(place for place in range(len(columns) - 1, -1, -1) if columns[place] == name)
+    return (places[0] if places else sys.maxsize), places
+
+
+NOWHERE: ColumnPlace = (sys.maxsize, ())  # `column_places` of a column no record holds
+
+
+def column_value(values: tuple[object, ...], places: tuple[int, ...]) -> object:
+    """A kept record's value of the column at `places` (`column_places`), or None when the
+    record does not hold it: what RecoveredRecord.values.get(name) gives, without the dict.
+    Callers may take values[last] themselves when last < len(values)."""
+    for place in places:
+        if place < len(values):
+            return values[place]
+    return None
+
+
 @contextmanager
 def _mapped(path: Path) -> Iterator[mmap.mmap]:
     with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
@@ -112,7 +188,7 @@ def _mapped(path: Path) -> Iterator[mmap.mmap]:
 def _database_records(
     layout: _DatabaseLayout,
     shapes: Sequence[RecordShape],
-    found: list[RecoveredRecord],
+    found: list[Kept],
     seen: set[tuple[object, ...]],
 ) -> None:
     """The main file's records: its whole pages walked and carved in C in one call when the
@@ -139,7 +215,7 @@ def _collect(
     source: str,
     regions: Iterable[_Area],
     shapes: Sequence[RecordShape],
-    found: list[RecoveredRecord],
+    found: list[Kept],
     seen: set[tuple[object, ...]],
 ) -> None:
     """Carve a record around every URL start inside the recoverable regions (in file order; a
@@ -160,24 +236,35 @@ def _keep(
     area_of: Callable[[int], tuple[str, int | None]],
     source: str,
     shapes: Sequence[RecordShape],
-    found: list[RecoveredRecord],
+    found: list[Kept],
     seen: set[tuple[object, ...]],
 ) -> None:
-    """The carved records not seen before, as RecoveredRecords (`area_of` names the kind and
-    page of each record's area)."""
+    """The carved records not seen before (`area_of` names the kind and page of each record's
+    area). A record is seen before when one of the same table and index had the same repr of
+    its values (a record's stale copies; a shape's columns are in order).
+
+    The repr is only made when a value is not None, an int or a str (see _PLAIN_TYPES): values
+    are None, int, float, str or bytes (as `record_values` and _sqlitecarve decode them). A
+    tuple's repr parses back into its items' reprs (each one literal, name or signed number), so
+    equal reprs are item by item equal reprs. The reprs of None, an int and a str are told apart
+    by their first character (N, digit or minus, quote), and each is one to one; so on tuples of
+    only these, == (item by item: these types never equal each other) is the same relation as
+    equal reprs, and the tuple is its own key. Any other value (a float: 1 == 1.0 with other
+    reprs, NaNs share "nan" but are unequal, 0.0 == -0.0; bytes; a bool) keeps the repr as the
+    key: a str, never equal to a tuple, as such a repr never equals that of plain values."""
+    tables = [(shape.table, shape.index) for shape in shapes]
+    plain = _PLAIN_TYPES.issuperset
+    add = seen.add
     for area, _, which, offset, complete, values, damaged in carved:
-        shape = shapes[which]
-        # the same values seen before (a record's stale copies): a shape's columns are in order
-        key = (shape.table, shape.index, repr(values))
+        key = (tables[which], values if plain(map(type, values)) else repr(values))
         if key not in seen:
-            seen.add(key)
+            add(key)
             kind, page = area_of(area)
-            named = dict(zip(shape.columns, values, strict=False))
-            found.append(
-                RecoveredRecord(
-                    shape.table, named, source, kind, page, offset, complete, shape.index, damaged
-                )
-            )
+            found.append((which, source, kind, page, offset, complete, values, damaged))
+
+
+# Values of only these exact types are equal (==) exactly when their reprs are: see `_keep`.
+_PLAIN_TYPES = frozenset({type(None), int, str})
 
 
 # --- where free space is -------------------------------------------------------------------

@@ -47,7 +47,14 @@ from orderwatch.forensics.parsers.sqlite_plugins.visit_lines import (
     visit_figures,
     write_visit_lines,
 )
-from orderwatch.forensics.parsers.sqlite_recovery import recover_records
+from orderwatch.forensics.parsers.sqlite_recovery import (
+    NOWHERE,
+    ColumnPlace,
+    Kept,
+    column_places,
+    column_value,
+    recover_kept,
+)
 
 if TYPE_CHECKING:
     from orderwatch.triage.encoded import EncodedObservation
@@ -349,49 +356,72 @@ class BrowserDatabasePlugin(SQLitePlugin):
             return
         files = context.files
         try:
-            records = recover_records(files.main, shapes, files.wal, files.journal)
+            records = recover_kept(files.main, shapes, files.wal, files.journal)
         except (OSError, ValueError, struct.error) as error:
             context.problems.append(f"recovery of deleted records failed: {error}")
             return
-        found_urls = []
-        for found in sorted(records, key=lambda record: record.index is not None):
-            url = found.values.get(targets[found.table].url.lower())
+        # Per shape: where its records hold the URL, title, time and rowid (as values.get(name)
+        # of a dict of the record's columns finds them: values[last] when the record reaches
+        # it, else column_value), and what its visits say. A plan: (index records, the title's
+        # place or an index record's rowid's, the time's place, the record's text so far).
+        urls_at: list[ColumnPlace] = []
+        plans: list[tuple[bool, ColumnPlace, ColumnPlace, str]] = []
+        for shape in shapes:
+            target = targets[shape.table]
+            names = shape.columns
+            urls_at.append(column_places(names, target.url.lower()))
+            if shape.index is not None:
+                what = f"deleted {shape.table}.{target.url} index {shape.index} record (rowid "
+                plans.append((True, column_places(names, "rowid"), NOWHERE, what))
+            else:
+                title_at = column_places(names, target.title.lower()) if target.title else NOWHERE
+                time_at = column_places(names, target.time.lower()) if target.time else NOWHERE
+                plans.append((False, title_at, time_at, f"deleted {shape.table} record"))
+        from_tables: list[tuple[Kept, str]] = []
+        from_indexes: list[tuple[Kept, str]] = []
+        for record in records:
+            values = record[6]
+            last, places = urls_at[record[0]]
+            url = values[last] if last < len(values) else column_value(values, places)
             if isinstance(url, str):
-                found_urls.append((found, url))
+                (from_indexes if plans[record[0]][0] else from_tables).append((record, url))
+        found_urls = from_tables + from_indexes  # table records first
         if not found_urls:
             return
         # Only the URLs found are looked up (by SQLite), not every live URL read out.
         columns = {(t.table, t.url) for t in targets.values()}
         live = _held(context, {url for _, url in found_urls}, columns)
-        from_tables = {url for found, url in found_urls if found.index is None}
-        only_indexed = {url for found, url in found_urls if found.index is not None}
-        indexed = _held(context, only_indexed - from_tables - live, _indexed_columns(context))
+        table_urls = {url for _, url in from_tables}
+        only_indexed = {url for _, url in from_indexes}
+        indexed = _held(context, only_indexed - table_urls - live, _indexed_columns(context))
         produced: set[str] = set()
         visits: list[VisitRow] = []
-        for found, url in found_urls:
-            target = targets[found.table]
+        for record, url in found_urls:
             if url in live:
                 continue
-            if found.index is not None:
+            which, source, kind, page, offset, complete, values, damaged = record
+            from_index, title_at, time_at, what = plans[which]
+            if from_index:
                 if url in produced or url in indexed:
                     continue
                 title = stored = None
-                what = f"{found.table}.{target.url} index {found.index} record (rowid "
-                what += f"{found.values.get('rowid')})"
+                what += f"{column_value(values, title_at[1])})"  # the rowid
             else:
-                title = found.values.get(target.title.lower()) if target.title else None
-                stored = found.values.get(target.time.lower()) if target.time else None
-                what = f"{found.table} record"
+                last, places = title_at
+                title = values[last] if last < len(values) else column_value(values, places)
+                last, places = time_at
+                stored = values[last] if last < len(values) else column_value(values, places)
             produced.add(url)
-            note = "" if found.complete else ", record header partly overwritten"
-            note += ", columns after the URL overwritten" if found.damaged else ""
+            note = "" if complete else ", record header partly overwritten"
+            note += ", columns after the URL overwritten" if damaged else ""
+            where = f"{kind} @ {offset}" if page is None else f"{kind} (page {page}) @ {offset}"
             visits.append(
                 (
-                    ("recovered", found.source, found.offset),
+                    ("recovered", source, offset),
                     url,
                     title if isinstance(title, str) else None,
                     stored,
-                    f"deleted {what} recovered from {found.location}{note}",
+                    f"{what} recovered from {source}: {where}{note}",  # as record_location
                 )
             )
         self.produce_visits(context, visits, recovered=True)
