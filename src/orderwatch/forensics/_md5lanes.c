@@ -530,11 +530,8 @@ run_streams(Stream *streams, size_t count, const LanesKernel *kernel)
 /* ---- the MD5 context object --------------------------------------------------------------- */
 
 typedef struct {
-    PyObject_HEAD
+    HASH_OBJECT_HEAD
     uint32_t state[4];
-    uint64_t length; /* bytes hashed so far; length % 64 of them wait in pending */
-    unsigned char pending[BLOCK];
-    PyThread_type_lock lock; /* held while the state changes with the GIL released */
 } MD5Object;
 
 static PyTypeObject MD5Type;
@@ -576,8 +573,9 @@ ctx_update(MD5Object *self, const unsigned char *data, size_t len)
 }
 
 static int
-md5_update_buffer(MD5Object *self, PyObject *data)
+md5_update_buffer(HashObject *base, PyObject *data)
 {
+    MD5Object *self = (MD5Object *)base;
     Py_buffer view;
     if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) {
         return -1;
@@ -596,56 +594,26 @@ md5_update_buffer(MD5Object *self, PyObject *data)
     return 0;
 }
 
-static MD5Object *
+static HashObject *
 md5_alloc(PyTypeObject *type)
 {
-    MD5Object *self = (MD5Object *)type->tp_alloc(type, 0);
-    if (self == NULL) {
-        return NULL;
+    HashObject *self = hash_object_alloc(type, "MD5");
+    if (self != NULL) {
+        memcpy(((MD5Object *)self)->state, MD5_INIT, sizeof(MD5_INIT));
     }
-    self->lock = PyThread_allocate_lock();
-    if (self->lock == NULL) {
-        Py_DECREF(self);
-        PyErr_SetString(PyExc_MemoryError, "cannot allocate the MD5 context's lock");
-        return NULL;
-    }
-    memcpy(self->state, MD5_INIT, sizeof(MD5_INIT));
-    self->length = 0;
     return self;
 }
 
 static PyObject *
 MD5_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"data", NULL};
-    PyObject *data = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:MD5", keywords, &data)) {
-        return NULL;
-    }
-    MD5Object *self = md5_alloc(type);
-    if (self == NULL) {
-        return NULL;
-    }
-    if (data != NULL && md5_update_buffer(self, data) < 0) {
-        Py_DECREF(self);
-        return NULL;
-    }
-    return (PyObject *)self;
-}
-
-static void
-MD5_dealloc(MD5Object *self)
-{
-    if (self->lock != NULL) {
-        PyThread_free_lock(self->lock);
-    }
-    Py_TYPE(self)->tp_free((PyObject *)self);
+    return hash_object_new(type, args, kwargs, "|O:MD5", md5_alloc, md5_update_buffer);
 }
 
 static PyObject *
 MD5_update(MD5Object *self, PyObject *data)
 {
-    if (md5_update_buffer(self, data) < 0) {
+    if (md5_update_buffer((HashObject *)self, data) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -678,16 +646,7 @@ MD5_hexdigest(MD5Object *self, PyObject *Py_UNUSED(ignored))
 static PyObject *
 MD5_copy(MD5Object *self, PyObject *Py_UNUSED(ignored))
 {
-    MD5Object *other = md5_alloc(Py_TYPE(self));
-    if (other == NULL) {
-        return NULL;
-    }
-    lock_context(self->lock);
-    memcpy(other->state, self->state, sizeof(self->state));
-    memcpy(other->pending, self->pending, sizeof(self->pending));
-    other->length = self->length;
-    PyThread_release_lock(self->lock);
-    return (PyObject *)other;
+    return hash_object_copy((HashObject *)self, md5_alloc);
 }
 
 static PyObject *
@@ -729,7 +688,7 @@ static PyGetSetDef MD5_getset[] = {
 static PyTypeObject MD5Type = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "orderwatch.forensics._md5lanes.MD5",
     .tp_basicsize = sizeof(MD5Object),
-    .tp_dealloc = (destructor)MD5_dealloc,
+    .tp_dealloc = (destructor)hash_object_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "MD5(data=b'') -> an MD5 context like hashlib.md5's; update_many() runs many "
               "in lanes.",

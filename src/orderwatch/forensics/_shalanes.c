@@ -352,11 +352,8 @@ run_jobs(Job *jobs, size_t count, const Kernel *kernel)
 /* ---- the SHA1 and SHA256 context objects ------------------------------------------------ */
 
 typedef struct {
-    PyObject_HEAD
+    HASH_OBJECT_HEAD
     uint32_t state[8]; /* SHA-1: the first five */
-    uint64_t length;   /* bytes hashed so far; length % 64 of them wait in pending */
-    unsigned char pending[BLOCK];
-    PyThread_type_lock lock; /* held while the state changes with the GIL released */
     int is256;
 } ShaObject;
 
@@ -411,8 +408,9 @@ ctx_update(ShaObject *self, const Kernel *kernel, const unsigned char *data, siz
 }
 
 static int
-sha_update_buffer(ShaObject *self, PyObject *data)
+sha_update_buffer(HashObject *base, PyObject *data)
 {
+    ShaObject *self = (ShaObject *)base;
     Py_buffer view;
     if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) {
         return -1;
@@ -432,19 +430,14 @@ sha_update_buffer(ShaObject *self, PyObject *data)
     return 0;
 }
 
-static ShaObject *
+static HashObject *
 sha_alloc(PyTypeObject *type)
 {
-    ShaObject *self = (ShaObject *)type->tp_alloc(type, 0);
-    if (self == NULL) {
+    HashObject *base = hash_object_alloc(type, "SHA");
+    if (base == NULL) {
         return NULL;
     }
-    self->lock = PyThread_allocate_lock();
-    if (self->lock == NULL) {
-        Py_DECREF(self);
-        PyErr_SetString(PyExc_MemoryError, "cannot allocate the SHA context's lock");
-        return NULL;
-    }
+    ShaObject *self = (ShaObject *)base;
     self->is256 = type == &SHA256Type;
     if (self->is256) {
         memcpy(self->state, SHA256_INIT, sizeof(SHA256_INIT));
@@ -452,42 +445,19 @@ sha_alloc(PyTypeObject *type)
     else {
         memcpy(self->state, SHA1_INIT, sizeof(SHA1_INIT));
     }
-    self->length = 0;
-    return self;
+    return base;
 }
 
 static PyObject *
 Sha_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"data", NULL};
-    PyObject *data = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O", keywords, &data)) {
-        return NULL;
-    }
-    ShaObject *self = sha_alloc(type);
-    if (self == NULL) {
-        return NULL;
-    }
-    if (data != NULL && sha_update_buffer(self, data) < 0) {
-        Py_DECREF(self);
-        return NULL;
-    }
-    return (PyObject *)self;
-}
-
-static void
-Sha_dealloc(ShaObject *self)
-{
-    if (self->lock != NULL) {
-        PyThread_free_lock(self->lock);
-    }
-    Py_TYPE(self)->tp_free((PyObject *)self);
+    return hash_object_new(type, args, kwargs, "|O", sha_alloc, sha_update_buffer);
 }
 
 static PyObject *
 Sha_update(ShaObject *self, PyObject *data)
 {
-    if (sha_update_buffer(self, data) < 0) {
+    if (sha_update_buffer((HashObject *)self, data) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -543,16 +513,7 @@ Sha_hexdigest(ShaObject *self, PyObject *Py_UNUSED(ignored))
 static PyObject *
 Sha_copy(ShaObject *self, PyObject *Py_UNUSED(ignored))
 {
-    ShaObject *other = sha_alloc(Py_TYPE(self));
-    if (other == NULL) {
-        return NULL;
-    }
-    lock_context(self->lock);
-    memcpy(other->state, self->state, sizeof(self->state));
-    memcpy(other->pending, self->pending, sizeof(self->pending));
-    other->length = self->length;
-    PyThread_release_lock(self->lock);
-    return (PyObject *)other;
+    return hash_object_copy((HashObject *)self, sha_alloc);
 }
 
 static PyObject *
@@ -593,7 +554,7 @@ static PyGetSetDef Sha_getset[] = {
 static PyTypeObject SHA1Type = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "orderwatch.forensics._shalanes.SHA1",
     .tp_basicsize = sizeof(ShaObject),
-    .tp_dealloc = (destructor)Sha_dealloc,
+    .tp_dealloc = (destructor)hash_object_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "SHA1(data=b'') -> a SHA-1 context like hashlib.sha1's; update_many() runs many "
               "with their SHA-256.",
@@ -605,7 +566,7 @@ static PyTypeObject SHA1Type = {
 static PyTypeObject SHA256Type = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "orderwatch.forensics._shalanes.SHA256",
     .tp_basicsize = sizeof(ShaObject),
-    .tp_dealloc = (destructor)Sha_dealloc,
+    .tp_dealloc = (destructor)hash_object_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "SHA256(data=b'') -> a SHA-256 context like hashlib.sha256's; update_many() runs "
               "many with their SHA-1.",
