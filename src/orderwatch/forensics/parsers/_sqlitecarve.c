@@ -265,6 +265,25 @@ static int shape_from(PyObject *spec, shape *out) {
     return 0;
 }
 
+/* Every shape of a tuple of specs, in a PyMem array (free with PyMem_Free), and the most columns
+ * any has in `widest` (left as it is when larger); NULL with an exception set. */
+static shape *shapes_from(PyObject *specs, Py_ssize_t *widest) {
+    Py_ssize_t count = PyTuple_GET_SIZE(specs);
+    shape *shapes = PyMem_Calloc((size_t)(count ? count : 1), sizeof(shape));
+    if (shapes == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (shape_from(PyTuple_GET_ITEM(specs, i), &shapes[i]) < 0) {
+            PyMem_Free(shapes);
+            return NULL;
+        }
+        if (shapes[i].columns > *widest) *widest = shapes[i].columns;
+    }
+    return shapes;
+}
+
 /* One column's value (sqlite_records._decode): None, int, float, bytes, or text decoded as
  * UTF-8 with replacement characters. */
 static PyObject *decode_value(const unsigned char *at, uint64_t serial) {
@@ -393,15 +412,8 @@ static PyObject *carve_regions(PyObject *self, PyObject *args) {
     varint *chain = NULL;
     carved *out = NULL;
     Py_ssize_t count = PyTuple_GET_SIZE(shapes_obj), widest = 1;
-    shapes = PyMem_Calloc((size_t)(count ? count : 1), sizeof(shape));
-    if (shapes == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    for (Py_ssize_t i = 0; i < count; i++) {
-        if (shape_from(PyTuple_GET_ITEM(shapes_obj, i), &shapes[i]) < 0) goto done;
-        if (shapes[i].columns > widest) widest = shapes[i].columns;
-    }
+    shapes = shapes_from(shapes_obj, &widest);
+    if (shapes == NULL) goto done;
     chain = PyMem_Malloc((size_t)(widest + 1) * sizeof(varint));
     out = PyMem_Malloc(sizeof(carved));
     if (chain == NULL || out == NULL) {
@@ -537,15 +549,8 @@ static PyObject *walk_pages(PyObject *args, int carve) {
     }
     if (carve) {
         Py_ssize_t count = PyTuple_GET_SIZE(shapes_obj), widest = 1;
-        shapes = PyMem_Calloc((size_t)(count ? count : 1), sizeof(shape));
-        if (shapes == NULL) {
-            PyErr_NoMemory();
-            goto done;
-        }
-        for (Py_ssize_t i = 0; i < count; i++) {
-            if (shape_from(PyTuple_GET_ITEM(shapes_obj, i), &shapes[i]) < 0) goto done;
-            if (shapes[i].columns > widest) widest = shapes[i].columns;
-        }
+        shapes = shapes_from(shapes_obj, &widest);
+        if (shapes == NULL) goto done;
         e.shapes = shapes;
         e.count = count;
         e.chain = PyMem_Malloc((size_t)(widest + 1) * sizeof(varint));
