@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from time import gmtime, strftime
 
 _EPOCH_1601 = datetime(1601, 1, 1, tzinfo=UTC)
 _EPOCH_1970 = datetime(1970, 1, 1, tzinfo=UTC)
@@ -85,3 +86,15 @@ def integer_time_format(time_format: TimeFormat) -> tuple[int, int, int, int] | 
     earliest = epoch + int((_EARLIEST - _EPOCH_1970).total_seconds()) * per_second
     latest = epoch + int((_LATEST - _EPOCH_1970).total_seconds()) * per_second
     return per_second, epoch, earliest, latest
+
+
+def integer_time_text(stored: int, units: tuple[int, int, int, int]) -> str | None:
+    """format_time(to_datetime(stored)) for an integer of a format `integer_time_format` gave
+    `units` for, without a datetime (a loop over many stored times); None out of range."""
+    per_second, epoch, earliest, latest = units
+    if not earliest <= stored < latest:
+        return None
+    seconds, fraction = divmod(stored - epoch, per_second)
+    text = strftime("%Y-%m-%dT%H:%M:%S", gmtime(seconds))  # years 1970-2099 here
+    micro = fraction * (1_000_000 // per_second)
+    return f"{text}.{micro:06d}Z" if micro else text + "Z"

@@ -14,7 +14,6 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from time import gmtime, strftime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from orderwatch.domain.observations import (
@@ -33,6 +32,7 @@ from orderwatch.forensics.parsers.browser_profiles import (
 from orderwatch.forensics.parsers.browser_times import (
     TimeFormat,
     integer_time_format,
+    integer_time_text,
     to_datetime,
 )
 from orderwatch.forensics.parsers.search_engines import SEARCH_ENGINES, extract_search
@@ -492,14 +492,8 @@ class _KeptVisitLines:
 
     def when(self, stored: object) -> str | None:
         """format_time(to_datetime(stored)), for integers in range by time.gmtime."""
-        integers = self.integers
-        if integers is not None and type(stored) is int:
-            per_second, epoch, earliest, latest = integers
-            if earliest <= stored < latest:
-                seconds, fraction = divmod(stored - epoch, per_second)
-                text = strftime("%Y-%m-%dT%H:%M:%S", gmtime(seconds))  # years 1970-2099 here
-                micro = fraction * (1_000_000 // per_second)
-                return f"{text}.{micro:06d}Z" if micro else text + "Z"
+        if self.integers is not None and type(stored) is int:
+            return integer_time_text(stored, self.integers)
         return format_time(to_datetime(stored, self.time_format))
 
 

@@ -21,7 +21,6 @@ import sqlite3
 import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
@@ -29,9 +28,12 @@ from orderwatch.domain.observations import (
     BrowserVisitObservation,
     Observation,
     SearchTermObservation,
-    format_time,
 )
-from orderwatch.forensics.parsers.browser_times import integer_time_format, to_datetime
+from orderwatch.forensics.parsers.browser_times import (
+    integer_time_format,
+    integer_time_text,
+    to_datetime,
+)
 from orderwatch.forensics.parsers.interface import LINE_SEPARATOR, LineBlock
 from orderwatch.forensics.parsers.search_engines import (
     SEARCH_ENGINES,
@@ -246,7 +248,6 @@ def python_visit_lines(
 ) -> Written:
     """What `_visitlines.visit_lines` does, in Python (its fallback; the tests compare them).
     `extract` reads every URL here (the C loop reads `engines` itself, asks it when unsure)."""
-    per_second, epoch, earliest, latest = time_format
     start = hashlib.sha1(head).copy
     out: list[bytes] = []
     hits: list[tuple[Any, ...]] = []
@@ -265,12 +266,7 @@ def python_visit_lines(
             unusual = True
             continue
         record_text = "".join(p.decode() if isinstance(p, bytes) else str(row[p]) for p in record)
-        moment: str | None = None
-        if earliest <= stored < latest:
-            since = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(
-                microseconds=(stored - epoch) * (1_000_000 // per_second)
-            )
-            moment = format_time(since)
+        moment = integer_time_text(stored, time_format)
         values = {
             "t": "null" if moment is None else f'"{moment}"',
             "u": _quote(url or ""),
