@@ -205,18 +205,18 @@ wall = time.perf_counter() - started  # report.json's seconds end before the rep
 # Workers are the forkserver's children: stopping (and so waiting for) it counts their CPU here.
 import multiprocessing.forkserver, resource
 getattr(multiprocessing.forkserver._forkserver, "_stop", lambda: None)()
-cpu = sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF,
-          resource.RUSAGE_CHILDREN) for field in ("ru_utime", "ru_stime"))
+engine, workers = (sum(getattr(resource.getrusage(who), field) for field in ("ru_utime",
+                   "ru_stime")) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
 print(json.dumps({"seconds": summary["seconds"], "wall": wall, "files": summary["files"],
                   "observations": summary["observations"], "errors": summary["errors"],
-                  "cpu": cpu}))
+                  "cpu": engine + workers, "engine_cpu": engine, "workers_cpu": workers}))
 """
 
 
 def triage_run(sources: list[Path], out: Path, workers: int, parsers: bool) -> dict[str, float]:
     """The triage engine in a fresh process (as bench_triage's parsers-off run): its summary,
-    and the CPU seconds of that process and its workers (user + system; on a shared machine the
-    figure the load distorts least). The process first loads the software catalogue, in both
+    and the CPU seconds of that process and its workers, together and apart (user + system; on
+    a shared machine the figure the load distorts least). The process first loads the software catalogue, in both
     modes, as `orderwatch triage` does before it calls run_triage."""
     shutil.rmtree(out, ignore_errors=True)
     argv = [*map(str, sources), str(out), str(workers), "on" if parsers else "off"]
@@ -357,6 +357,8 @@ def main(argv: list[str]) -> None:
         ("seconds", "report.json's seconds"),
         ("wall", "reports written"),
         ("cpu", "CPU seconds of all processes, reports written"),
+        ("engine_cpu", "CPU seconds of the engine's process: walk, dispatch, reports"),
+        ("workers_cpu", "CPU seconds of the workers: hashing, parsing"),
     ):
         on = [r[key] for r in results[True]]
         off = [r[key] for r in results[False]]
