@@ -216,8 +216,8 @@ print(json.dumps({"seconds": summary["seconds"], "wall": wall, "files": summary[
 def triage_run(sources: list[Path], out: Path, workers: int, parsers: bool) -> dict[str, float]:
     """The triage engine in a fresh process (as bench_triage's parsers-off run): its summary,
     and the CPU seconds of that process and its workers, together and apart (user + system; on
-    a shared machine the figure the load distorts least). The process first loads the software catalogue, in both
-    modes, as `orderwatch triage` does before it calls run_triage."""
+    a shared machine the figure the load distorts least). The process first loads the software
+    catalogue, in both modes, as `orderwatch triage` does before it calls run_triage."""
     shutil.rmtree(out, ignore_errors=True)
     argv = [*map(str, sources), str(out), str(workers), "on" if parsers else "off"]
     done = subprocess.run(
