@@ -43,6 +43,11 @@ typedef struct {
     search_engine *engines;
     Py_ssize_t count;
     PyObject *held; /* the str objects the texts point into */
+    /* The keys: a first label of each engine's domains and each name label, in an open-addressed
+     * table of `key_slots` (a power of two) slots. An engine answers on a host only when one of
+     * the host's labels is a key (see search_may_answer), so a host with none is a miss. */
+    search_text *keys;
+    Py_ssize_t key_slots;
 } search_table;
 
 /* ------------------------------------------------------------------ building (Python) */
@@ -51,6 +56,7 @@ static void search_table_free(search_table *table) {
     for (Py_ssize_t i = 0; table->engines != NULL && i < table->count; i++)
         PyMem_Free(table->engines[i].texts);
     PyMem_Free(table->engines);
+    PyMem_Free(table->keys);
     Py_CLEAR(table->held);
     memset(table, 0, sizeof *table);
 }
@@ -130,6 +136,54 @@ done:
     return rc;
 }
 
+static size_t search_key_hash(const char *text, Py_ssize_t size) { /* FNV-1a */
+    size_t hash = 2166136261u;
+    for (Py_ssize_t i = 0; i < size; i++) hash = (hash ^ (unsigned char)text[i]) * 16777619u;
+    return hash;
+}
+
+/* Is `text` a key of the table? */
+static int search_is_key(const search_table *table, const char *text, Py_ssize_t size) {
+    size_t mask = (size_t)table->key_slots - 1;
+    for (size_t at = search_key_hash(text, size) & mask;; at = (at + 1) & mask) {
+        search_text key = table->keys[at];
+        if (key.text == NULL) return 0;
+        if (key.size == size && memcmp(key.text, text, (size_t)size) == 0) return 1;
+    }
+}
+
+static void search_add_key(search_table *table, search_text key) {
+    if (search_is_key(table, key.text, key.size)) return;
+    size_t mask = (size_t)table->key_slots - 1, at = search_key_hash(key.text, key.size) & mask;
+    while (table->keys[at].text != NULL) at = (at + 1) & mask;
+    table->keys[at] = key;
+}
+
+/* The keys of the table's engines (their domains' first labels, their name labels). */
+static int search_keys_build(search_table *table) {
+    Py_ssize_t count = 0;
+    for (Py_ssize_t i = 0; i < table->count; i++)
+        count += table->engines[i].n_domains + table->engines[i].n_labels;
+    table->key_slots = 16;
+    while (table->key_slots < 4 * count) table->key_slots *= 2; /* at most a quarter full */
+    table->keys = PyMem_Calloc((size_t)table->key_slots, sizeof(search_text));
+    if (table->keys == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < table->count; i++) {
+        const search_engine *engine = &table->engines[i];
+        for (Py_ssize_t d = 0; d < engine->n_domains; d++) {
+            search_text first = engine->domains[d];
+            const char *dot = memchr(first.text, '.', (size_t)first.size);
+            if (dot != NULL) first.size = dot - first.text;
+            search_add_key(table, first);
+        }
+        for (Py_ssize_t n = 0; n < engine->n_labels; n++) search_add_key(table, engine->labels[n]);
+    }
+    return 0;
+}
+
 /* The table of `engines` (a tuple of SearchEngine rows): 0, or -1 with an exception set. */
 static int search_table_build(PyObject *engines, search_table *table) {
     memset(table, 0, sizeof *table);
@@ -150,6 +204,10 @@ static int search_table_build(PyObject *engines, search_table *table) {
             search_table_free(table);
             return -1;
         }
+    }
+    if (search_keys_build(table) < 0) {
+        search_table_free(table);
+        return -1;
     }
     return 0;
 }
@@ -200,6 +258,19 @@ static int search_engine_answers(const search_engine *engine, const char *host, 
         label = rest;
     }
     return 0;
+}
+
+/* Can any engine answer on `host` (lower case)? Only if one of its labels is a key: a domain
+ * it is or is under begins one of its labels (after a dot or at its start, up to a dot or its
+ * end), and a name label is one of its labels. No key: no engine answers (a miss, cheaply). */
+static int search_may_answer(const search_table *table, const char *host, Py_ssize_t size) {
+    for (const char *label = host, *end = host + size;;) {
+        const char *dot = memchr(label, '.', (size_t)(end - label));
+        const char *stop = dot != NULL ? dot : end;
+        if (search_is_key(table, label, stop - label)) return 1;
+        if (dot == NULL) return 0;
+        label = dot + 1;
+    }
 }
 
 static int search_hex(unsigned char c) {
@@ -363,6 +434,7 @@ static int search_match(const search_table *table, const char *url, Py_ssize_t s
     char lower[256];
     if (host_end - host > (Py_ssize_t)sizeof lower) return SEARCH_UNSURE;
     for (Py_ssize_t i = host; i < host_end; i++) lower[i - host] = (char)search_lower(u[i]);
+    if (!search_may_answer(table, lower, host_end - host)) return SEARCH_MISS;
     Py_ssize_t first = 0;
     while (first < table->count && !search_engine_answers(&table->engines[first], lower,
                                                           host_end - host))

@@ -216,6 +216,27 @@ def test_another_table_gives_what_python_gives_with_it(python_path: None) -> Non
     assert _searchterms.Table(local, SearchHit).extract(urls[0]) == SearchHit("Chat", "meet up")
 
 
+def test_the_host_prefilter_passes_every_host_an_engine_answers_on(python_path: None) -> None:
+    """A host is a miss in C at once when none of its labels is a key (a domain's first label, a
+    name label): every domain and name label, under and beside other labels, in either case."""
+    urls = []
+    for engine in SEARCH_ENGINES:
+        path = (engine.paths or ("/",))[0]
+        query = f"?{engine.params[0]}=red+bicycle" if engine.params else ""
+        path = engine.path_term + "red+bicycle" if engine.path_term else path
+        hosts = []
+        for domain in engine.domains:
+            for tld in ["com", "co.uk", "de", "com.au", "a.b"] if domain.endswith(".*") else [""]:
+                name = domain[:-1] + tld if tld else domain
+                for prefix in ("", "www.", "a.b.", "x", "-"):
+                    hosts += [prefix + name + suffix for suffix in ("", ".", ".evil.test", "x")]
+        hosts += [host.upper() for host in hosts[::3]]
+        urls += [f"https://{host}{path}{query}" for host in hosts]
+    assert _compare(urls) == 0
+    hits = [url for url in urls if extract_search(url) is not None]
+    assert len(hits) > 250  # the engines' own hosts are read, not only rejected
+
+
 def test_bad_arguments_raise() -> None:
     with pytest.raises(TypeError):
         _searchterms.Table(list(SEARCH_ENGINES), SearchHit)  # type: ignore[arg-type]
