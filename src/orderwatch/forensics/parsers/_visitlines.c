@@ -164,14 +164,35 @@ static int buf_int(buffer *b, long long value) {
     return buf_put(b, text + sizeof text - size, (size_t)size);
 }
 
-/* A JSON string as json.encoder.encode_basestring writes it (UTF-8, non-ASCII kept). */
+/* Any byte of the 8 in `w` that JSON escapes: below 0x20, '"' or '\\' (the has-less-than and
+ * has-zero-byte bit tricks; exact as a yes or no). */
+static int json_escapes8(uint64_t w) {
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+    return (((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
+            ((backslash - ones) & ~backslash)) & highs ? 1 : 0;
+}
+
+/* A JSON string as json.encoder.encode_basestring writes it (UTF-8, non-ASCII kept). Runs of 8
+ * bytes that need no escape are copied as they are (most URLs and titles hold none). */
 static int buf_json(buffer *b, const char *text, size_t size) {
     static const char hex[] = "0123456789abcdef";
     if (buf_reserve(b, size * 6 + 2) < 0) return -1;
     char *out = b->data + b->size;
     *out++ = '"';
-    for (size_t i = 0; i < size; i++) {
-        unsigned char c = (unsigned char)text[i];
+    size_t i = 0;
+    while (i < size) {
+        if (i + 8 <= size) {
+            uint64_t w;
+            memcpy(&w, text + i, 8);
+            if (!json_escapes8(w)) {
+                memcpy(out, &w, 8);
+                out += 8;
+                i += 8;
+                continue;
+            }
+        }
+        unsigned char c = (unsigned char)text[i++];
         if (c >= 0x20 && c != '"' && c != '\\') {
             *out++ = (char)c;
             continue;

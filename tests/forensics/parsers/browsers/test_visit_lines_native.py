@@ -126,6 +126,25 @@ def test_ids_times_and_quoting_are_the_object_paths() -> None:
     )
 
 
+def test_every_escaped_character_at_every_place_is_quoted_as_json_quotes_it() -> None:
+    """Texts are copied 8 bytes at a time where none needs an escape: each character JSON
+    escapes, at each place in and around such a run, is quoted as the Python loop quotes it."""
+    units = integer_time_format(TimeFormat.WEBKIT)
+    assert units is not None
+    rows = []
+    for special in '"\\\n\x00\x1f\x7f\u00e9\u2028 \x08\x0c\t\r':
+        for length in range(0, 26):
+            for at in range(length):
+                text = "abcdefghijklmnopqrstuvwxyz"[:length]
+                text = text[:at] + special + text[at + 1 :]
+                url = "https://x.test/" + text
+                rows.append((len(rows), 13_350_000_000_000_000, url, text, 1, 2))
+    args = (rows, HEAD, VISIT, SEARCH, RECORD, units, LABELS, ENGINES, extract_search)
+    native = _visitlines.visit_lines(*args)
+    assert native == python_visit_lines(*args)
+    assert native[1] == len(rows) > 4000
+
+
 def test_python_is_asked_about_every_search_the_matcher_is_unsure_of() -> None:
     """The C matcher judges most URLs; of those it is unsure of, the host prefilter must pass
     every search to `extract`."""
