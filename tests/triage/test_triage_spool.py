@@ -6,6 +6,7 @@ whatever happens."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -178,6 +179,52 @@ def test_a_block_stays_bytes_when_the_spool_folder_is_gone(tmp_path: Path) -> No
     assert not list(tmp_path.iterdir())
     assert writer.keep(block) is block  # its file went with the run: bytes again
     writer.close()
+
+
+class _ReadOnlySink:
+    """A sink whose place cannot be written (as a full disk): the lines must come back as bytes."""
+
+    def __init__(self, path: Path) -> None:
+        path.write_bytes(b"")
+        self.descriptor = os.open(path, os.O_RDONLY)
+
+    def place(self) -> tuple[int, int]:
+        return self.descriptor, 0
+
+    def written(self, length: int, kinds: tuple[tuple[str, int], ...]) -> Any:
+        raise AssertionError("nothing was written")
+
+
+def test_a_history_is_written_into_the_spool_as_it_is_read(device: Path, tmp_path: Path) -> None:
+    """A worker's mediator hands its spool file to the parsers (`sink`): a history's lines are
+    written there as they are made, and are the bytes the parser gives without it; where the
+    file cannot be written they come back as bytes."""
+    history = next(device.rglob("places.sqlite"))
+    plain = ParserMediator(str(device), lines=REPORT_LINES, object_kinds=frozenset())
+    registry.parse(LocalArtefact(history, device), plain)
+    (expected,) = plain.blocks
+    spool = LineSpool(tmp_path)
+    spool.open_for_workers()
+    writer = BlockWriter(spool.worker_folder)
+    writer.keep(_block('{"id": "before"}'))  # the history's lines go after what is there
+    sunk = ParserMediator(str(device), lines=REPORT_LINES, object_kinds=frozenset(), sink=writer)
+    registry.parse(LocalArtefact(history, device), sunk)
+    (block,) = sunk.blocks
+    assert isinstance(block, SpooledBlock) and writer.keep(block) is block
+    assert (block.kinds, block.length) == (expected.kinds, len(expected.lines))
+    with open(block.file, "rb") as spooled:
+        spooled.seek(block.offset)
+        assert spooled.read() == expected.lines
+    writer.close()
+    spool.remove()
+    refused = _ReadOnlySink(tmp_path / "read-only")
+    try:
+        kept = ParserMediator(str(device), lines=REPORT_LINES, object_kinds=frozenset())
+        kept.sink = refused
+        registry.parse(LocalArtefact(history, device), kept)
+    finally:
+        os.close(refused.descriptor)
+    assert kept.blocks == [expected] and not kept.errors
 
 
 def test_the_order_does_not_depend_on_which_worker_finished_first(

@@ -170,22 +170,38 @@ class BlockWriter:
         self._name = ""
         self._size = 0
 
-    def keep(self, block: LineBlock) -> LineBlock | SpooledBlock:
-        if not block.lines:
+    def keep(self, block: LineBlock | SpooledBlock) -> LineBlock | SpooledBlock:
+        if isinstance(block, SpooledBlock) or not block.lines:
+            return block  # (a parser wrote it here itself: see place)
+        place = self.place()
+        if place is None:
             return block
+        try:
+            _write_all(place[0], block.lines, place[1])
+        except OSError:
+            return block
+        return self.written(len(block.lines), block.kinds)
+
+    def place(self) -> tuple[int, int] | None:
+        """Where the next block goes (descriptor, offset), the file made on first use; None when
+        it cannot be (the folder gone with its run, a full disk): the block stays bytes. A
+        parser may write there itself (`ParserMediator.sink`), then claim it with `written`."""
         try:
             if self._descriptor is not None and os.fstat(self._descriptor).st_nlink == 0:
                 self.close()  # its run ended (an in-process run): the folder is gone
-                return block
+                return None
             if self._descriptor is None:
                 self._descriptor, self._name = tempfile.mkstemp(
                     prefix="worker-", suffix=".tmp", dir=self.folder
                 )
-            _write_all(self._descriptor, block.lines, self._size)
         except OSError:
-            return block
-        kept = SpooledBlock(self._name, self._size, len(block.lines), block.kinds)
-        self._size += len(block.lines)
+            return None
+        return self._descriptor, self._size
+
+    def written(self, length: int, kinds: tuple[tuple[str, int], ...]) -> SpooledBlock:
+        """The `length` bytes written at `place()` are a block: where it lies."""
+        kept = SpooledBlock(self._name, self._size, length, kinds)
+        self._size += length
         return kept
 
     def close(self) -> None:

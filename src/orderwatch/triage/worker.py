@@ -296,7 +296,7 @@ def _run_parsers(state: _WorkerState, task: FileTask, result: FileResult) -> Non
     artefact = sources.ImageArtefact(task.record, state.context)
     # Parsers keep as lines only the kinds the rules do not read (a history's visits, mostly).
     mediator = ParserMediator(
-        task.source, lines=REPORT_LINES, object_kinds=state.options.rule_kinds
+        task.source, lines=REPORT_LINES, object_kinds=state.options.rule_kinds, sink=state.writer
     )
     registry.parse(artefact, mediator)
     result.observations.extend(mediator.observations)

@@ -23,6 +23,8 @@
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
+#include <errno.h>
+#include <unistd.h> /* pwrite: lines written to a spool file as they are made */
 
 #if defined(VISITLINES_SQLITE) && defined(__has_include)
 #if __has_include(<sqlite3.h>)
@@ -792,20 +794,52 @@ static int search_of(const job *j, row_source *src, values *v, long long ident,
 }
 
 /* Every row of `src` as lines: (lines, visits, searches, unusual, hits), or NULL. */
-static PyObject *write_lines(const job *j, row_source *src, size_t expected) {
+/* Where lines go when they are not returned as bytes: a file, from `offset` on. */
+typedef struct {
+    int fd; /* -1: the lines are returned as one bytes object */
+    long long offset, written;
+} line_sink;
+
+#define SINK_CHUNK ((size_t)1 << 20) /* the buffer a sink's lines pass through, reused */
+
+/* Write the buffer's bytes to the sink and empty it: 0, or -1 with OSError set. */
+static int sink_flush(line_sink *sink, buffer *b) {
+    size_t done = 0;
+    while (done < b->size) {
+        ssize_t n = pwrite(sink->fd, b->data + done, b->size - done,
+                           (off_t)(sink->offset + sink->written));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            if (n == 0) errno = EIO;
+            PyErr_SetFromErrno(PyExc_OSError);
+            return -1;
+        }
+        done += (size_t)n;
+        sink->written += n;
+    }
+    b->size = 0;
+    return 0;
+}
+
+static PyObject *write_lines(const job *j, row_source *src, size_t expected, line_sink *sink) {
     PyObject *result = NULL, *hits = NULL;
     buffer out = {0}, rec = {0};
-    if (expected > ((size_t)1 << 28)) expected = (size_t)1 << 28; /* grows past this if need be */
-    /* the lines go straight into the bytes object returned */
-    out.owner = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)expected);
-    if (out.owner == NULL) goto done;
-    out.data = PyBytes_AS_STRING(out.owner);
-    out.capacity = expected;
+    if (sink->fd >= 0) { /* through a buffer of SINK_CHUNK bytes, written out as it fills */
+        if (buf_reserve(&out, SINK_CHUNK + SINK_CHUNK / 4) < 0) goto done;
+    } else {
+        if (expected > ((size_t)1 << 28)) expected = (size_t)1 << 28; /* grows past if need be */
+        /* the lines go straight into the bytes object returned */
+        out.owner = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)expected);
+        if (out.owner == NULL) goto done;
+        out.data = PyBytes_AS_STRING(out.owner);
+        out.capacity = expected;
+    }
     hits = PyList_New(0);
     if (hits == NULL) goto done;
     long long visits = 0, searches = 0;
     int unusual = 0, more;
     while ((more = src->next(src)) == 1) {
+        if (sink->fd >= 0 && out.size >= SINK_CHUNK && sink_flush(sink, &out) < 0) goto done;
         values v = {0}; /* a template may name engine and term: "" until a search sets them */
         long long ident;
         int url_none, title_none;
@@ -841,12 +875,19 @@ static PyObject *write_lines(const job *j, row_source *src, size_t expected) {
         if (found == 1) searches++;
     }
     if (more < 0) goto done;
+    if (sink->fd >= 0) {
+        if (sink_flush(sink, &out) < 0) goto done;
+        result = Py_BuildValue("(LLLOO)", sink->written, visits, searches,
+                               unusual ? Py_True : Py_False, hits);
+        goto done;
+    }
     if (_PyBytes_Resize(&out.owner, (Py_ssize_t)out.size) < 0) goto done; /* frees it on failure */
     result = Py_BuildValue("(OLLOO)", out.owner, visits, searches, unusual ? Py_True : Py_False,
                            hits);
 done:
     Py_XDECREF(hits);
-    Py_XDECREF(out.owner);
+    if (sink->fd >= 0) PyMem_Free(out.data);
+    else Py_XDECREF(out.owner); /* (_PyBytes_Resize freed it and set NULL if it failed) */
     PyMem_Free(rec.data);
     return result;
 }
@@ -880,7 +921,8 @@ static PyObject *visit_lines(PyObject *self, PyObject *args) {
         list_source source = {
             {list_next, 0, list_integer, list_text, list_length, list_object}, rows, NULL, 0};
         size_t expected = (size_t)PyList_GET_SIZE(rows) * j.per_line + 4096;
-        result = write_lines(&j, &source.base, expected);
+        line_sink bytes_out = {-1, 0, 0};
+        result = write_lines(&j, &source.base, expected, &bytes_out);
     }
     job_free(&j);
     return result;
@@ -1239,21 +1281,31 @@ static PyObject *query_object(row_source *source, Py_ssize_t column) {
 
 PyDoc_STRVAR(query_visit_lines_doc,
     "query_visit_lines(uri, sql, head, visit, search, record, time_format, labels, engines,\n"
-    "extract)\n"
-    "-> (lines: bytes, visits: int, searches: int, unusual: bool, hits: list) | None\n\n"
+    "extract, fd=-1, offset=0)\n"
+    "-> (lines: bytes | int, visits: int, searches: int, unusual: bool, hits: list) | None\n\n"
     "As visit_lines, the rows read by SQLite itself: `sql` (id, stored, url, title, *further\n"
     "integer columns) stepped on a read-only connection of its own to the database `uri`.\n"
     "None: a text is not UTF-8 (sqlite3's fetchall would raise). sqlite3.OperationalError:\n"
-    "SQLite could not open, prepare or step.\n" VISIT_LINES_ARGS);
+    "SQLite could not open, prepare or step.\n"
+    "fd, offset: the lines are written to the file `fd` from `offset` on as they are made,\n"
+    "through a buffer of 1 MiB (no bytes object of them all), and `lines` is their size;\n"
+    "OSError if a write fails (what was written before is left; nothing claims it).\n"
+    VISIT_LINES_ARGS);
 
 static PyObject *query_visit_lines(PyObject *self, PyObject *args) {
     const char *uri, *sql;
     Py_ssize_t sql_size;
     PyObject *head_obj, *visit_t, *search_t, *record, *format_obj, *labels, *engines, *extract;
-    if (!PyArg_ParseTuple(args, "ss#SOOO!O!O!OO:query_visit_lines", &uri, &sql, &sql_size,
+    line_sink sink = {-1, 0, 0};
+    if (!PyArg_ParseTuple(args, "ss#SOOO!O!O!OO|iL:query_visit_lines", &uri, &sql, &sql_size,
                           &head_obj, &visit_t, &search_t, &PyTuple_Type, &record, &PyTuple_Type,
-                          &format_obj, &PySet_Type, &labels, &engines, &extract))
+                          &format_obj, &PySet_Type, &labels, &engines, &extract, &sink.fd,
+                          &sink.offset))
         return NULL;
+    if (sink.fd >= 0 && sink.offset < 0) {
+        PyErr_SetString(PyExc_ValueError, "offset must not be negative");
+        return NULL;
+    }
     job j = {0};
     PyObject *result = NULL;
     sqlite3 *db = NULL;
@@ -1272,7 +1324,7 @@ static PyObject *query_visit_lines(PyObject *self, PyObject *args) {
     else if (width < 4)
         PyErr_SetString(PyExc_ValueError, "the statement selects id, stored, url, title, ...");
     else {
-        result = write_lines(&j, &source.base, (size_t)1 << 20);
+        result = write_lines(&j, &source.base, (size_t)1 << 20, &sink);
         if (result != NULL && source.not_utf8) Py_SETREF(result, Py_NewRef(Py_None));
     }
     PyMem_Free(source.types);

@@ -10,6 +10,7 @@ from orderwatch.forensics.parsers.search_engines import SearchEngine
 
 Template = tuple[tuple[bytes, ...], str]
 Written = tuple[bytes, int, int, bool, list[tuple[Any, ...]]]
+Spooled = tuple[int, int, int, bool, list[tuple[Any, ...]]]
 
 def visit_lines(
     rows: list[tuple[Any, ...]],
@@ -48,8 +49,10 @@ def query_visit_lines(
     labels: set[bytes],
     engines: tuple[SearchEngine, ...],
     extract: Callable[[str], Any],
+    fd: int = -1,
+    offset: int = 0,
     /,
-) -> Written | None: ...
+) -> Written | Spooled | None: ...
 def visit_figures(
     uri: str, sql: str, /
 ) -> tuple[int | None, int | None, Any, Any, list[tuple[int, Any, int, Any]]] | None: ...

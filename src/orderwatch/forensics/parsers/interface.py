@@ -133,6 +133,20 @@ class LineWriter(Protocol):
     def value(self, value: Any) -> str: ...
 
 
+class LineSink(Protocol):
+    """Where a parser may write a block of lines as it makes them (a triage worker's spool file,
+    `triage.encoded.BlockWriter`), rather than hold them all as one bytes object."""
+
+    def place(self) -> tuple[int, int] | None:
+        """(file descriptor, offset) to write the next block at; None: keep it as bytes."""
+        ...
+
+    def written(self, length: int, kinds: tuple[tuple[str, int], ...]) -> Any:
+        """Claim the `length` bytes written at the place: the block that stands for them in
+        `ParserMediator.blocks` (with `kinds` and `count` as a LineBlock has)."""
+        ...
+
+
 @dataclass
 class ParserMediator:
     """The one channel from a parser to the rest of the system (plaso's mediator).
@@ -150,7 +164,9 @@ class ParserMediator:
     lines: LineWriter | None = None
     object_kinds: frozenset[str] | None = None
     encoded: list[EncodedObservation] = field(default_factory=list)
-    blocks: list[LineBlock] = field(default_factory=list)  # lines written in bulk (`lines` set)
+    # Lines written in bulk (`lines` set): LineBlocks, or what `sink` gave for those written there.
+    blocks: list[Any] = field(default_factory=list)
+    sink: LineSink | None = None
     _ids: dict[tuple[str, str], StableIds] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )

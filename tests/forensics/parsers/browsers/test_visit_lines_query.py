@@ -102,6 +102,44 @@ def test_an_empty_table_gives_no_lines(tmp_path: Path) -> None:
     assert _visitlines.query_visit_lines(_uri(path), SELECT, *args) == (b"", 0, 0, False, [])
 
 
+def test_lines_written_to_a_file_are_the_bytes_they_would_be(tmp_path: Path) -> None:
+    """Given a file descriptor and offset, the lines go there through a buffer of 1 MiB (many
+    times over here) and their size comes back instead of their bytes; the rest is the same.
+    What lies before the offset is left alone."""
+    units = integer_time_format(TimeFormat.WEBKIT)
+    assert units is not None
+    path = tmp_path / "History"
+    _visits_table(path, _rows(4, units, 3000) * 8)  # ids repeat: lines need not be unique here
+    args = (HEAD, VISIT, SEARCH, RECORD, units, LABELS, ENGINES, extract_search)
+    made = _visitlines.query_visit_lines(_uri(path), SELECT, *args)
+    assert made is not None and len(made[0]) > 3 * 2**20
+    spool = tmp_path / "spool"
+    spool.write_bytes(b"kept")
+    descriptor = os.open(spool, os.O_RDWR)
+    try:
+        written = _visitlines.query_visit_lines(_uri(path), SELECT, *args, descriptor, 4)
+        with pytest.raises(ValueError, match="offset"):
+            _visitlines.query_visit_lines(_uri(path), SELECT, *args, descriptor, -1)
+    finally:
+        os.close(descriptor)
+    assert written == (len(made[0]), *made[1:])
+    assert spool.read_bytes() == b"kept" + made[0]
+
+
+def test_a_file_that_cannot_be_written_raises_oserror(tmp_path: Path) -> None:
+    units = integer_time_format(TimeFormat.WEBKIT)
+    path = tmp_path / "History"
+    _visits_table(path, _rows(5, units, 200))
+    args = (HEAD, VISIT, SEARCH, RECORD, units, LABELS, ENGINES, extract_search)
+    (tmp_path / "read-only").write_bytes(b"")
+    descriptor = os.open(tmp_path / "read-only", os.O_RDONLY)
+    try:
+        with pytest.raises(OSError):
+            _visitlines.query_visit_lines(_uri(path), SELECT, *args, descriptor, 0)
+    finally:
+        os.close(descriptor)
+
+
 @pytest.mark.parametrize("bad", NOT_UTF8)
 @pytest.mark.parametrize("column", ["url", "title", "id", "url_id"])
 def test_text_that_is_not_utf8_anywhere_gives_none_where_fetchall_raises(

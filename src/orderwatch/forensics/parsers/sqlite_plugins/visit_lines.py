@@ -4,8 +4,10 @@ A triage keeps visits only as lines when its order's rules do not read them
 (`ParserMediator.lines`); making an object of each visit and encoding it cost more than reading
 the database. The C module `_visitlines` steps the SELECT on a read-only SQLite connection of its
 own (no Python object per row) and writes each row's line and its search term's from the kinds'
-line templates into one `LineBlock`; where it was built without SQLite the rows are fetched into
-a list for its list loop, and where it cannot be imported the same loop runs in Python here.
+line templates into one `LineBlock` (in a triage worker, into its spool file as they are made,
+through a buffer of 1 MiB: `ParserMediator.sink`); where it was built without SQLite the rows
+are fetched into a list for its list loop, and where it cannot be imported the same loop runs
+in Python here.
 Rows of unusual types (text or REAL times, non-integer ids, BLOB text) and every row when the
 database's text is not UTF-8 go through the plugin's object path, so the lines are the same
 either way (tests/forensics/parsers/browsers compare them). `visit_figures` reads the deletion
@@ -77,7 +79,7 @@ LoopArguments = tuple[
     set[bytes],
     tuple[SearchEngine, ...],
 ]
-Written = tuple[bytes, int, int, bool, list[tuple[Any, ...]]]
+Written = tuple[bytes | int, int, int, bool, list[tuple[Any, ...]]]  # int: the size written
 # (first id, last id, oldest, newest, gaps as (before, its time, after, its time)), times as stored
 VisitFigures = tuple[int | None, int | None, Any, Any, list[tuple[int, Any, int, Any]]]
 
@@ -124,25 +126,39 @@ def write_visit_lines(
     head = f"{mediator.source}\x1f{parser}\x1f{path}\x1f".encode(*_ENCODING)
     record = _record_parts(rows.record, columns)
     args = (head, visit, search, record, time_format, _LABELS, SEARCH_ENGINES)
-    written = _written(context, sql, args)
+    place = mediator.sink.place() if mediator.sink is not None else None
+    written = _written(context, sql, args, place)
     if written is None:  # text that is not UTF-8, a damaged page: the object path says which
         return "1"
     lines, visits, searches, unusual, hits = written
-    kinds = [("browser_visit", visits)] + ([("search_term", searches)] if searches else [])
-    if visits:
-        mediator.blocks.append(LineBlock(lines, tuple(kinds)))
+    kinds = (("browser_visit", visits),) + ((("search_term", searches),) if searches else ())
+    if visits and isinstance(lines, int):  # written at `place` (a worker's spool file)
+        assert mediator.sink is not None
+        mediator.blocks.append(mediator.sink.written(lines, kinds))
+    elif visits and isinstance(lines, bytes):
+        mediator.blocks.append(LineBlock(lines, kinds))
     for ident, stored, url, record_text, engine, term in hits:  # searches kept as objects
         when = to_datetime(stored, plugin.TIME_FORMAT)
         plugin.produce_search(context, ident, engine, term, url, when, record_text, stored)
     return f"NOT ({rows.usual()})" if unusual else "0"
 
 
-def _written(context: SQLiteContext, sql: str, args: LoopArguments) -> Written | None:
+def _written(
+    context: SQLiteContext, sql: str, args: LoopArguments, place: tuple[int, int] | None = None
+) -> Written | None:
     """The lines of the rows `sql` selects: stepped by SQLite in C where it can, else fetched by
-    the Python connection; None when sqlite3 cannot read them (fetchall raises)."""
+    the Python connection; None when sqlite3 cannot read them (fetchall raises). Given `place`
+    (a file descriptor and offset), the C loop writes the lines there as it makes them and
+    gives their size instead of their bytes (no bytes object of tens of MB to fill, page by
+    fresh page, and copy again); if that write fails they are made as bytes."""
     if _query_visit_lines is not None and context.connection.text_factory is str:
         uri = context.files.read_only_uri()
         try:
+            if place is not None:
+                try:
+                    return _query_visit_lines(uri, sql, *args, extract_search, *place)
+                except OSError:
+                    pass  # (a full disk): as bytes, which the worker keeps if it cannot write
             return _query_visit_lines(uri, sql, *args, extract_search)  # None: not UTF-8
         except sqlite3.Error:
             pass  # SQLite failed on the C connection: the Python one reads the rows
