@@ -240,21 +240,38 @@ static void civil(long long days, long long *year, int *month, int *day) {
     *year = yoe + era * 400 + (*month <= 2);
 }
 
+/* The last day a time fell on and its date text: visits come in time order mostly, so most
+ * times fall on the day before theirs and their date is copied, not worked out again. */
+typedef struct {
+    long long days;
+    char date[10];
+    int known;
+} day_cache;
+
 /* The time text (no quotes) into `out`; 0 when the value is out of range (JSON null). */
-static int time_text(const time_format *format, long long stored, char out[40]) {
+static int time_text(const time_format *format, long long stored, char out[40], day_cache *last) {
     if (stored < format->earliest || stored >= format->latest) return 0;
     long long seconds = (stored - format->epoch) / format->per_second;
     long long fraction = stored % format->per_second;
-    long long days = seconds / 86400, rest = seconds % 86400, year;
-    int month, day;
-    civil(days, &year, &month, &day);
-    if (year < 0 || year > 9999) return 0; /* not reached: the range ends in 2100 */
+    long long days = seconds / 86400, rest = seconds % 86400;
     char *p = out;
-    decimal(year, p + 4, 4), p += 4;
-    *p++ = '-';
-    decimal(month, p + 2, 2), p += 2;
-    *p++ = '-';
-    decimal(day, p + 2, 2), p += 2;
+    if (!last->known || last->days != days) {
+        long long year;
+        int month, day;
+        civil(days, &year, &month, &day);
+        if (year < 0 || year > 9999) return 0; /* not reached: the range ends in 2100 */
+        decimal(year, p + 4, 4), p += 4;
+        *p++ = '-';
+        decimal(month, p + 2, 2), p += 2;
+        *p++ = '-';
+        decimal(day, p + 2, 2), p += 2;
+        memcpy(last->date, out, 10);
+        last->days = days;
+        last->known = 1;
+    } else {
+        memcpy(p, last->date, 10);
+        p += 10;
+    }
     *p++ = 'T';
     decimal(rest / 3600, p + 2, 2), p += 2;
     *p++ = ':';
@@ -838,6 +855,7 @@ static PyObject *write_lines(const job *j, row_source *src, size_t expected, lin
     if (hits == NULL) goto done;
     long long visits = 0, searches = 0;
     int unusual = 0, more;
+    day_cache last_day = {0};
     while ((more = src->next(src)) == 1) {
         if (sink->fd >= 0 && out.size >= SINK_CHUNK && sink_flush(sink, &out) < 0) goto done;
         values v = {0}; /* a template may name engine and term: "" until a search sets them */
@@ -859,7 +877,7 @@ static PyObject *write_lines(const job *j, row_source *src, size_t expected, lin
         v.record_size = (Py_ssize_t)rec.size;
         char time[40], id[20], number[32];
         v.time = time;
-        v.time_size = time_text(&j->format, v.stored, time);
+        v.time_size = time_text(&j->format, v.stored, time, &last_day);
         v.id = id;
         int digits = decimal(ident, number + sizeof number, 1);
         memmove(number, number + sizeof number - digits, (size_t)digits);
@@ -1079,6 +1097,7 @@ static PyObject *kept_visit_lines(PyObject *self, PyObject *args) {
                 (size_t)PyBytes_GET_SIZE(head_obj));
     sha1_update(&head, (const unsigned char *)"visit\x1f", 6);
     if ((entries = PyList_New(0)) == NULL || (calls = PyList_New(0)) == NULL) goto done;
+    day_cache last_day = {0};
     for (Py_ssize_t index = 0; index < PyList_GET_SIZE(rows); index++) {
         /* the row and its texts stay ours even if str(key) runs Python code */
         PyObject *row = Py_NewRef(PyList_GET_ITEM(rows, index)), *record = NULL;
@@ -1096,7 +1115,7 @@ static PyObject *kept_visit_lines(PyObject *self, PyObject *args) {
         sha1_hex20(&ctx, id);
         v.id = id;
         v.time = time;
-        v.time_size = v.stored_none ? 0 : time_text(&format, v.stored, time);
+        v.time_size = v.stored_none ? 0 : time_text(&format, v.stored, time, &last_day);
         line.size = 0;
         PyObject *entry = NULL;
         int rc = fill_line(&line, &line_template, &v, 0);

@@ -145,6 +145,27 @@ def test_every_escaped_character_at_every_place_is_quoted_as_json_quotes_it() ->
     assert native[1] == len(rows) > 4000
 
 
+@pytest.mark.parametrize("time_format", [TimeFormat.WEBKIT, TimeFormat.PRTIME, TimeFormat.POSIX])
+def test_times_on_the_same_day_and_across_midnights_are_written_as_python_writes_them(
+    time_format: TimeFormat,
+) -> None:
+    """The loop keeps the last day's date text: visits minutes apart, over midnights, back to an
+    earlier day and out of range between them are each written as the Python loop writes them."""
+    units = integer_time_format(time_format)
+    assert units is not None
+    per_second, epoch, earliest, latest = units
+    start = epoch + 1_705_000_000 * per_second  # 2024-01-11
+    steps = [0, 1, 59, 3599, 86399, 86400, 3 * 86400 - 1, 17, -86400, 0, 7 * 86400 + 3]
+    times = [start + step * per_second + (n % 3) for n, step in enumerate(steps * 40)]
+    times[::13] = [earliest - 1] * len(times[::13])
+    times[5::17] = [latest] * len(times[5::17])
+    rows = [(n, stored, f"https://e.test/{n}", None, n, n) for n, stored in enumerate(times)]
+    args = (rows, HEAD, VISIT, None, RECORD, units, LABELS, ENGINES, extract_search)
+    native = _visitlines.visit_lines(*args)
+    assert native == python_visit_lines(*args)
+    assert 50 < native[0].count(b'"time": null') < len(rows) // 2
+
+
 def test_python_is_asked_about_every_search_the_matcher_is_unsure_of() -> None:
     """The C matcher judges most URLs; of those it is unsure of, the host prefilter must pass
     every search to `extract`."""
