@@ -219,6 +219,7 @@ def triage_run(sources: list[Path], out: Path, workers: int, parsers: bool) -> d
     a shared machine the figure the load distorts least). The process first loads the software
     catalogue, in both modes, as `orderwatch triage` does before it calls run_triage."""
     shutil.rmtree(out, ignore_errors=True)
+    os.sync()  # the last run's report.json written back now, not during this run
     argv = [*map(str, sources), str(out), str(workers), "on" if parsers else "off"]
     done = subprocess.run(
         [sys.executable, "-c", _RUN, *argv], capture_output=True, text=True, check=True
@@ -227,12 +228,13 @@ def triage_run(sources: list[Path], out: Path, workers: int, parsers: bool) -> d
 
 
 def parser_costs(
-    artefacts: Path,
+    artefacts: Path, sink: Any = None
 ) -> tuple[list[tuple[str, float, int, int, int]], list[Any], list[tuple[int, str, Any]]]:
-    """Each parser alone on each artefact it claims, one process, as a triage without an order
-    runs it (every observation kept as its report.json line, a history's visits in blocks):
-    (name, CPU seconds, files, observations, errors) most expensive first, every line made one
-    by one, and every block of lines (source index, path, block)."""
+    """Each parser alone on each artefact it claims, one process, as a triage worker without an
+    order runs it (every observation kept as its report.json line, a history's visits in blocks
+    written into `sink`, the worker's spool file, as they are made): (name, CPU seconds, files,
+    observations, errors) most expensive first, every line made one by one, and every block of
+    lines (source index, path, block)."""
     import orderwatch.forensics.parsers  # noqa: F401  (registers every parser)
     from orderwatch.forensics.parsers.interface import LocalArtefact, ParserMediator
     from orderwatch.forensics.parsers.manager import registry
@@ -244,7 +246,9 @@ def parser_costs(
     for path in sorted(p for p in artefacts.rglob("*") if p.is_file()):
         artefact = LocalArtefact(path, artefacts)
         for parser in registry.parsers_for(artefact.path):
-            mediator = ParserMediator(str(artefacts), lines=REPORT_LINES, object_kinds=frozenset())
+            mediator = ParserMediator(
+                str(artefacts), lines=REPORT_LINES, object_kinds=frozenset(), sink=sink
+            )
             started = time.process_time()
             parser.parse(artefact, mediator)
             lines = mediator.encoded + [encode_observation(o) for o in mediator.observations]
@@ -260,46 +264,41 @@ def parser_costs(
 
 
 def downstream_costs(
-    encoded: list[Any], blocks: list[tuple[int, str, Any]], out: Path
+    encoded: list[Any], blocks: list[tuple[int, str, Any]], spool: Any, writer: Any
 ) -> dict[str, float]:
-    """What the lines cost after parsing, one process (CPU seconds): the worker writing its
-    blocks to its spool file, the trip to the parent (pickle both ways: the lines made one by
-    one and where the blocks lie), report.json (sort, write) and report.html."""
+    """What the lines cost after parsing, one process (CPU seconds): the worker keeping its
+    blocks (already in its spool file when the parser wrote them there), the trip to the parent
+    (pickle both ways: the lines made one by one and where the blocks lie), report.json (sort,
+    write: the spooled lines copied in) and report.html."""
     from datetime import UTC, datetime
 
-    from orderwatch.triage.encoded import BlockWriter, LineSpool
     from orderwatch.triage.html import render_html
     from orderwatch.triage.report import RunFacts, build_report, write_report
 
     costs: dict[str, float] = {}
     facts = RunFacts(started=datetime.now(UTC), command_line=[], workers=1, quick=False)
     facts.encoded = encoded
-    facts.spool = LineSpool(out)
-    writer = BlockWriter(facts.spool.open_for_workers())
-    try:
-        started = time.process_time()
-        spooled = [(index, path, writer.keep(block)) for index, path, block in blocks]
-        costs["a worker spools its blocks"] = time.process_time() - started
-        started = time.process_time()
-        pickle.loads(pickle.dumps((encoded, spooled), protocol=pickle.HIGHEST_PROTOCOL))
-        costs["pickle to the parent and back"] = time.process_time() - started
-        started = time.process_time()
-        for index, path, block in spooled:
-            facts.spool.add(index, "artefacts", path, block)
-        costs["the parent notes where they lie"] = time.process_time() - started
-        facts.finished = datetime.now(UTC)
-        started = time.process_time()
-        report = build_report(facts)
-        costs["build_report (sort)"] = time.process_time() - started
-        started = time.process_time()
-        write_report(out / "report.json", report)
-        costs["write_report (report.json)"] = time.process_time() - started
-        started = time.process_time()
-        render_html(report)
-        costs["render_html (report.html)"] = time.process_time() - started
-    finally:
-        writer.close()
-        facts.spool.remove()
+    facts.spool = spool
+    started = time.process_time()
+    spooled = [(index, path, writer.keep(block)) for index, path, block in blocks]
+    costs["a worker spools its blocks"] = time.process_time() - started
+    started = time.process_time()
+    pickle.loads(pickle.dumps((encoded, spooled), protocol=pickle.HIGHEST_PROTOCOL))
+    costs["pickle to the parent and back"] = time.process_time() - started
+    started = time.process_time()
+    for index, path, block in spooled:
+        facts.spool.add(index, "artefacts", path, block)
+    costs["the parent notes where they lie"] = time.process_time() - started
+    facts.finished = datetime.now(UTC)
+    started = time.process_time()
+    report = build_report(facts)
+    costs["build_report (sort)"] = time.process_time() - started
+    started = time.process_time()
+    write_report(spool.directory / "report.json", report)
+    costs["write_report (report.json)"] = time.process_time() - started
+    started = time.process_time()
+    render_html(report)
+    costs["render_html (report.html)"] = time.process_time() - started
     return costs
 
 
@@ -374,20 +373,28 @@ def main(argv: list[str]) -> None:
         f"off {alone[False]['cpu']:.2f} s, on {alone[True]['cpu']:.2f} s"
     )
     print("  each parser alone on the artefacts (one process, CPU, lines as a triage makes them):")
-    costs, observations, blocks = parser_costs(artefacts)
-    for name, seconds, count, made, errors in costs:
-        print(
-            f"    {name:<28} {seconds:7.3f} s  {count:3d} files {made:7d} observations"
-            f"  {errors} errors"
-        )
-    bulk = sum(block.count for _, _, block in blocks)
-    print(
-        f"  after parsing, for those {len(observations) + bulk} observations ({bulk} in "
-        f"{len(blocks)} blocks; one process, CPU):"
-    )
+    from orderwatch.triage.encoded import BlockWriter, LineSpool
+
     with tempfile.TemporaryDirectory(prefix="orderwatch-bench-parsers-") as tmp:
-        for name, seconds in downstream_costs(observations, blocks, Path(tmp)).items():
-            print(f"    {name:<40} {seconds:7.3f} s")
+        spool = LineSpool(Path(tmp))
+        writer = BlockWriter(spool.open_for_workers())  # as a worker's: the parsers write there
+        try:
+            costs, observations, blocks = parser_costs(artefacts, writer)
+            for name, seconds, count, made, errors in costs:
+                print(
+                    f"    {name:<28} {seconds:7.3f} s  {count:3d} files {made:7d} observations"
+                    f"  {errors} errors"
+                )
+            bulk = sum(block.count for _, _, block in blocks)
+            print(
+                f"  after parsing, for those {len(observations) + bulk} observations ({bulk} in "
+                f"{len(blocks)} blocks; one process, CPU):"
+            )
+            for name, seconds in downstream_costs(observations, blocks, spool, writer).items():
+                print(f"    {name:<40} {seconds:7.3f} s")
+        finally:
+            writer.close()
+            spool.remove()
     seconds, paths, claimed = dispatch_cost(folder)
     print(
         f"  dispatch (parsers_for) on {paths} corpus paths: {seconds:.3f} s, "
