@@ -126,3 +126,32 @@ def test_the_base_name_pattern_never_hides_a_parser_that_matches() -> None:
         path = f"{folder}{separator}{name}"
         expected = {n for n in registry.names() if registry.get(n).matches(path)}
         assert {p.NAME for p in registry.parsers_for(path)} == expected, path
+
+
+def test_claimed_answers_a_run_of_paths_as_parsers_for_answers_each() -> None:
+    """The walk asks `claimed` about a run of files at once (the software locations answer the
+    run in one loop): the same as parsers_for for every path, in every folder, both slashes,
+    and after a folder's verdict is remembered."""
+    import random
+
+    from orderwatch.forensics.parsers import registry
+
+    names = ["SYSTEM", "ſystem", "NTUSER.DAT", "prefs.js", "setupapi.dev.log", "syslog.1.gz",
+             "History", "places.sqlite", "VeraCrypt.exe", "veracrypt.EXE", "x.dll", "Info.plist",
+             "status", "x.desktop", "Tor Browser.lnk", "f000001.bin", "Preferences"]  # fmt: skip
+    folders = ["/Windows/System32/config", "C:\\Windows\\System32\\config", "/var/lib/dpkg",
+               "/Users/a/Desktop", "/Program Files/VeraCrypt", "/Program Files/VeraCrypt/lang",
+               "C:\\Program Files\\VeraCrypt", "/Applications/Tor Browser.app/Contents",
+               "/usr/share/applications", "/home/a/.mozilla/firefox/x", "/d000", ""]  # fmt: skip
+    rng = random.Random(5)
+    for _ in range(20):
+        paths = []
+        for _ in range(rng.randrange(300)):
+            folder, name = rng.choice(folders), rng.choice(names)
+            paths.append(folder + ("\\" if "\\" in folder else "/") + name)
+        assert registry.claimed(paths) == [bool(registry.parsers_for(p)) for p in paths]
+    assert registry.claimed([]) == []
+    assert registry.claimed(["/Program Files/VeraCrypt/VeraCrypt.exe", "/d000/f.bin"]) == [
+        True,
+        False,
+    ]

@@ -226,6 +226,11 @@ class ArtefactParser(ABC):
         """
         return file_name_key(path) in {n.lower() for n in self.FILE_NAMES}
 
+    def matches_many(self, paths: list[str]) -> list[bool]:
+        """matches() of each path, in order (the registry asks a run of walked files at once; a
+        parser asked about every file may answer them in one loop)."""
+        return [self.matches(path) for path in paths]
+
     def base_names(self) -> str | None:
         """For a parser with its own matches(): a regular expression every base name it claims
         fullmatches (case ignored), so the registry asks it only about those (one pattern for

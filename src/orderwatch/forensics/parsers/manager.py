@@ -81,6 +81,30 @@ class ParserRegistry:
                     found.append(parser)
         return found
 
+    def claimed(self, paths: list[str]) -> list[bool]:
+        """Whether any parser wants each file: `bool(parsers_for(path))` for a run of paths at
+        once (a triage's walk asks it of every file; the parsers asked about every file answer
+        the whole run in one call, `matches_many`)."""
+        by_file_name, names, custom = self._by_file_name, self._names, self._custom
+        found = [False] * len(paths)
+        rest: list[int] = []  # the files only the parsers asked about every file may want
+        for index, path in enumerate(paths):
+            name = path[path.rfind("/") + 1 :]
+            if by_file_name.get(name.lower()):
+                found[index] = True
+            elif names is not None and names.fullmatch(name[name.rfind("\\") + 1 :]):
+                found[index] = any(parser.matches(path) for parser in custom)
+            else:
+                rest.append(index)
+        for parser in self._unnamed:
+            if not rest:
+                break
+            wanted = parser.matches_many([paths[index] for index in rest])
+            for index, yes in zip(rest, wanted, strict=True):
+                found[index] = yes
+            rest = [index for index, yes in zip(rest, wanted, strict=True) if not yes]
+        return found
+
     def parse(self, artefact: Artefact, mediator: ParserMediator) -> int:
         """Run every matching parser on one artefact; a failing parser becomes an error record.
 

@@ -64,14 +64,43 @@ class SoftwarePathsParser(ArtefactParser):
         own files and executables (not every cache file below it)."""
         posix = path.replace("\\", "/")
         cut = posix.rfind("/") + 1
-        catalogue = default_catalogue()
-        if self._plain_for is not catalogue or len(self._plain) >= 4096:
-            self._plain, self._plain_for = {}, catalogue
+        catalogue = self._catalogue()
         plain = self._plain.get(posix[:cut])
         if plain is None:
             plain = self._plain[posix[:cut]] = _plain_folder(catalogue, posix[:cut])
         if plain:  # asked about every file of a triage: most are in such folders
             return catalogue.match_file(posix[cut:]) is not None
+        return self._matches_below(posix)
+
+    def matches_many(self, paths: list[str]) -> list[bool]:
+        """matches() of each path, the plain folders' files (most of a triage's) in this loop."""
+        catalogue = self._catalogue()
+        plain_folders, match_file = self._plain, catalogue.match_file
+        wanted = []
+        for path in paths:
+            posix = path.replace("\\", "/")
+            cut = posix.rfind("/") + 1
+            folder = posix[:cut]
+            plain = plain_folders.get(folder)
+            if plain is None:
+                if len(plain_folders) >= 4096:
+                    plain_folders.clear()
+                plain = plain_folders[folder] = _plain_folder(catalogue, folder)
+            if plain:
+                wanted.append(match_file(posix[cut:]) is not None)
+            else:
+                wanted.append(self._matches_below(posix))
+        return wanted
+
+    def _catalogue(self) -> SoftwareCatalogue:
+        """The catalogue in use, the folder verdicts emptied when it changed (or grew large)."""
+        catalogue = default_catalogue()
+        if self._plain_for is not catalogue or len(self._plain) >= 4096:
+            self._plain, self._plain_for = {}, catalogue
+        return catalogue
+
+    def _matches_below(self, posix: str) -> bool:
+        """matches() for a file in a folder that is not plain."""
         if _kind(posix.lower()) is not None:
             return True
         found = default_catalogue().match_path(posix)
