@@ -62,18 +62,12 @@ class SoftwarePathsParser(ArtefactParser):
     def matches(self, path: str) -> bool:
         """Special files, catalogued executables, and, inside a catalogued install folder, its
         own files and executables (not every cache file below it)."""
-        posix = path.replace("\\", "/")
-        cut = posix.rfind("/") + 1
-        catalogue = self._catalogue()
-        plain = self._plain.get(posix[:cut])
-        if plain is None:
-            plain = self._plain[posix[:cut]] = _plain_folder(catalogue, posix[:cut])
-        if plain:  # asked about every file of a triage: most are in such folders
-            return catalogue.match_file(posix[cut:]) is not None
-        return self._matches_below(posix)
+        return self.matches_many([path])[0]
 
     def matches_many(self, paths: list[str]) -> list[bool]:
-        """matches() of each path, the plain folders' files (most of a triage's) in this loop."""
+        """matches() of each path. Most files of a triage are in plain folders (no special or
+        install folder on the way), where only the file's name can make it wanted: each
+        folder's verdict is kept, and their files are answered in this loop."""
         catalogue = self._catalogue()
         plain_folders, match_file = self._plain, catalogue.match_file
         wanted = []
@@ -93,9 +87,9 @@ class SoftwarePathsParser(ArtefactParser):
         return wanted
 
     def _catalogue(self) -> SoftwareCatalogue:
-        """The catalogue in use, the folder verdicts emptied when it changed (or grew large)."""
+        """The catalogue in use, the folder verdicts emptied when it changed."""
         catalogue = default_catalogue()
-        if self._plain_for is not catalogue or len(self._plain) >= 4096:
+        if self._plain_for is not catalogue:
             self._plain, self._plain_for = {}, catalogue
         return catalogue
 
