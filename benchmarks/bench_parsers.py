@@ -8,10 +8,11 @@ of 10,000, a Firefox places.sqlite of 50,000 visits, SYSTEM and SOFTWARE hives (
 setupapi.dev.log and Thunderbird prefs.js. Both are triaged as two sources of one run by the same
 engine call, once with `WorkerOptions(parsers=False)`; on and off alternate over the repeats. Each
 run's wall times and CPU seconds (the engine's process and its workers: the figure a shared
-machine does not distort) are reported. Then each parser's CPU is measured alone on each artefact
-(one process, lines kept as a triage without an order keeps them) to say which cost most, and so
-is what the lines cost afterwards (a worker's spool file, pickling to the parent, report.json,
-report.html).
+machine does not distort) are reported, as best and median of each mode and as the median of
+each repeat's own overhead (its two runs are adjacent, so a drifting machine moves it less).
+Then each parser's CPU is measured alone on each artefact (one process, lines kept as a triage
+without an order keeps them) to say which cost most, and so is what the lines cost afterwards
+(a worker's spool file, pickling to the parent, report.json, report.html).
 """
 
 from __future__ import annotations
@@ -370,6 +371,10 @@ def main(argv: list[str]) -> None:
                 f"  {label:<6} parsers off {a:6.2f} s, on {b:6.2f} s: overhead {(b - a) / a:+.1%}"
                 f" ({what})"
             )
+        # Each repeat's two runs are adjacent: their ratio is less moved by a machine whose
+        # speed drifts over the minutes of the bench than the ratio of the medians.
+        paired = statistics.median(b / a - 1 for a, b in zip(off, on, strict=True))
+        print(f"  paired median of each repeat's overhead {paired:+.1%} ({what})")
     print(
         f"  artefacts alone: parsers off {alone[False]['seconds']:.2f} s, on "
         f"{alone[True]['seconds']:.2f} s ({alone[True]['observations']:.0f} observations); CPU "
