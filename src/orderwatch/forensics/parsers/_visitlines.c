@@ -810,7 +810,6 @@ static int search_of(const job *j, row_source *src, values *v, long long ident,
     return rc;
 }
 
-/* Every row of `src` as lines: (lines, visits, searches, unusual, hits), or NULL. */
 /* Where lines go when they are not returned as bytes: a file, from `offset` on. */
 typedef struct {
     int fd; /* -1: the lines are returned as one bytes object */
@@ -818,6 +817,51 @@ typedef struct {
 } line_sink;
 
 #define SINK_CHUNK ((size_t)1 << 20) /* the buffer a sink's lines pass through, reused */
+
+/* The deletion indicators' figures of the rows met (visit_figures' of the same (id, stored)
+ * rows), kept while every row is usual and the ids ascend strictly. */
+typedef struct {
+    int kept; /* 0: a row was unusual or an id did not ascend (no figures) */
+    long long rows, first, last, last_stored, oldest, newest;
+    int timed; /* oldest and newest are set (a time above 0 was met) */
+    PyObject *gaps;
+} figures;
+
+/* One usual row: 0, or -1 with an exception set. */
+static int figures_add(figures *f, long long ident, long long stored) {
+    if (!f->kept) return 0;
+    if (f->rows > 0 && ident <= f->last) {
+        f->kept = 0;
+        return 0;
+    }
+    /* ascending ids: the difference as unsigned cannot overflow */
+    if (f->rows > 0 && (unsigned long long)ident - (unsigned long long)f->last > 1) {
+        PyObject *gap = Py_BuildValue("(LLLL)", f->last, f->last_stored, ident, stored);
+        int rc = gap == NULL ? -1 : PyList_Append(f->gaps, gap);
+        Py_XDECREF(gap);
+        if (rc < 0) return -1;
+    }
+    if (stored > 0) {
+        if (!f->timed || stored < f->oldest) f->oldest = stored;
+        if (!f->timed || stored > f->newest) f->newest = stored;
+        f->timed = 1;
+    }
+    if (f->rows == 0) f->first = ident;
+    f->last = ident;
+    f->last_stored = stored;
+    f->rows++;
+    return 0;
+}
+
+/* (first, last, oldest, newest, gaps, rows) as visit_figures gives the first five, or None. */
+static PyObject *figures_object(const figures *f) {
+    if (!f->kept) return Py_NewRef(Py_None);
+    if (f->rows == 0) return Py_BuildValue("(OOOOOL)", Py_None, Py_None, Py_None, Py_None,
+                                           f->gaps, f->rows);
+    if (!f->timed)
+        return Py_BuildValue("(LLOOOL)", f->first, f->last, Py_None, Py_None, f->gaps, f->rows);
+    return Py_BuildValue("(LLLLOL)", f->first, f->last, f->oldest, f->newest, f->gaps, f->rows);
+}
 
 /* Write the buffer's bytes to the sink and empty it: 0, or -1 with OSError set. */
 static int sink_flush(line_sink *sink, buffer *b) {
@@ -838,9 +882,12 @@ static int sink_flush(line_sink *sink, buffer *b) {
     return 0;
 }
 
+/* Every row of `src` as lines: (lines, visits, searches, unusual, hits, figures), or NULL. */
 static PyObject *write_lines(const job *j, row_source *src, size_t expected, line_sink *sink) {
-    PyObject *result = NULL, *hits = NULL;
+    PyObject *result = NULL, *hits = NULL, *found_figures = NULL;
     buffer out = {0}, rec = {0};
+    figures fig = {1, 0, 0, 0, 0, 0, 0, 0, PyList_New(0)};
+    if (fig.gaps == NULL) return NULL;
     if (sink->fd >= 0) { /* through a buffer of SINK_CHUNK bytes, written out as it fills */
         if (buf_reserve(&out, SINK_CHUNK + SINK_CHUNK / 4) < 0) goto done;
     } else {
@@ -873,6 +920,7 @@ static PyObject *write_lines(const job *j, row_source *src, size_t expected, lin
             unusual = 1;
             continue;
         }
+        if (figures_add(&fig, ident, v.stored) < 0) goto done;
         v.record = rec.data;
         v.record_size = (Py_ssize_t)rec.size;
         char time[40], id[20], number[32];
@@ -893,17 +941,21 @@ static PyObject *write_lines(const job *j, row_source *src, size_t expected, lin
         if (found == 1) searches++;
     }
     if (more < 0) goto done;
+    if (unusual) fig.kept = 0;
+    if ((found_figures = figures_object(&fig)) == NULL) goto done;
     if (sink->fd >= 0) {
         if (sink_flush(sink, &out) < 0) goto done;
-        result = Py_BuildValue("(LLLOO)", sink->written, visits, searches,
-                               unusual ? Py_True : Py_False, hits);
+        result = Py_BuildValue("(LLLOOO)", sink->written, visits, searches,
+                               unusual ? Py_True : Py_False, hits, found_figures);
         goto done;
     }
     if (_PyBytes_Resize(&out.owner, (Py_ssize_t)out.size) < 0) goto done; /* frees it on failure */
-    result = Py_BuildValue("(OLLOO)", out.owner, visits, searches, unusual ? Py_True : Py_False,
-                           hits);
+    result = Py_BuildValue("(OLLOOO)", out.owner, visits, searches, unusual ? Py_True : Py_False,
+                           hits, found_figures);
 done:
     Py_XDECREF(hits);
+    Py_XDECREF(fig.gaps);
+    Py_XDECREF(found_figures);
     if (sink->fd >= 0) PyMem_Free(out.data);
     else Py_XDECREF(out.owner); /* (_PyBytes_Resize freed it and set NULL if it failed) */
     PyMem_Free(rec.data);
@@ -917,11 +969,13 @@ done:
     "a second, epoch, earliest, latest). engines: search_engines.SEARCH_ENGINES, read by the\n"  \
     "C matcher; the URLs it is unsure of go to `extract` if their host holds one of `labels`\n"  \
     "(a set of bytes). Each line is preceded by ',\\n    '. Rows of other types are skipped\n" \
-    "(unusual True)."
+    "(unusual True). figures: visit_figures' (first, last, oldest, newest, gaps) of the rows'\n" \
+    "(id, stored), and how many rows, when every row is usual and the ids ascend strictly;\n" \
+    "else None."
 
 PyDoc_STRVAR(visit_lines_doc,
     "visit_lines(rows, head, visit, search, record, time_format, labels, engines, extract)\n"
-    "-> (lines: bytes, visits: int, searches: int, unusual: bool, hits: list)\n\n"
+    "-> (lines: bytes, visits: int, searches: int, unusual: bool, hits: list, figures)\n\n"
     "rows: a list of tuples (id, stored, url, title, *further integer columns).\n"
     VISIT_LINES_ARGS);
 
@@ -1301,7 +1355,8 @@ static PyObject *query_object(row_source *source, Py_ssize_t column) {
 PyDoc_STRVAR(query_visit_lines_doc,
     "query_visit_lines(uri, sql, head, visit, search, record, time_format, labels, engines,\n"
     "extract, fd=-1, offset=0)\n"
-    "-> (lines: bytes | int, visits: int, searches: int, unusual: bool, hits: list) | None\n\n"
+    "-> (lines: bytes | int, visits: int, searches: int, unusual: bool, hits: list, figures)\n"
+    "| None\n\n"
     "As visit_lines, the rows read by SQLite itself: `sql` (id, stored, url, title, *further\n"
     "integer columns) stepped on a read-only connection of its own to the database `uri`.\n"
     "None: a text is not UTF-8 (sqlite3's fetchall would raise). sqlite3.OperationalError:\n"

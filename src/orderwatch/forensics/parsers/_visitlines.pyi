@@ -9,8 +9,11 @@ from typing import Any
 from orderwatch.forensics.parsers.search_engines import SearchEngine
 
 Template = tuple[tuple[bytes, ...], str]
-Written = tuple[bytes, int, int, bool, list[tuple[Any, ...]]]
-Spooled = tuple[int, int, int, bool, list[tuple[Any, ...]]]
+Figures = tuple[int | None, int | None, Any, Any, list[tuple[int, Any, int, Any]]]
+# visit_figures' figures of the rows, and how many rows (None: an unusual row, ids not ascending)
+RowFigures = tuple[int | None, int | None, Any, Any, list[tuple[int, Any, int, Any]], int] | None
+Written = tuple[bytes, int, int, bool, list[tuple[Any, ...]], RowFigures]
+Spooled = tuple[int, int, int, bool, list[tuple[Any, ...]], RowFigures]
 
 def visit_lines(
     rows: list[tuple[Any, ...]],
@@ -53,6 +56,4 @@ def query_visit_lines(
     offset: int = 0,
     /,
 ) -> Written | Spooled | None: ...
-def visit_figures(
-    uri: str, sql: str, /
-) -> tuple[int | None, int | None, Any, Any, list[tuple[int, Any, int, Any]]] | None: ...
+def visit_figures(uri: str, sql: str, /) -> Figures | None: ...

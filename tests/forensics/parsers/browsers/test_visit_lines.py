@@ -21,6 +21,7 @@ from browser_fixtures import (
 
 from orderwatch.forensics.parsers.interface import LocalArtefact, ParserMediator
 from orderwatch.forensics.parsers.manager import registry
+from orderwatch.forensics.parsers.sqlite_plugins import visit_lines
 from orderwatch.triage.encoded import REPORT_LINES, encode_observation
 
 PLASO_HISTORY = "log2timeline_plaso/test_data/chrome/History"
@@ -84,6 +85,38 @@ def test_firefox_with_deleted_places_gives_the_same_lines(
     kinds = Counter(map(_kind, made))
     assert kinds["browser_visit"] > 300 and kinds["search_term"] > 250
     assert any('"recovered": true' in e for e in made)
+
+
+@pytest.mark.parametrize("dangling", [False, True])
+def test_deletion_figures_come_from_the_line_loop_when_it_met_every_visit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dangling: bool
+) -> None:
+    """The visits' deletion figures are the line loop's when it met every row of the visits
+    table; a visit whose place is gone (the join leaves it out) sends them to a pass of their
+    own. Either way the indicators are the object path's."""
+    profile = firefox_profile(tmp_path)
+    with sqlite3.connect(profile / "places.sqlite") as connection:
+        for n in range(200):
+            add_firefox_visit(connection, f"https://e.test/{n}", f"page {n}", PRTIME_2025 + n)
+        connection.execute("DELETE FROM moz_historyvisits WHERE id % 7 IN (0, 1) OR id > 190")
+        if dangling:
+            connection.execute("DELETE FROM moz_places WHERE id = 100")  # visit 100 stays
+    connection.close()
+    passes: list[object] = []
+    alone = visit_lines._visit_figures
+    assert alone is not None
+
+    def counted(*args: str) -> object:
+        passes.append(args)
+        return alone(*args)
+
+    monkeypatch.setattr(visit_lines, "_visit_figures", counted)
+    expected, made, _ = _both_ways(profile / "places.sqlite", tmp_path)
+    assert made == expected
+    gaps = [json.loads(e) for e in made if _kind(e) == "history_deletion"]
+    assert [g["indicator"] for g in gaps] == ["visit_id_gaps"]
+    assert "52 visit id(s) missing inside the kept range 2-188 (26 gap(s)" in gaps[0]["detail"]
+    assert len(passes) == (2 if dangling else 1)  # the object path's, and the lines' if need be
 
 
 @pytest.mark.slow

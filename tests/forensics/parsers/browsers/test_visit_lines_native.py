@@ -100,7 +100,7 @@ def test_c_and_python_write_the_same_lines(time_format: TimeFormat, seed: int) -
         native = _visitlines.visit_lines(*args)
         python = python_visit_lines(*args)
         assert native == python
-        lines, visits, searches, unusual, hits = native
+        lines, visits, searches, unusual, hits, _ = native
         assert unusual and visits > 1500 and lines.count(b'"time": null') > 10
         assert (searches > 100) if search else (searches == 0 and len(hits) > 100)
 
@@ -110,7 +110,7 @@ def test_ids_times_and_quoting_are_the_object_paths() -> None:
     assert units is not None
     stored = 13_350_000_000_123_456
     rows = [(41, stored, "https://www.google.com/search?q=caf%C3%A9", 'a "b"\n', 41, 9)]
-    lines, visits, searches, unusual, hits = _visitlines.visit_lines(
+    lines, visits, searches, unusual, hits, _ = _visitlines.visit_lines(
         rows, HEAD, VISIT, SEARCH, RECORD, units, LABELS, ENGINES, extract_search
     )
     ids = StableIds("src \u00e9", "chrome_history", "/Users/sam/History")

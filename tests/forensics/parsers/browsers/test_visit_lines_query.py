@@ -89,7 +89,7 @@ def test_rows_stepped_in_c_give_the_lines_of_the_fetched_rows(
         assert stepped == _visitlines.visit_lines(fetched, *args)
         assert stepped == python_visit_lines(fetched, *args)
         assert stepped is not None
-        lines, visits, searches, unusual, hits = stepped
+        lines, visits, searches, unusual, hits, _ = stepped
         assert unusual and visits > 1500 and lines.count(b'"time": null') > 10
         assert (searches > 100) if search else (searches == 0 and len(hits) > 100)
 
@@ -99,7 +99,8 @@ def test_an_empty_table_gives_no_lines(tmp_path: Path) -> None:
     _visits_table(path, [])
     units = integer_time_format(TimeFormat.WEBKIT)
     args = (HEAD, VISIT, SEARCH, RECORD, units, LABELS, ENGINES, extract_search)
-    assert _visitlines.query_visit_lines(_uri(path), SELECT, *args) == (b"", 0, 0, False, [])
+    empty = (b"", 0, 0, False, [], (None, None, None, None, [], 0))
+    assert _visitlines.query_visit_lines(_uri(path), SELECT, *args) == empty
 
 
 def test_lines_written_to_a_file_are_the_bytes_they_would_be(tmp_path: Path) -> None:
@@ -292,6 +293,62 @@ def test_figures_with_a_time_that_is_not_utf8_are_left_to_python(tmp_path: Path)
         connection.execute("UPDATE visits SET time = CAST(X'61FF' AS TEXT) WHERE id = 3")
     connection.close()
     assert _visitlines.visit_figures(_uri(path), FIGURES) is None
+
+
+def _usual_rows(rng: random.Random, count: int) -> list[tuple[Any, ...]]:
+    """Rows the line loop writes every one of (integer ids ascending with gaps, integer times of
+    every sign and size, text URLs and titles)."""
+    rows: list[tuple[Any, ...]] = []
+    ident = rng.choice([-(2**63), -5, 0, 1, 2**62])
+    for n in range(count):
+        if ident >= 2**63:
+            break
+        stored = rng.choice([rng.randrange(1, 10**17), 0, -1, 5, 2**63 - 1, -(2**63), 1])
+        rows.append((ident, stored, f"https://e.test/{n}", rng.choice([None, "t"]), n, n))
+        ident += rng.choice([1, 1, 1, 2, 3, 50, 2**40])
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_line_loops_figures_are_visit_figures_of_its_rows(tmp_path: Path, seed: int) -> None:
+    """The figures the line loop gives (so the indicators need no second pass) are what
+    visit_figures reads from the same (id, stored) rows, with how many rows there were; the
+    list loop and the Python loop give the same."""
+    rows = _usual_rows(random.Random(seed), 400)
+    path = tmp_path / "History"
+    _visits_table(path, rows)
+    units = integer_time_format(TimeFormat.WEBKIT)
+    assert units is not None
+    args = (HEAD, VISIT, SEARCH, RECORD, units, LABELS, ENGINES, extract_search)
+    stepped = _visitlines.query_visit_lines(_uri(path), SELECT, *args)
+    assert stepped is not None and not stepped[3]
+    figures = stepped[5]
+    assert figures is not None and figures[5] == len(rows) > 100
+    alone = _both_figures(path, "SELECT id, stored FROM visits ORDER BY 1")
+    assert repr(figures[:5]) == repr(alone) and len(alone[4]) > 50
+    fetched = _fetched(path, SELECT)
+    assert stepped == _visitlines.visit_lines(fetched, *args) == python_visit_lines(fetched, *args)
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        (3, 7, "https://e.test/again", "t", 0, 0),  # an id met twice: not the table's rows
+        (9, "13350000000000000", "https://e.test/x", "t", 0, 0),  # an unusual row (text time)
+    ],
+)
+def test_the_line_loop_gives_no_figures_it_cannot_vouch_for(
+    tmp_path: Path, odd: tuple[Any, ...]
+) -> None:
+    rows = [(1, 5, "https://e.test/1", "t", 0, 0), (3, 6, "https://e.test/3", "t", 0, 0), odd]
+    path = tmp_path / "History"
+    _visits_table(path, rows)
+    units = integer_time_format(TimeFormat.WEBKIT)
+    assert units is not None
+    args = (HEAD, VISIT, SEARCH, RECORD, units, LABELS, ENGINES, extract_search)
+    stepped = _visitlines.query_visit_lines(_uri(path), SELECT, *args)
+    assert stepped is not None and stepped[5] is None
+    assert stepped == python_visit_lines(_fetched(path, SELECT), *args)
 
 
 def _history_figures(path: Path, table: str, time: str) -> Any:

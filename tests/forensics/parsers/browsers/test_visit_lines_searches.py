@@ -100,7 +100,7 @@ def test_c_and_python_agree_on_every_engines_searches(seed: int) -> None:
         args = (rows, HEAD, VISIT, search, RECORD, units, LABELS, ENGINES, extract_search)
         native = _visitlines.visit_lines(*args)
         assert native == python_visit_lines(*args)
-        lines, visits, searches, _, hits = native
+        lines, visits, searches, _, hits, _ = native
         assert visits == len(rows) and lines.count(b'"engine": ') == searches
         assert (searches if search else len(hits)) > len(rows) // 2
 

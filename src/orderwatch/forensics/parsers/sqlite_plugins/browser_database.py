@@ -307,11 +307,14 @@ class BrowserDatabasePlugin(SQLitePlugin):
         visits = self.VISITS
         if visits is None or not context.schema.has({visits.table: (visits.id, visits.time)}):
             return
-        first_id, last_id, oldest, newest, found_gaps = visit_figures(
-            context,
-            f'SELECT "{visits.id}", "{visits.time}" FROM "{visits.table}" '
-            f"WHERE typeof(\"{visits.id}\") = 'integer' ORDER BY 1",
-        )
+        found = context.visit_figures  # from the visit lines' own loop, when it could tell them
+        if found is None:
+            found = visit_figures(
+                context,
+                f'SELECT "{visits.id}", "{visits.time}" FROM "{visits.table}" '
+                f"WHERE typeof(\"{visits.id}\") = 'integer' ORDER BY 1",
+            )
+        first_id, last_id, oldest, newest, found_gaps = found
         gaps = [(before, after) for before, _, after, _ in found_gaps]
         edges: dict[int, datetime | None] = {}
         if found_gaps:  # only the largest gap's edges are told (the first, as max() finds it)

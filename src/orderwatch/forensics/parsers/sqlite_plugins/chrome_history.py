@@ -38,6 +38,7 @@ class ChromeHistoryPlugin(BrowserDatabasePlugin):
         "SELECT visits.id AS id, visits.visit_time AS stored, urls.id AS url_id, "
         "urls.url AS url, urls.title AS title FROM visits JOIN urls ON urls.id = visits.url",
         "visits.id={id} (urls.id={url_id})",
+        of_visits=True,
     )
     REQUIRED_STRUCTURE: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "urls": ("id", "url", "title", "last_visit_time"),

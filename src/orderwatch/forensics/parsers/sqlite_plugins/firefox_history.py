@@ -36,6 +36,7 @@ class FirefoxHistoryPlugin(BrowserDatabasePlugin):
         "SELECT v.id AS id, v.visit_date AS stored, p.id AS place_id, p.url AS url, "
         "p.title AS title FROM moz_historyvisits v JOIN moz_places p ON p.id = v.place_id",
         "moz_historyvisits.id={id} (moz_places.id={place_id})",
+        of_visits=True,
     )
     REQUIRED_STRUCTURE: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "moz_places": ("id", "url", "title"),

@@ -138,6 +138,9 @@ class SQLiteContext:
     files: DatabaseFiles
     profile: BrowserProfile | None = None
     problems: list[str] = field(default_factory=list)
+    # The deletion indicators' figures of the visits table (visit_lines.VisitFigures), when the
+    # visit lines' loop could tell them; None: they are read by a pass of their own.
+    visit_figures: tuple[Any, ...] | None = None
     _ids: StableIds | None = field(default=None, init=False, repr=False)
 
     @property

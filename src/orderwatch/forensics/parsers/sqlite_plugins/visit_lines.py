@@ -79,18 +79,26 @@ LoopArguments = tuple[
     set[bytes],
     tuple[SearchEngine, ...],
 ]
-Written = tuple[bytes | int, int, int, bool, list[tuple[Any, ...]]]  # int: the size written
 # (first id, last id, oldest, newest, gaps as (before, its time, after, its time)), times as stored
 VisitFigures = tuple[int | None, int | None, Any, Any, list[tuple[int, Any, int, Any]]]
+# The figures of the rows a loop wrote, and how many rows; None: a row was unusual, or an id did
+# not ascend (then they may not be the visits table's).
+RowFigures = tuple[int | None, int | None, Any, Any, list[tuple[int, Any, int, Any]], int] | None
+# (lines, visits, searches, unusual, hits, figures); lines as int: the size written
+Written = tuple[bytes | int, int, int, bool, list[tuple[Any, ...]], RowFigures]
 
 
 @dataclass(frozen=True)
 class VisitRows:
     """Where a browser keeps its visits: `sql` selects the columns id, stored (the visit time as
-    stored), url, title and the further columns `record` (a str.format pattern) names."""
+    stored), url, title and the further columns `record` (a str.format pattern) names.
+    `of_visits`: id and stored are the plugin's VISITS table's id and time columns, so the
+    deletion indicators' figures are taken from the rows the line loop steps (no second pass)
+    when it met as many rows, each id once, as that table holds."""
 
     sql: str
     record: str
+    of_visits: bool = False
 
     def record_columns(self) -> tuple[str, ...]:
         return tuple(name for _, name, _, _ in string.Formatter().parse(self.record) if name)
@@ -130,7 +138,9 @@ def write_visit_lines(
     written = _written(context, sql, args, place)
     if written is None:  # text that is not UTF-8, a damaged page: the object path says which
         return "1"
-    lines, visits, searches, unusual, hits = written
+    lines, visits, searches, unusual, hits, figures = written
+    if figures is not None and rows.of_visits and plugin.VISITS is not None:
+        context.visit_figures = _table_figures(context, plugin.VISITS.table, figures)
     kinds = (("browser_visit", visits),) + ((("search_term", searches),) if searches else ())
     if visits and isinstance(lines, int):  # written at `place` (a worker's spool file)
         assert mediator.sink is not None
@@ -172,6 +182,18 @@ def _written(
         cursor.close()
     write = _visitlines.visit_lines if _visitlines is not None else python_visit_lines
     return write(found, *args, extract_search)
+
+
+def _table_figures(context: SQLiteContext, table: str, figures: RowFigures) -> VisitFigures | None:
+    """The line loop's figures as the table's own, when it met as many rows as the table holds
+    (its ids ascended strictly, so each was a different row of the table); else None."""
+    if figures is None:
+        return None
+    try:
+        (count,) = context.connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+    except sqlite3.Error:
+        return None
+    return figures[:5] if count == figures[5] else None
 
 
 def visit_figures(context: SQLiteContext, sql: str) -> VisitFigures:
@@ -267,6 +289,7 @@ def python_visit_lines(
     start = hashlib.sha1(head).copy
     out: list[bytes] = []
     hits: list[tuple[Any, ...]] = []
+    met: list[tuple[int, Any]] = []  # (id, stored) of the usual rows, for their figures
     visits = searches = 0
     unusual = False
     for row in rows:
@@ -281,6 +304,7 @@ def python_visit_lines(
         ):
             unusual = True
             continue
+        met.append((ident, stored))
         record_text = "".join(p.decode() if isinstance(p, bytes) else str(row[p]) for p in record)
         moment = integer_time_text(stored, time_format)
         values = {
@@ -305,7 +329,15 @@ def python_visit_lines(
         values["e"], values["m"] = _quote(hit[0]), _quote(hit[1])
         out += [LINE_SEPARATOR, _fill(search, values)]
         searches += 1
-    return b"".join(out), visits, searches, unusual, hits
+    return b"".join(out), visits, searches, unusual, hits, _row_figures(met, unusual)
+
+
+def _row_figures(met: list[tuple[int, Any]], unusual: bool) -> RowFigures:
+    """What the C loop gives as figures: python_visit_figures of the rows and their number, or
+    None when a row was unusual or the ids did not ascend strictly."""
+    if unusual or any(a >= b for (a, _), (b, _) in pairwise(met)):
+        return None
+    return (*python_visit_figures(met), len(met))
 
 
 def _int64(value: object) -> bool:
