@@ -24,6 +24,7 @@ _START = re.compile(r">>>\s+Section start (?P<time>\d{4}/\d\d/\d\d \d\d:\d\d:\d\
 _END = re.compile(r"<<<\s+Section end (?P<time>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)?)")
 _USBSTOR = re.compile(r"USBSTOR[#\\](?P<class>[^#\\\]]+)[#\\](?P<instance>[^#\\\]]+)", re.I)
 _ZONE_NOTE = "local time, no zone recorded; read as UTC"
+_MARKS = (">>>", "<<<")  # what a line _SECTION, _START or _END matches begins with
 
 
 @dataclass
@@ -49,6 +50,8 @@ def read_usb_storage_installs(lines: LogLines) -> list[SetupapiDevice]:
     devices: dict[tuple[str, str], SetupapiDevice] = {}
     current: SetupapiDevice | None = None
     for number, line in lines:
+        if not line.startswith(_MARKS):
+            continue  # (most lines: no section header, start or end can match)
         section = _SECTION.match(line)
         if section:
             found = _USBSTOR.search(section.group("title"))
