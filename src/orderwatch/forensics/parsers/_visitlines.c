@@ -144,10 +144,23 @@ static int buf_put(buffer *b, const char *text, size_t size) {
     return 0;
 }
 
+/* "00" "01" ... "99": two digits a step (a visit's time as stored has 17). */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 /* Decimal digits of `value` at the end of `text` (at least `width` digits); their count. */
 static int decimal(long long value, char *end, int width) {
     unsigned long long magnitude = value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
     int size = 0;
+    while (magnitude >= 100) {
+        const char *pair = digit_pairs + 2 * (magnitude % 100);
+        magnitude /= 100;
+        *--end = pair[1];
+        *--end = pair[0];
+        size += 2;
+    }
     do {
         *--end = (char)('0' + magnitude % 10);
         magnitude /= 10;
