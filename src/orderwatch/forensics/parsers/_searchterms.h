@@ -224,6 +224,22 @@ static unsigned char search_lower(unsigned char c) {
     return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
+/* What a URL's byte ends, one table lookup a byte: the netloc's first part (/ ? # @), the host
+ * (those and : [ ]), and a byte past ASCII (the matcher is then unsure). */
+enum { SEARCH_ENDS_NETLOC = 1, SEARCH_ENDS_HOST = 2, SEARCH_NOT_ASCII = 4 };
+#define SEARCH_CLASS(c)                                                                         \
+    (((c) == '/' || (c) == '?' || (c) == '#' || (c) == '@')                                    \
+         ? SEARCH_ENDS_NETLOC | SEARCH_ENDS_HOST                                                \
+     : ((c) == ':' || (c) == '[' || (c) == ']') ? SEARCH_ENDS_HOST                              \
+     : (c) >= 0x80                              ? SEARCH_NOT_ASCII                              \
+                                                : 0)
+#define SEARCH_CLASS4(c) SEARCH_CLASS(c), SEARCH_CLASS(c + 1), SEARCH_CLASS(c + 2), SEARCH_CLASS(c + 3)
+#define SEARCH_CLASS16(c) SEARCH_CLASS4(c), SEARCH_CLASS4(c + 4), SEARCH_CLASS4(c + 8), SEARCH_CLASS4(c + 12)
+#define SEARCH_CLASS64(c)                                                                       \
+    SEARCH_CLASS16(c), SEARCH_CLASS16(c + 16), SEARCH_CLASS16(c + 32), SEARCH_CLASS16(c + 48)
+static const unsigned char search_classes[256] = {SEARCH_CLASS64(0), SEARCH_CLASS64(64),
+                                                  SEARCH_CLASS64(128), SEARCH_CLASS64(192)};
+
 /* text.lower() == want (ASCII text) */
 static int search_lower_equals(const char *text, Py_ssize_t size, search_text want) {
     if (size != want.size) return 0;
@@ -424,10 +440,12 @@ static int search_match(const search_table *table, const char *url, Py_ssize_t s
     if (size - p < 3 || memcmp(url + p, "://", 3) != 0) return SEARCH_MISS;
     Py_ssize_t netloc = p += 3, host = p, host_end;
     /* (?:[^/?#@]*@)?([^/?#:@\[\]]+): after the first "@" before any /?#, unless nothing is */
-    while (p < size && u[p] != '/' && u[p] != '?' && u[p] != '#' && u[p] != '@') p++;
+    while (p < size && !(search_classes[u[p]] & SEARCH_ENDS_NETLOC)) p++;
     if (p + 1 < size && u[p] == '@' && search_host_char(u[p + 1])) host = p + 1;
-    for (host_end = host; host_end < size && search_host_char(u[host_end]); host_end++)
-        if (u[host_end] >= 0x80) return SEARCH_UNSURE; /* str.lower() beyond ASCII */
+    host_end = host;
+    while (host_end < size && !(search_classes[u[host_end]] & (SEARCH_ENDS_HOST | SEARCH_NOT_ASCII)))
+        host_end++;
+    if (host_end < size && u[host_end] >= 0x80) return SEARCH_UNSURE; /* str.lower() past ASCII */
     if (host_end == host) return SEARCH_MISS;
     while (host_end > host && u[host_end - 1] == '.') host_end--; /* .rstrip(".") */
     /* the engines answering on host.lower() (a longer host than this is asked of Python) */

@@ -153,6 +153,17 @@ def test_junk_urls_give_what_python_gives(python_path: None) -> None:
     _compare(urls)
 
 
+def test_a_host_letter_past_ascii_that_lowers_to_ascii_is_left_to_python(python_path: None) -> None:
+    """str.lower() makes the Kelvin sign a "k": www.tiktoK.com is TikTok to Python, so the C
+    matcher must not call that host a miss (it cannot lower it) but leave it to Python."""
+    table = _searchterms.Table(SEARCH_ENGINES, SearchHit)
+    for host in ("www.tikto\u212a.com", "tikto\u212a.com", "m.tikto\u212a.com:443"):
+        url = f"https://{host}/search?q=cats"
+        assert extract_search(url) == SearchHit("TikTok", "cats")
+        assert table.extract(url) is ...
+    assert _compare([f"https://{h}/search?q=x" for h in ("g\u00f6ogle.com", "\u212aagi.com")]) == 2
+
+
 def test_every_unicode_space_is_left_to_python_and_other_letters_are_read(
     python_path: None,
 ) -> None:
