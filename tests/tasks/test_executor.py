@@ -11,6 +11,7 @@ from orderwatch.tasks.executor import (
     InlineExecutor,
     ProcessPoolExecutor,
     TaskFailure,
+    calm_collector,
     create_executor,
 )
 
@@ -114,3 +115,46 @@ def test_worker_processes_keep_what_they_inherited_out_of_the_garbage_collector(
         executor.close()
     assert isinstance(frozen, int) and frozen > 1000  # the modules the worker started with
     assert threshold == WORKER_GC_THRESHOLD  # young objects collected less often
+
+
+def test_a_calm_collector_is_undone_after_the_run_even_when_it_fails() -> None:
+    """A triage's parent keeps what it had before the run out of the collections the run sets
+    off, and leaves the collector as it found it (the web app runs many triages in one process)."""
+    import gc
+
+    before = gc.get_threshold()
+    assert gc.get_freeze_count() == 0
+    try:
+        with calm_collector():
+            assert gc.get_freeze_count() > 1000 and gc.get_threshold()[0] == WORKER_GC_THRESHOLD
+            raise RuntimeError("a run that fails")
+    except RuntimeError:
+        pass
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_a_calm_collector_leaves_what_someone_else_froze_frozen() -> None:
+    import gc
+
+    before = gc.get_threshold()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with calm_collector():
+            assert gc.get_threshold()[0] == WORKER_GC_THRESHOLD
+        assert gc.get_freeze_count() >= frozen and gc.get_threshold() == before
+    finally:
+        gc.unfreeze()
+
+
+def test_calm_collectors_of_runs_side_by_side_restore_once_the_last_is_over() -> None:
+    import gc
+
+    before = gc.get_threshold()
+    first, second = calm_collector(), calm_collector()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert gc.get_threshold()[0] == WORKER_GC_THRESHOLD  # the second run is still going
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

@@ -173,6 +173,29 @@ def test_one_and_two_workers_give_identical_output(
     assert sorted(inventory1, key=key) == sorted(inventory2, key=key)
 
 
+def test_a_run_leaves_the_garbage_collector_as_it_found_it(
+    evidence_folder: Path, tmp_path: Path
+) -> None:
+    """The run's parent collects less often while it walks and gathers results (as its workers
+    do, what it had before out of sight), and afterwards as before."""
+    import gc
+
+    from orderwatch.tasks.executor import WORKER_GC_THRESHOLD
+    from orderwatch.triage.engine import TriageOptions, run_triage
+    from orderwatch.triage.progress import SilentProgress
+
+    seen: list[tuple[int, int]] = []
+
+    class Watching(SilentProgress):
+        def advance(self, files: int, done_bytes: int) -> None:
+            seen.append((gc.get_threshold()[0], gc.get_freeze_count()))
+
+    before = (gc.get_threshold(), gc.get_freeze_count())
+    run_triage(TriageOptions([evidence_folder], tmp_path / "out", workers=2), Watching())
+    assert seen and all(t == WORKER_GC_THRESHOLD and frozen > 1000 for t, frozen in seen)
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
+
+
 def test_unknown_source_format_exits_2_with_one_line(
     tmp_path: Path, triage_run: TriageRun, capsys: pytest.CaptureFixture[str]
 ) -> None:

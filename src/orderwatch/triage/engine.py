@@ -23,7 +23,7 @@ from orderwatch.domain.errors import InvalidInputError, Problem
 from orderwatch.domain.observations import HashMatchObservation
 from orderwatch.domain.orderfile import OrderDocument
 from orderwatch.forensics.software_catalogue import default_catalogue
-from orderwatch.tasks.executor import Executor, TaskFailure, create_executor
+from orderwatch.tasks.executor import Executor, TaskFailure, calm_collector, create_executor
 from orderwatch.triage import WORKER_MODULES
 from orderwatch.triage.encoded import LineSpool, unique_encoded
 from orderwatch.triage.findings import evaluate_order, load_order, order_summary
@@ -121,6 +121,9 @@ def _triage(options: TriageOptions, progress: Progress | None, spool: LineSpool)
         )
         facts.sources = [_source_entry(source) for source in opened]
         facts.spool = spool
+        # What is alive now (modules, sources, hash sets) stays out of the collections that the
+        # run's tasks and results set off, as in the workers (undone when the run is over).
+        stack.enter_context(calm_collector())
         _examine(opened, options, facts, collection, progress, executor)
         for entry, source in zip(facts.sources, opened, strict=True):
             entry["size"] = source.info.size  # a folder's is known once walked
