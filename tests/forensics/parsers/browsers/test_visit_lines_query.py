@@ -309,19 +309,26 @@ def _usual_rows(rng: random.Random, count: int) -> list[tuple[Any, ...]]:
     return rows
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_the_line_loops_figures_are_visit_figures_of_its_rows(tmp_path: Path, seed: int) -> None:
-    """The figures the line loop gives (so the indicators need no second pass) are what
-    visit_figures reads from the same (id, stored) rows, with how many rows there were; the
-    list loop and the Python loop give the same."""
-    rows = _usual_rows(random.Random(seed), 400)
+def _stepped(tmp_path: Path, rows: list[tuple[Any, ...]]) -> tuple[Path, tuple[Any, ...], Any]:
+    """A visits table of `rows`, the line loop's arguments (WebKit times), what C gives."""
     path = tmp_path / "History"
     _visits_table(path, rows)
     units = integer_time_format(TimeFormat.WEBKIT)
     assert units is not None
     args = (HEAD, VISIT, SEARCH, RECORD, units, LABELS, ENGINES, extract_search)
     stepped = _visitlines.query_visit_lines(_uri(path), SELECT, *args)
-    assert stepped is not None and not stepped[3]
+    assert stepped is not None
+    return path, args, stepped
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_line_loops_figures_are_visit_figures_of_its_rows(tmp_path: Path, seed: int) -> None:
+    """The figures the line loop gives (so the indicators need no second pass) are what
+    visit_figures reads from the same (id, stored) rows, with how many rows there were; the
+    list loop and the Python loop give the same."""
+    rows = _usual_rows(random.Random(seed), 400)
+    path, args, stepped = _stepped(tmp_path, rows)
+    assert not stepped[3]
     figures = stepped[5]
     assert figures is not None and figures[5] == len(rows) > 100
     alone = _both_figures(path, "SELECT id, stored FROM visits ORDER BY 1")
@@ -341,13 +348,8 @@ def test_the_line_loop_gives_no_figures_it_cannot_vouch_for(
     tmp_path: Path, odd: tuple[Any, ...]
 ) -> None:
     rows = [(1, 5, "https://e.test/1", "t", 0, 0), (3, 6, "https://e.test/3", "t", 0, 0), odd]
-    path = tmp_path / "History"
-    _visits_table(path, rows)
-    units = integer_time_format(TimeFormat.WEBKIT)
-    assert units is not None
-    args = (HEAD, VISIT, SEARCH, RECORD, units, LABELS, ENGINES, extract_search)
-    stepped = _visitlines.query_visit_lines(_uri(path), SELECT, *args)
-    assert stepped is not None and stepped[5] is None
+    path, args, stepped = _stepped(tmp_path, rows)
+    assert stepped[5] is None
     assert stepped == python_visit_lines(_fetched(path, SELECT), *args)
 
 
