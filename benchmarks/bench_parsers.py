@@ -317,6 +317,14 @@ def dispatch_cost(folder: Path) -> tuple[float, int, int]:
     return time.perf_counter() - started, len(paths), claimed
 
 
+def _middle_half(values: list[float]) -> tuple[float, float]:
+    """The first and third quartiles (the values themselves when there are fewer than 4)."""
+    if len(values) < 4:
+        return min(values), max(values)
+    quartiles = statistics.quantiles(values, n=4)
+    return quartiles[0], quartiles[2]
+
+
 def _load() -> str:
     return "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
 
@@ -373,8 +381,15 @@ def main(argv: list[str]) -> None:
             )
         # Each repeat's two runs are adjacent: their ratio is less moved by a machine whose
         # speed drifts over the minutes of the bench than the ratio of the medians.
-        paired = statistics.median(b / a - 1 for a, b in zip(off, on, strict=True))
-        print(f"  paired median of each repeat's overhead {paired:+.1%} ({what})")
+        overheads = [b / a - 1 for a, b in zip(off, on, strict=True)]
+        paired = statistics.median(overheads)
+        # The middle half of the repeats' overheads: how far a single pair of runs can be
+        # trusted on this machine (several points on a shared one).
+        low, high = _middle_half(overheads)
+        print(
+            f"  paired median of each repeat's overhead {paired:+.1%}, middle half of them "
+            f"{low:+.1%} to {high:+.1%} ({what})"
+        )
     print(
         f"  artefacts alone: parsers off {alone[False]['seconds']:.2f} s, on "
         f"{alone[True]['seconds']:.2f} s ({alone[True]['observations']:.0f} observations); CPU "
