@@ -1120,8 +1120,8 @@ static PyObject *kept_entry(const char id[20], const values *v, PyObject *consta
 }
 
 PyDoc_STRVAR(kept_visit_lines_doc,
-    "kept_visit_lines(rows, head, template, time_format, engines, kind, parser, path)\n"
-    "-> (entries: list, calls: list)\n\n"
+    "kept_visit_lines(rows, head, template, time_format, engines, kind, parser, path,\n"
+    "search_template=None, search_kind=None) -> (entries: list, calls: list)\n\n"
     "The lines of visits kept one by one (browser_database._KeptVisitLines.write for each of\n"
     "`rows`, (key, url, title, stored time, record) tuples): entries are what it appends to\n"
     "mediator.encoded, (ident, when, kind, parser, path, record, line). template: the visit\n"
@@ -1131,26 +1131,41 @@ PyDoc_STRVAR(kept_visit_lines_doc,
     "writer's (a key str() cannot give as UTF-8, a URL that is no str, a BLOB title, a time\n"
     "that is not None or an int64, text with lone surrogates); (engine, term), the search the\n"
     "row's URL carries (read from `engines` by the C matcher); ..., the matcher is unsure\n"
-    "(ask extract_search).");
+    "(ask extract_search). search_template: the search_term line's (pieces, slots) with the\n"
+    "constants in place; given it, a search the matcher reads is written here as its entry\n"
+    "(kind search_kind, id from 'search\\x1f' and str(key)) right after its visit's, not left\n"
+    "as a call.");
+
+/* A (bytes pieces, slot letters) tuple as a template: 0, or -1 with TypeError. */
+static int template_of(PyObject *pair, template *out) {
+    if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+        PyErr_SetString(PyExc_TypeError, "a template is (tuple of bytes pieces, str of slots)");
+        return -1;
+    }
+    return template_from(PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1), out);
+}
 
 static PyObject *kept_visit_lines(PyObject *self, PyObject *args) {
     PyObject *rows, *head_obj, *template_t, *format_obj, *engines, *constants[3];
-    if (!PyArg_ParseTuple(args, "O!SO!OOUUU:kept_visit_lines", &PyList_Type, &rows, &head_obj,
+    PyObject *search_t = Py_None, *search_constants[3] = {NULL, NULL, NULL};
+    if (!PyArg_ParseTuple(args, "O!SO!OOUUU|OU:kept_visit_lines", &PyList_Type, &rows, &head_obj,
                           &PyTuple_Type, &template_t, &format_obj, &engines, &constants[0],
-                          &constants[1], &constants[2]))
+                          &constants[1], &constants[2], &search_t, &search_constants[0]))
         return NULL;
-    template line_template = {0};
+    if (search_t != Py_None && search_constants[0] == NULL) {
+        PyErr_SetString(PyExc_TypeError, "a search template needs the search kind");
+        return NULL;
+    }
+    search_constants[1] = constants[1];
+    search_constants[2] = constants[2];
+    template line_template = {0}, search_template = {0};
     time_format format;
     const engine_table *table = NULL;
     PyObject *held = NULL, *entries = NULL, *calls = NULL, *result = NULL;
     buffer line = {0}, key = {0};
     char *term = NULL;
-    if (PyTuple_GET_SIZE(template_t) != 2) {
-        PyErr_SetString(PyExc_TypeError, "a template is (tuple of bytes pieces, str of slots)");
-        goto done;
-    }
-    if (template_from(PyTuple_GET_ITEM(template_t, 0), PyTuple_GET_ITEM(template_t, 1),
-                      &line_template) < 0 ||
+    if (template_of(template_t, &line_template) < 0 ||
+        (search_t != Py_None && template_of(search_t, &search_template) < 0) ||
         time_format_from(format_obj, &format) < 0 ||
         (held = engine_table_of(engines, &table)) == NULL)
         goto done;
@@ -1158,11 +1173,13 @@ static PyObject *kept_visit_lines(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    sha1_ctx head;
+    sha1_ctx head, search_head;
     sha1_init(&head);
     sha1_update(&head, (const unsigned char *)PyBytes_AS_STRING(head_obj),
                 (size_t)PyBytes_GET_SIZE(head_obj));
+    search_head = head;
     sha1_update(&head, (const unsigned char *)"visit\x1f", 6);
+    sha1_update(&search_head, (const unsigned char *)"search\x1f", 7);
     if ((entries = PyList_New(0)) == NULL || (calls = PyList_New(0)) == NULL) goto done;
     day_cache last_day = {0};
     for (Py_ssize_t index = 0; index < PyList_GET_SIZE(rows); index++) {
@@ -1192,7 +1209,23 @@ static PyObject *kept_visit_lines(PyObject *self, PyObject *args) {
         Py_ssize_t term_size = 0, e = 0;
         int match = rc < 0 ? SEARCH_MISS
                            : search_match(&table->table, v.url, v.url_size, term, &term_size, &e);
-        if (match == SEARCH_HIT) {
+        if (match == SEARCH_HIT && search_t != Py_None) { /* the search's line, written here */
+            char search_id[20];
+            ctx = search_head;
+            sha1_update(&ctx, (const unsigned char *)key.data, key.size);
+            sha1_hex20(&ctx, search_id);
+            v.id = search_id;
+            v.engine = table->table.engines[e].name.text;
+            v.engine_size = table->table.engines[e].name.size;
+            v.term = term;
+            v.term_size = term_size;
+            line.size = 0;
+            entry = fill_line(&line, &search_template, &v, 0) < 0
+                        ? NULL
+                        : kept_entry(search_id, &v, search_constants, record, &line);
+            rc = entry == NULL ? -1 : PyList_Append(entries, entry);
+            Py_XDECREF(entry);
+        } else if (match == SEARCH_HIT) {
             PyObject *found = PyUnicode_DecodeUTF8(term, term_size, NULL), *hit = NULL;
             if (found != NULL) hit = PyTuple_Pack(2, PyTuple_GET_ITEM(table->names, e), found);
             rc = hit == NULL ? -1 : add_call(calls, PyList_GET_SIZE(entries), index, hit);
@@ -1206,6 +1239,7 @@ static PyObject *kept_visit_lines(PyObject *self, PyObject *args) {
     result = PyTuple_Pack(2, entries, calls);
 done:
     template_free(&line_template);
+    template_free(&search_template);
     Py_XDECREF(held);
     Py_XDECREF(entries);
     Py_XDECREF(calls);

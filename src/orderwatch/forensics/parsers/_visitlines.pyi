@@ -36,6 +36,8 @@ def kept_visit_lines(
     kind: str,
     parser: str,
     path: str,
+    search_template: Template | None = None,
+    search_kind: str | None = None,
     /,
 ) -> tuple[
     list[tuple[str, str | None, str, str, str, str, str]],

@@ -157,12 +157,19 @@ def test_c_and_python_writers_append_the_same_entries(
     assert sum(entry[1] is None for entry in native) > 300  # times None, out of range, text
 
 
+@pytest.mark.parametrize("search_objects", [False, True])
 def test_usual_rows_are_written_in_c(
     database: tuple[BrowserDatabasePlugin, SQLiteContext],
+    monkeypatch: pytest.MonkeyPatch,
+    search_objects: bool,
 ) -> None:
-    """Rows as recovery gives them: none left to the Python writer, the searches read in C
-    but for the URLs the matcher is unsure of."""
+    """Rows as recovery gives them: none left to the Python writer, the searches read in C but
+    for the URLs the matcher is unsure of; their lines written there too, right after their
+    visits', unless the order's rules read searches (then each hit goes back as a call, for its
+    object)."""
     plugin, context = database
+    if search_objects:
+        monkeypatch.setattr(context.mediator, "object_kinds", frozenset({"search_term"}))
     kept_rows = [
         (("recovered", "database", n), url, "Title", WEBKIT_2026 + n, f"record {n}")
         for n, url in enumerate(_urls(6, 2000))
@@ -171,10 +178,40 @@ def test_usual_rows_are_written_in_c(
     written = kept.lines(kept_rows)
     assert written is not None
     entries, calls = written
-    assert len(entries) == len(kept_rows)
     found = [c[2] for c in calls]
     assert None not in found and found.count(...) > 100
-    assert sum(isinstance(f, tuple) for f in found) > 400  # hits read in C
+    kinds = [entry[2] for entry in entries]
+    assert kinds.count("browser_visit") == len(kept_rows)
+    hits_in_c = sum(isinstance(f, tuple) for f in found)
+    if search_objects:
+        assert hits_in_c > 400 and "search_term" not in kinds
+    else:
+        assert hits_in_c == 0 and kinds.count("search_term") > 400
+        follows = [entries[i - 1][2] for i, k in enumerate(kinds) if k == "search_term"]
+        assert set(follows) == {"browser_visit"}  # each right after its visit
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_searches_kept_as_objects_are_the_same_both_ways(
+    database: tuple[BrowserDatabasePlugin, SQLiteContext],
+    monkeypatch: pytest.MonkeyPatch,
+    seed: int,
+) -> None:
+    """An order that reads searches: the visits stay lines, each search an object, both ways."""
+    _, context = database
+    monkeypatch.setattr(context.mediator, "object_kinds", frozenset({"search_term"}))
+    rows = _rows(seed, 1500)
+    made = {}
+    for writer in (NATIVE, None):
+        native_or_python, error = _produced(database, rows, True, writer, monkeypatch)
+        objects = [encode_observation(o) for o in context.mediator.observations]
+        made[writer is None] = (native_or_python, error, objects)
+    assert made[False] == made[True]
+    entries, error, objects = made[False]
+    assert error is None and len(objects) > 500
+    assert {e[2] for e in entries} == {"browser_visit"} and {o[2] for o in objects} == {
+        "search_term"
+    }
 
 
 @pytest.mark.parametrize(

@@ -463,6 +463,14 @@ class _KeptVisitLines:
         head = f"{mediator.source}\x1f{context.parser}\x1f{context.path}\x1f"
         self.head = head.encode(*_ENCODING)
         self.start = hashlib.sha1(self.head).copy
+        # The search_term line, its constants in place, when searches too are kept only as lines:
+        # the C writer then writes a search it reads right after its visit.
+        self.search_template: str | None = None
+        if not mediator.wants_object(SearchTermObservation.KIND):
+            search = mediator.lines.template(SearchTermObservation).replace("%%", "%%%%")
+            self.search_template = search % (
+                "%s", "%s", "%s", "%s", "%s", *fixed[3:], "%s", "%s"
+            )  # fmt: skip
 
     def lines(
         self, rows: list[VisitRow]
@@ -474,8 +482,20 @@ class _KeptVisitLines:
             return None
         template = (visit_lines.kept_pieces(self.template), "ituTro")
         kind = BrowserVisitObservation.KIND
+        searches: tuple[object, ...] = ()
+        if self.search_template is not None:
+            pieces = visit_lines.kept_pieces(self.search_template)
+            searches = ((pieces, "itemuro"), SearchTermObservation.KIND)
         return native(
-            rows, self.head, template, self.integers, SEARCH_ENGINES, kind, self.parser, self.path
+            rows,
+            self.head,
+            template,
+            self.integers,
+            SEARCH_ENGINES,
+            kind,
+            self.parser,
+            self.path,
+            *searches,
         )
 
     def write(
