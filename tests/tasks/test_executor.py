@@ -119,7 +119,7 @@ def test_worker_processes_keep_what_they_inherited_out_of_the_garbage_collector(
 
 def test_a_calm_collector_is_undone_after_the_run_even_when_it_fails() -> None:
     """A triage's parent keeps what it had before the run out of the collections the run sets
-    off, and leaves the collector as it found it (the web app runs many triages in one process)."""
+    off, and leaves the collector as it found it (a process may run many triages)."""
     import gc
 
     before = gc.get_threshold()

@@ -230,10 +230,10 @@ _calm_runs: list[tuple[tuple[int, int, int], bool]] = []  # the first run's: wha
 def calm_collector() -> Iterator[None]:
     """The worker processes' collector settings for the length of a run in this process, undone
     when the last run that asked for them is over (what was frozen is collectable again, so a
-    long-lived process such as the web app keeps nothing it would have freed). A triage's parent
-    makes tens of thousands of tasks and results: with the default settings its collections went
-    over every module it had imported, ~40 ms of a 2.5 s run, and a full one (which a large
-    history's results set off) ~40 ms more."""
+    process that lives on after the run, such as a test session, keeps nothing it would have
+    freed). A triage's parent makes tens of thousands of tasks and results: with the default
+    settings its collections went over every module it had imported, ~40 ms of a 2.5 s run, and
+    a full one (which a large history's results set off) ~40 ms more."""
     with _calm_lock:
         _calm_runs.append(_calm_collector() if not _calm_runs else _calm_runs[0])
     try:
