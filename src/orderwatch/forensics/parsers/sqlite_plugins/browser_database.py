@@ -465,12 +465,11 @@ class _KeptVisitLines:
         self.start = hashlib.sha1(self.head).copy
         # The search_term line, its constants in place, when searches too are kept only as lines:
         # the C writer then writes a search it reads right after its visit.
-        self.search_template: str | None = None
+        self.search_template: visit_lines.Template | None = None
         if not mediator.wants_object(SearchTermObservation.KIND):
-            search = mediator.lines.template(SearchTermObservation).replace("%%", "%%%%")
-            self.search_template = search % (
-                "%s", "%s", "%s", "%s", "%s", *fixed[3:], "%s", "%s"
-            )  # fmt: skip
+            self.search_template = visit_lines.line_template(
+                context, context.parser, SearchTermObservation, nullable_original=True
+            )
 
     def lines(
         self, rows: list[VisitRow]
@@ -484,8 +483,7 @@ class _KeptVisitLines:
         kind = BrowserVisitObservation.KIND
         searches: tuple[object, ...] = ()
         if self.search_template is not None:
-            pieces = visit_lines.kept_pieces(self.search_template)
-            searches = ((pieces, "itemuro"), SearchTermObservation.KIND)
+            searches = (self.search_template, SearchTermObservation.KIND)
         return native(
             rows,
             self.head,

@@ -126,10 +126,12 @@ def write_visit_lines(
     mediator = context.mediator
     parser, path = plugin.NAME, context.path
     profile = plugin.profile_of(context)
-    visit = _template(context, parser, BrowserVisitObservation, profile.browser, profile.profile)
+    visit = line_template(
+        context, parser, BrowserVisitObservation, profile.browser, profile.profile
+    )
     search = None
     if not mediator.wants_object(SearchTermObservation.KIND):
-        search = _template(context, parser, SearchTermObservation)
+        search = line_template(context, parser, SearchTermObservation)
     # The ids StableIds(source, parser, path)(kind, id) gives: the shared head hashed once.
     head = f"{mediator.source}\x1f{parser}\x1f{path}\x1f".encode(*_ENCODING)
     record = _record_parts(rows.record, columns)
@@ -229,12 +231,17 @@ def _record_parts(pattern: str, columns: tuple[str, ...]) -> tuple[bytes | int, 
     return tuple(parts)
 
 
-def _template(
-    context: SQLiteContext, parser: str, cls: type[Observation], *known: object
+def line_template(
+    context: SQLiteContext,
+    parser: str,
+    cls: type[Observation],
+    *known: object,
+    nullable_original: bool = False,
 ) -> Template:
     """A kind's line with this database's constant values in place: its first own fields from
     `known` (the visit's browser and profile), `recovered` false; then cut at the values each
-    row gives (id, time, the other own fields, record, stored time)."""
+    row gives (id, time, the other own fields, record, stored time). The stored time is an int
+    (slot s) or, `nullable_original`, an int or None (slot o: visits kept one by one)."""
     mediator = context.mediator
     assert mediator.lines is not None
     value = mediator.lines.value
@@ -242,9 +249,12 @@ def _template(
     constants = {"recovered": False, **dict(zip(own, known, strict=False))}
     filled = [value(constants[n]).replace("%", "%%") if n in constants else "%s" for n in own]
     provenance = [value(v).replace("%", "%%") for v in (mediator.source, parser, context.path)]
-    text = mediator.lines.template(cls) % ('"%s"', "%s", *filled, *provenance, "%s", '"%s"')
+    original = "%s" if nullable_original else '"%s"'
+    text = mediator.lines.template(cls) % ('"%s"', "%s", *filled, *provenance, "%s", original)
     slots = "".join(_SLOTS[n] for n in ("id", "time", *(n for n in own if n not in constants)))
-    return tuple(p.encode() for p in _unescape_split(text)), slots + "rs"
+    return tuple(p.encode() for p in _unescape_split(text)), slots + (
+        "ro" if nullable_original else "rs"
+    )
 
 
 @functools.lru_cache(maxsize=64)
