@@ -411,7 +411,7 @@ static Py_ssize_t search_engine_term(const search_engine *engine, const char *pa
 }
 
 static int search_host_char(unsigned char c) {
-    return !(c == '/' || c == '?' || c == '#' || c == ':' || c == '@' || c == '[' || c == ']');
+    return !(search_classes[c] & SEARCH_ENDS_HOST);
 }
 
 /* search_engines.extract_search(url) for `table`: SEARCH_HIT (*engine: its index, the term's
