@@ -223,7 +223,8 @@ def _calm_collector() -> tuple[tuple[int, int, int], bool]:
 
 
 _calm_lock = threading.Lock()
-_calm_runs: list[tuple[tuple[int, int, int], bool]] = []  # the first run's: what to restore
+_calm_runs = 0  # runs in this process inside calm_collector
+_calm_restore: tuple[tuple[int, int, int], bool] | None = None  # what the first run changed
 
 
 @contextmanager
@@ -234,14 +235,18 @@ def calm_collector() -> Iterator[None]:
     freed). A triage's parent makes tens of thousands of tasks and results: with the default
     settings its collections went over every module it had imported, ~40 ms of a 2.5 s run, and
     a full one (which a large history's results set off) ~40 ms more."""
+    global _calm_runs, _calm_restore
     with _calm_lock:
-        _calm_runs.append(_calm_collector() if not _calm_runs else _calm_runs[0])
+        if _calm_runs == 0:
+            _calm_restore = _calm_collector()
+        _calm_runs += 1
     try:
         yield
     finally:
         with _calm_lock:
-            old, froze = _calm_runs.pop()
-            if not _calm_runs:
+            _calm_runs -= 1
+            if _calm_runs == 0 and _calm_restore is not None:
+                (old, froze), _calm_restore = _calm_restore, None
                 gc.set_threshold(*old)
                 if froze:
                     gc.unfreeze()

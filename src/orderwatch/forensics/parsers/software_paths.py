@@ -83,7 +83,7 @@ class SoftwarePathsParser(ArtefactParser):
             if plain:
                 wanted.append(match_file(posix[cut:]) is not None)
             else:
-                wanted.append(self._matches_below(posix))
+                wanted.append(_matches_below(catalogue, posix))
         return wanted
 
     def _catalogue(self) -> SoftwareCatalogue:
@@ -92,18 +92,6 @@ class SoftwarePathsParser(ArtefactParser):
         if self._plain_for is not catalogue:
             self._plain, self._plain_for = {}, catalogue
         return catalogue
-
-    def _matches_below(self, posix: str) -> bool:
-        """matches() for a file in a folder that is not plain."""
-        if _kind(posix.lower()) is not None:
-            return True
-        found = default_catalogue().match_path(posix)
-        if found is None or found.matched_by == "app_bundle":
-            return False  # a bundle is claimed once, through its Contents/Info.plist
-        if found.matched_by != "folder":
-            return True
-        below = posix[len(_install_folder(posix, found)) + 1 :]
-        return "/" not in below or below.lower().endswith(".exe")
 
     def parse(self, artefact: Artefact, mediator: ParserMediator) -> None:
         posix = artefact.path.replace("\\", "/")
@@ -211,6 +199,19 @@ class SoftwarePathsParser(ArtefactParser):
     def _forget(self, key: int) -> None:
         with self._lock:
             self._reported.pop(key, None)
+
+
+def _matches_below(catalogue: SoftwareCatalogue, posix: str) -> bool:
+    """matches() for a file in a folder that is not plain."""
+    if _kind(posix.lower()) is not None:
+        return True
+    found = catalogue.match_path(posix)
+    if found is None or found.matched_by == "app_bundle":
+        return False  # a bundle is claimed once, through its Contents/Info.plist
+    if found.matched_by != "folder":
+        return True
+    below = posix[len(_install_folder(posix, found)) + 1 :]
+    return "/" not in below or below.lower().endswith(".exe")
 
 
 def _plain_folder(catalogue: SoftwareCatalogue, directory: str) -> bool:
