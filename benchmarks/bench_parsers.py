@@ -198,6 +198,11 @@ from orderwatch.triage.worker import WorkerOptions
 from orderwatch.forensics.software_catalogue import default_catalogue
 default_catalogue()
 *sources, out, workers, parsers = sys.argv[1:]
+import gc  # the time the engine's process spends in garbage collections, in whichever thread
+collecting, spent = {}, [0.0]
+gc.callbacks.append(lambda phase, _: collecting.__setitem__("at", time.thread_time())
+                    if phase == "start" else spent.__setitem__(0, spent[0] + time.thread_time()
+                                                               - collecting["at"]))
 options = TriageOptions(sources=[Path(s) for s in sources], out=Path(out), workers=int(workers),
                         worker_options=WorkerOptions(parsers=parsers == "on"))
 started = time.perf_counter()
@@ -210,22 +215,57 @@ engine, workers = (sum(getattr(resource.getrusage(who), field) for field in ("ru
                    "ru_stime")) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
 print(json.dumps({"seconds": summary["seconds"], "wall": wall, "files": summary["files"],
                   "observations": summary["observations"], "errors": summary["errors"],
-                  "cpu": engine + workers, "engine_cpu": engine, "workers_cpu": workers}))
+                  "cpu": engine + workers, "engine_cpu": engine, "workers_cpu": workers,
+                  "engine_gc": spent[0]}))
 """
 
 
-def triage_run(sources: list[Path], out: Path, workers: int, parsers: bool) -> dict[str, float]:
+def triage_run(
+    sources: list[Path], out: Path, workers: int, parsers: bool, code: Path | None = None
+) -> dict[str, float]:
     """The triage engine in a fresh process (as bench_triage's parsers-off run): its summary,
     and the CPU seconds of that process and its workers, together and apart (user + system; on
     a shared machine the figure the load distorts least). The process first loads the software
-    catalogue, in both modes, as `orderwatch triage` does before it calls run_triage."""
+    catalogue, in both modes, as `orderwatch triage` does before it calls run_triage. `code`: a
+    folder holding another build of orderwatch (`pip install --no-deps --target DIR REV`), put
+    first on the path; None: this one."""
     shutil.rmtree(out, ignore_errors=True)
     os.sync()  # the last run's report.json written back now, not during this run
     argv = [*map(str, sources), str(out), str(workers), "on" if parsers else "off"]
+    env = dict(os.environ)
+    if code is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(code), env.get("PYTHONPATH")]))
     done = subprocess.run(
-        [sys.executable, "-c", _RUN, *argv], capture_output=True, text=True, check=True
+        [sys.executable, "-c", _RUN, *argv], capture_output=True, text=True, check=True, env=env
     )
     return dict(json.loads(done.stdout))
+
+
+def against(
+    sources: list[Path], out: Path, workers: int, code: Path, rounds: int
+) -> dict[str, dict[bool, list[dict[str, float]]]]:
+    """This build and the one in `code`, parsers off and on, each round's four runs in a
+    shuffled order (so a machine whose speed drifts moves both alike): their results."""
+    rng = random.Random(1)
+    builds = {"this": None, "that": code}
+    results: dict[str, dict[bool, list[dict[str, float]]]] = {
+        name: {False: [], True: []} for name in builds
+    }
+    for number in range(rounds):
+        runs = [(name, parsers) for name in builds for parsers in (False, True)]
+        rng.shuffle(runs)
+        for name, parsers in runs:
+            results[name][parsers].append(triage_run(sources, out, workers, parsers, builds[name]))
+        print(
+            f"  round {number + 1}: "
+            + ", ".join(
+                f"{name} {'on' if parsers else 'off'} {results[name][parsers][-1]['seconds']:.2f} s"
+                for name in builds
+                for parsers in (False, True)
+            ),
+            flush=True,
+        )
+    return results
 
 
 def parser_costs(
@@ -317,53 +357,8 @@ def dispatch_cost(folder: Path) -> tuple[float, int, int]:
     return time.perf_counter() - started, len(paths), claimed
 
 
-def _middle_half(values: list[float]) -> tuple[float, float]:
-    """The first and third quartiles (the values themselves when there are fewer than 4)."""
-    if len(values) < 4:
-        return min(values), max(values)
-    quartiles = statistics.quantiles(values, n=4)
-    return quartiles[0], quartiles[2]
-
-
-def _load() -> str:
-    return "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
-
-
-def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="bench_parsers")
-    parser.add_argument("--small", action="store_true", help="bench_triage's ~220 MB corpus")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--repeats", type=int, default=3, help="runs each with parsers on/off")
-    args = parser.parse_args(argv)
-    bench_triage = _bench_triage()
-    folder, _image, files, total = bench_triage.build_corpus(args.small)
-    artefacts = build_artefacts()
-    artefact_files = [p for p in artefacts.rglob("*") if p.is_file()]
-    artefact_bytes = sum(p.stat().st_size for p in artefact_files)
-    print(
-        f"corpus: {files} files, {total / 1e6:.0f} MB; artefacts: {len(artefact_files)} files, "
-        f"{artefact_bytes / 1e6:.0f} MB; {args.workers} workers; warm page cache"
-    )
-    print(f"load average at start: {_load()}", flush=True)
-    bench_triage.warm([folder, artefacts])
-    results: dict[bool, list[dict[str, float]]] = {True: [], False: []}
-    with tempfile.TemporaryDirectory(prefix="orderwatch-bench-parsers-") as tmp:
-        sources = [folder, artefacts]
-        for repeat in range(args.repeats):
-            for parsers in (False, True) if repeat % 2 == 0 else (True, False):
-                result = triage_run(sources, Path(tmp) / "out", args.workers, parsers)
-                results[parsers].append(result)
-                print(
-                    f"  run {repeat + 1} parsers {'on ' if parsers else 'off'}: "
-                    f"{result['seconds']:6.2f} s (reports written: {result['wall']:6.2f} s, "
-                    f"CPU {result['cpu']:6.2f} s), {result['observations']:.0f} observations, "
-                    f"{result['errors']:.0f} errors (load {_load()})",
-                    flush=True,
-                )
-        alone = {
-            parsers: triage_run([artefacts], Path(tmp) / "alone", args.workers, parsers)
-            for parsers in (False, True)
-        }
+def _overheads(results: dict[bool, list[dict[str, float]]]) -> None:
+    """What parsing added, run against run: best, median and paired, for each figure."""
     for key, what in (
         ("seconds", "report.json's seconds"),
         ("wall", "reports written"),
@@ -390,6 +385,99 @@ def main(argv: list[str]) -> None:
             f"  paired median of each repeat's overhead {paired:+.1%}, middle half of them "
             f"{low:+.1%} to {high:+.1%} ({what})"
         )
+    gc_off, gc_on = (statistics.median(r["engine_gc"] for r in results[m]) for m in (False, True))
+    print(
+        f"  median time in the engine's garbage collections: parsers off {gc_off * 1000:.0f} ms, "
+        f"on {gc_on * 1000:.0f} ms"
+    )
+
+
+def _middle_half(values: list[float]) -> tuple[float, float]:
+    """The first and third quartiles (the values themselves when there are fewer than 4)."""
+    if len(values) < 4:
+        return min(values), max(values)
+    quartiles = statistics.quantiles(values, n=4)
+    return quartiles[0], quartiles[2]
+
+
+def _parse_once(artefacts: Path) -> None:
+    """Every parser on the artefacts, once, writing into a spool as a worker does."""
+    from orderwatch.triage.encoded import BlockWriter
+
+    with tempfile.TemporaryDirectory(prefix="orderwatch-bench-parsers-") as tmp:
+        writer = BlockWriter(Path(tmp))
+        try:
+            costs, observations, blocks = parser_costs(artefacts, writer)
+        finally:
+            writer.close()
+    bulk = sum(block.count for _, _, block in blocks)
+    print(f"parsed once: {len(observations) + bulk} observations, {len(costs)} parsers")
+
+
+def _load() -> str:
+    return "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="bench_parsers")
+    parser.add_argument("--small", action="store_true", help="bench_triage's ~220 MB corpus")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--repeats", type=int, default=3, help="runs each with parsers on/off")
+    parser.add_argument(
+        "--parse-once",
+        action="store_true",
+        help="only parse the artefacts once, as a worker does (for a profiler such as "
+        "valgrind --tool=callgrind, whose counts the machine's speed does not move)",
+    )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="DIR",
+        help="also run the build of orderwatch installed in DIR (pip install --no-deps --target "
+        "DIR <an earlier checkout>), alternated with this one in each of --repeats rounds",
+    )
+    args = parser.parse_args(argv)
+    if args.parse_once:
+        _parse_once(build_artefacts())
+        return
+    bench_triage = _bench_triage()
+    folder, _image, files, total = bench_triage.build_corpus(args.small)
+    artefacts = build_artefacts()
+    artefact_files = [p for p in artefacts.rglob("*") if p.is_file()]
+    artefact_bytes = sum(p.stat().st_size for p in artefact_files)
+    print(
+        f"corpus: {files} files, {total / 1e6:.0f} MB; artefacts: {len(artefact_files)} files, "
+        f"{artefact_bytes / 1e6:.0f} MB; {args.workers} workers; warm page cache"
+    )
+    print(f"load average at start: {_load()}", flush=True)
+    bench_triage.warm([folder, artefacts])
+    if args.against is not None:
+        with tempfile.TemporaryDirectory(prefix="orderwatch-bench-parsers-") as tmp:
+            pair = against([folder, artefacts], Path(tmp) / "out", args.workers, args.against,
+                           args.repeats)  # fmt: skip
+        for name, found in pair.items():
+            print(f"  {name} build ({args.against if name == 'that' else 'this checkout'}):")
+            _overheads(found)
+        return
+    results: dict[bool, list[dict[str, float]]] = {True: [], False: []}
+    with tempfile.TemporaryDirectory(prefix="orderwatch-bench-parsers-") as tmp:
+        sources = [folder, artefacts]
+        for repeat in range(args.repeats):
+            for parsers in (False, True) if repeat % 2 == 0 else (True, False):
+                result = triage_run(sources, Path(tmp) / "out", args.workers, parsers)
+                results[parsers].append(result)
+                print(
+                    f"  run {repeat + 1} parsers {'on ' if parsers else 'off'}: "
+                    f"{result['seconds']:6.2f} s (reports written: {result['wall']:6.2f} s, "
+                    f"CPU {result['cpu']:6.2f} s), {result['observations']:.0f} observations, "
+                    f"{result['errors']:.0f} errors (load {_load()})",
+                    flush=True,
+                )
+        alone = {
+            parsers: triage_run([artefacts], Path(tmp) / "alone", args.workers, parsers)
+            for parsers in (False, True)
+        }
+    _overheads(results)
     print(
         f"  artefacts alone: parsers off {alone[False]['seconds']:.2f} s, on "
         f"{alone[True]['seconds']:.2f} s ({alone[True]['observations']:.0f} observations); CPU "
