@@ -12,7 +12,10 @@ machine does not distort) are reported, as best and median of each mode and as t
 each repeat's own overhead (its two runs are adjacent, so a drifting machine moves it less).
 Then each parser's CPU is measured alone on each artefact (one process, lines kept as a triage
 without an order keeps them) to say which cost most, and so is what the lines cost afterwards
-(a worker's spool file, pickling to the parent, report.json, report.html).
+(a worker's spool file, pickling to the parent, report.json, report.html). Last, what writing
+into new page-cache pages costs on this machine, beside how many more of them a run with parsers
+fills (its private database copies and spooled lines): a VM host that backs guest memory lazily
+charges their first touch to the run.
 """
 
 from __future__ import annotations
@@ -357,6 +360,38 @@ def dispatch_cost(folder: Path) -> tuple[float, int, int]:
     return time.perf_counter() - started, len(paths), claimed
 
 
+def new_page_costs(folder: Path, megabytes: int = 128) -> tuple[float, float]:
+    """CPU milliseconds to write `megabytes` into a new file: after 8 s idle (the kernel has
+    handed the pages it freed back to the host by then, so each page is faulted in again, as the
+    private database copies and the spool of a run are), then at once again (pages just freed).
+    On a VM host that backs guest memory lazily the first costs several times the second."""
+    block = b"\0" * (1 << 20)
+
+    def write() -> float:
+        path = folder / "new-pages.bin"
+        started = time.process_time()
+        with open(path, "wb", buffering=0) as out:
+            for _ in range(megabytes):
+                out.write(block)
+        spent = time.process_time() - started
+        path.unlink()
+        return spent * 1000
+
+    time.sleep(8)
+    return write(), write()
+
+
+def _sqlite_bytes(artefacts: Path) -> int:
+    """Bytes of the SQLite databases among the artefacts (each is copied before it is opened)."""
+    total = 0
+    for path in artefacts.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                if handle.read(16) == b"SQLite format 3\0":
+                    total += path.stat().st_size
+    return total
+
+
 def _overheads(results: dict[bool, list[dict[str, float]]]) -> None:
     """What parsing added, run against run: best, median and paired, for each figure."""
     for key, what in (
@@ -503,9 +538,19 @@ def main(argv: list[str]) -> None:
             )
             for name, seconds in downstream_costs(observations, blocks, spool, writer).items():
                 print(f"    {name:<40} {seconds:7.3f} s")
+            spooled = sum(p.stat().st_size for p in spool.worker_folder.iterdir() if p.is_file())
+            cold, warm = new_page_costs(Path(tmp))
         finally:
             writer.close()
             spool.remove()
+    copied = _sqlite_bytes(artefacts)
+    print(
+        f"  new page-cache pages: 128 MB written after 8 s idle {cold:.0f} ms CPU, at once again "
+        f"{warm:.0f} ms; a run with parsers writes {(copied + spooled) / 1e6:.0f} MB more into "
+        f"new pages ({copied / 1e6:.0f} MB of private database copies, {spooled / 1e6:.0f} MB "
+        f"of spooled lines): about {(copied + spooled) / 2**20 * (cold - warm) / 128:.0f} ms CPU "
+        "more than if they had been used just before"
+    )
     seconds, paths, claimed = dispatch_cost(folder)
     print(
         f"  dispatch (registry.claimed) on {paths} corpus paths: {seconds:.3f} s, "
