@@ -405,8 +405,14 @@ typedef struct {
     Py_ssize_t *sizes;
 } template;
 
-static int template_from(PyObject *pieces, PyObject *slots, template *out) {
-    if (!PyTuple_Check(pieces) || !PyUnicode_Check(slots)) {
+/* A (bytes pieces, slot letters) tuple as a template: 0, or -1 with an exception set. */
+static int template_from(PyObject *pair, template *out) {
+    PyObject *pieces = NULL, *slots = NULL;
+    if (PyTuple_Check(pair) && PyTuple_GET_SIZE(pair) == 2) {
+        pieces = PyTuple_GET_ITEM(pair, 0);
+        slots = PyTuple_GET_ITEM(pair, 1);
+    }
+    if (pieces == NULL || !PyTuple_Check(pieces) || !PyUnicode_Check(slots)) {
         PyErr_SetString(PyExc_TypeError, "a template is (tuple of bytes pieces, str of slots)");
         return -1;
     }
@@ -697,16 +703,8 @@ static int job_from(job *j, PyObject *head_obj, PyObject *visit_t, PyObject *sea
     j->record = record;
     j->extract = extract;
     j->has_search = search_t != Py_None;
-    if (!PyTuple_Check(visit_t) || PyTuple_GET_SIZE(visit_t) != 2 ||
-        (j->has_search && (!PyTuple_Check(search_t) || PyTuple_GET_SIZE(search_t) != 2))) {
-        PyErr_SetString(PyExc_TypeError, "templates are (pieces, slots) pairs");
-        return -1;
-    }
-    if (template_from(PyTuple_GET_ITEM(visit_t, 0), PyTuple_GET_ITEM(visit_t, 1), &j->visit) < 0)
-        return -1;
-    if (j->has_search && template_from(PyTuple_GET_ITEM(search_t, 0),
-                                       PyTuple_GET_ITEM(search_t, 1), &j->search) < 0)
-        return -1;
+    if (template_from(visit_t, &j->visit) < 0) return -1;
+    if (j->has_search && template_from(search_t, &j->search) < 0) return -1;
     if (labels_from(labels, &j->labels) < 0) return -1;
     if ((j->engines_held = engine_table_of(engines, &j->engines)) == NULL) return -1;
     if ((j->term = PyMem_Malloc(SEARCH_LONGEST_URL)) == NULL) {
@@ -1136,15 +1134,6 @@ PyDoc_STRVAR(kept_visit_lines_doc,
     "(kind search_kind, id from 'search\\x1f' and str(key)) right after its visit's, not left\n"
     "as a call.");
 
-/* A (bytes pieces, slot letters) tuple as a template: 0, or -1 with TypeError. */
-static int template_of(PyObject *pair, template *out) {
-    if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
-        PyErr_SetString(PyExc_TypeError, "a template is (tuple of bytes pieces, str of slots)");
-        return -1;
-    }
-    return template_from(PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1), out);
-}
-
 static PyObject *kept_visit_lines(PyObject *self, PyObject *args) {
     PyObject *rows, *head_obj, *template_t, *format_obj, *engines, *constants[3];
     PyObject *search_t = Py_None, *search_constants[3] = {NULL, NULL, NULL};
@@ -1164,8 +1153,8 @@ static PyObject *kept_visit_lines(PyObject *self, PyObject *args) {
     PyObject *held = NULL, *entries = NULL, *calls = NULL, *result = NULL;
     buffer line = {0}, key = {0};
     char *term = NULL;
-    if (template_of(template_t, &line_template) < 0 ||
-        (search_t != Py_None && template_of(search_t, &search_template) < 0) ||
+    if (template_from(template_t, &line_template) < 0 ||
+        (search_t != Py_None && template_from(search_t, &search_template) < 0) ||
         time_format_from(format_obj, &format) < 0 ||
         (held = engine_table_of(engines, &table)) == NULL)
         goto done;

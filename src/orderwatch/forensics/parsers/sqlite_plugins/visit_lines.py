@@ -141,7 +141,7 @@ def write_visit_lines(
     if written is None:  # text that is not UTF-8, a damaged page: the object path says which
         return "1"
     lines, visits, searches, unusual, hits, figures = written
-    if figures is not None and rows.of_visits and plugin.VISITS is not None:
+    if rows.of_visits and plugin.VISITS is not None:  # (None figures: a pass of their own)
         context.visit_figures = _table_figures(context, plugin.VISITS.table, figures)
     kinds = (("browser_visit", visits),) + ((("search_term", searches),) if searches else ())
     if visits and isinstance(lines, int):  # written at `place` (a worker's spool file)
