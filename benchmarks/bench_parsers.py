@@ -14,7 +14,7 @@ Then each parser's CPU is measured alone on each artefact (one process, lines ke
 without an order keeps them) to say which cost most, and so is what the lines cost afterwards
 (a worker's spool file, pickling to the parent, report.json, report.html). Last, what writing
 into new page-cache pages costs on this machine, beside how many more of them a run with parsers
-fills (its private database copies and spooled lines): a VM host that backs guest memory lazily
+fills (its private database copies and spooled lines): a VM host that has taken freed memory back
 charges their first touch to the run.
 """
 
@@ -360,11 +360,15 @@ def dispatch_cost(folder: Path) -> tuple[float, int, int]:
     return time.perf_counter() - started, len(paths), claimed
 
 
-def new_page_costs(folder: Path, megabytes: int = 128) -> tuple[float, float]:
-    """CPU milliseconds to write `megabytes` into a new file: after 8 s idle (the kernel has
-    handed the pages it freed back to the host by then, so each page is faulted in again, as the
-    private database copies and the spool of a run are), then at once again (pages just freed).
-    On a VM host that backs guest memory lazily the first costs several times the second."""
+NEW_PAGES_MB = 128  # written into a new file to tell what new page-cache pages cost
+
+
+def new_page_costs(folder: Path, megabytes: int = NEW_PAGES_MB) -> tuple[float, float]:
+    """CPU milliseconds to write `megabytes` into a new file: after 8 s idle (a VM guest with
+    free page reporting may have handed the pages it freed back to its host by then, so each is
+    faulted in again, as a run's private database copies and spool may be), then at once again
+    (pages just freed). When the host has taken them back the first costs several times the
+    second; when not, the two are alike."""
     block = b"\0" * (1 << 20)
 
     def write() -> float:
@@ -381,14 +385,22 @@ def new_page_costs(folder: Path, megabytes: int = 128) -> tuple[float, float]:
     return write(), write()
 
 
-def _sqlite_bytes(artefacts: Path) -> int:
-    """Bytes of the SQLite databases among the artefacts (each is copied before it is opened)."""
+def copied_bytes(artefacts: Path) -> int:
+    """Bytes of the private copies the SQLite plugins make of the artefacts they parse (each
+    plugin copies its database and the -wal and -journal beside it before opening them)."""
+    import orderwatch.forensics.parsers  # noqa: F401  (registers every parser)
+    from orderwatch.forensics.parsers.manager import registry
+    from orderwatch.forensics.parsers.sqlite_plugins.interface import SQLitePlugin
+
     total = 0
-    for path in artefacts.rglob("*"):
-        if path.is_file():
-            with open(path, "rb") as handle:
-                if handle.read(16) == b"SQLite format 3\0":
-                    total += path.stat().st_size
+    for path in (p for p in artefacts.rglob("*") if p.is_file()):
+        copies = sum(
+            isinstance(parser, SQLitePlugin)
+            for parser in registry.parsers_for("/" + path.relative_to(artefacts).as_posix())
+        )
+        companions = (path.with_name(path.name + suffix) for suffix in ("-wal", "-journal"))
+        size = path.stat().st_size + sum(c.stat().st_size for c in companions if c.is_file())
+        total += copies * size
     return total
 
 
@@ -543,13 +555,14 @@ def main(argv: list[str]) -> None:
         finally:
             writer.close()
             spool.remove()
-    copied = _sqlite_bytes(artefacts)
+    copied = copied_bytes(artefacts)
     print(
-        f"  new page-cache pages: 128 MB written after 8 s idle {cold:.0f} ms CPU, at once again "
-        f"{warm:.0f} ms; a run with parsers writes {(copied + spooled) / 1e6:.0f} MB more into "
+        f"  new page-cache pages: {NEW_PAGES_MB} MB written after 8 s idle {cold:.0f} ms CPU, at "
+        f"once again {warm:.0f} ms; a run with parsers writes {(copied + spooled) / 1e6:.0f} MB "
+        "more into "
         f"new pages ({copied / 1e6:.0f} MB of private database copies, {spooled / 1e6:.0f} MB "
-        f"of spooled lines): about {(copied + spooled) / 2**20 * (cold - warm) / 128:.0f} ms CPU "
-        "more than if they had been used just before"
+        f"of spooled lines): about {(copied + spooled) / 2**20 * (cold - warm) / NEW_PAGES_MB:.0f} "
+        "ms CPU more than if they had been used just before"
     )
     seconds, paths, claimed = dispatch_cost(folder)
     print(
