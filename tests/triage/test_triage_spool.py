@@ -26,6 +26,7 @@ from orderwatch.forensics.parsers.interface import (
     LineBlock,
     LocalArtefact,
     ParserMediator,
+    expand_records,
 )
 from orderwatch.forensics.parsers.manager import registry
 from orderwatch.tasks.executor import InlineExecutor, TaskFailure
@@ -36,6 +37,7 @@ from orderwatch.triage.encoded import (
     LineSpool,
     ObservationLines,
     SpooledBlock,
+    copy_segments,
     encode_observation,
 )
 from orderwatch.triage.engine import TriageOptions, run_triage
@@ -191,7 +193,7 @@ class _ReadOnlySink:
     def place(self) -> tuple[int, int]:
         return self.descriptor, 0
 
-    def written(self, length: int, kinds: tuple[tuple[str, int], ...]) -> Any:
+    def written(self, length: int, kinds: tuple[tuple[str, int], ...], templates: Any = ()) -> Any:
         raise AssertionError("nothing was written")
 
 
@@ -211,10 +213,22 @@ def test_a_history_is_written_into_the_spool_as_it_is_read(device: Path, tmp_pat
     registry.parse(LocalArtefact(history, device), sunk)
     (block,) = sunk.blocks
     assert isinstance(block, SpooledBlock) and writer.keep(block) is block
-    assert (block.kinds, block.length) == (expected.kinds, len(expected.lines))
+    assert block.kinds == expected.kinds and block.templates  # compact records ...
+    assert block.length < len(expected.lines) / 2
     with open(block.file, "rb") as spooled:
         spooled.seek(block.offset)
-        assert spooled.read() == expected.lines
+        assert expand_records(spooled.read(), block.templates) == expected.lines  # ... of them
+    spool.add(0, str(device), "/places.sqlite", block)  # read back as lines, all or the last
+    segments = spool.segments()
+    assert segments is not None
+    (segment,) = segments.segments
+    assert segments.texts(segment) == expected.texts()
+    assert segments.tail(segment, 3) == expected.texts()[-3:]
+    with open(tmp_path / "report.json", "wb") as report:
+        report.write(b"[")
+        placed = copy_segments(segments, report, skip_first=True)
+    assert (tmp_path / "report.json").read_bytes() == b"[" + expected.lines[len(LINE_SEPARATOR) :]
+    assert placed.texts(placed.segments[0]) == expected.texts()
     writer.close()
     spool.remove()
     refused = _ReadOnlySink(tmp_path / "read-only")

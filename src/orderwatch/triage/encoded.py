@@ -8,12 +8,15 @@ strings. Objects still travel for the kinds the order's rules read (`WorkerOptio
 A parser that writes many lines at once (a history's visits) hands them on as one `LineBlock` of
 bytes: the worker appends it to its own spool file beside the report (`BlockWriter`) and sends
 the parent only where it lies; the parent (`LineSpool`) copies the pieces into report.json at
-the end, never making a Python object per line.
+the end, never making a Python object per line. A history's C loop writes its block into the
+spool itself as compact records (`interface.RECORD_MARK`: each line's own values without its
+template's pieces, a third of the bytes); their lines are made as they are copied.
 """
 
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import shutil
 import tempfile
@@ -27,7 +30,13 @@ from pathlib import Path
 from typing import IO, Any, overload
 
 from orderwatch.domain.observations import Observation, format_time
-from orderwatch.forensics.parsers.interface import LINE_SEPARATOR, LineBlock
+from orderwatch.forensics.parsers.interface import (
+    LINE_SEPARATOR,
+    RECORD_MARK,
+    LineBlock,
+    Templates,
+    expand_records,
+)
 
 # (id, time text or None, kind, provenance parser, provenance path, provenance record, JSON)
 EncodedObservation = tuple[str, str | None, str, str, str, str, str]
@@ -138,6 +147,7 @@ class Segment:
     length: int
     kinds: tuple[tuple[str, int], ...]
     file: Path
+    templates: Templates = ()  # given: the bytes are compact records of these, not lines
 
     @property
     def count(self) -> int:
@@ -153,6 +163,7 @@ class SpooledBlock:
     offset: int
     length: int
     kinds: tuple[tuple[str, int], ...]
+    templates: Templates = ()  # given: the bytes are compact records of these, not lines
 
     @property
     def count(self) -> int:
@@ -198,9 +209,12 @@ class BlockWriter:
             return None
         return self._descriptor, self._size
 
-    def written(self, length: int, kinds: tuple[tuple[str, int], ...]) -> SpooledBlock:
-        """The `length` bytes written at `place()` are a block: where it lies."""
-        kept = SpooledBlock(self._name, self._size, length, kinds)
+    def written(
+        self, length: int, kinds: tuple[tuple[str, int], ...], templates: Templates = ()
+    ) -> SpooledBlock:
+        """The `length` bytes written at `place()` are a block (compact records of `templates`
+        when given, else lines): where it lies."""
+        kept = SpooledBlock(self._name, self._size, length, kinds, templates)
         self._size += length
         return kept
 
@@ -240,6 +254,8 @@ class LineSegments:
         with open(segment.file, "rb") as handle:
             handle.seek(segment.offset)
             data = handle.read(segment.length)
+        if segment.templates:
+            data = expand_records(data, segment.templates)
         pieces = data.decode("utf-8").split(_SEPARATOR)
         return pieces[1:] if pieces and not pieces[0] else pieces
 
@@ -247,7 +263,8 @@ class LineSegments:
         """A segment's last `count` lines (read from its end, not the whole segment)."""
         if count <= 0:
             return []
-        found: list[str] = []
+        mark = RECORD_MARK if segment.templates else LINE_SEPARATOR
+        found: list[bytes] = []
         end, step = segment.offset + segment.length, 1 << 18
         with open(segment.file, "rb") as handle:
             start = end
@@ -255,14 +272,17 @@ class LineSegments:
                 start = max(segment.offset, start - step)
                 handle.seek(start)
                 data = handle.read(end - start)
-                pieces = data.split(LINE_SEPARATOR)
+                pieces = data.split(mark)
                 if start > segment.offset or not pieces[0]:  # a piece of a line, or nothing
                     pieces = pieces[1:]
                 if len(pieces) >= count or start == segment.offset:
-                    found = [p.decode("utf-8") for p in pieces[-count:]]
+                    found = pieces[-count:]
                     break
                 step *= 2
-        return found
+        if segment.templates and found:
+            lines = expand_records(mark + mark.join(found), segment.templates, False)
+            return lines.decode("utf-8").split(_SEPARATOR)
+        return [piece.decode("utf-8") for piece in found]
 
 
 _SEPARATOR = LINE_SEPARATOR.decode()
@@ -302,7 +322,9 @@ class LineSpool:
             where = Path(block.file)
             if where.parent != self.worker_folder:
                 raise ValueError(f"{where} is not in this run's spool folder")
-            segment = Segment(source_index, path, block.offset, block.length, block.kinds, where)
+            segment = Segment(
+                source_index, path, block.offset, block.length, block.kinds, where, block.templates
+            )
         else:
             if not block.lines:
                 return
@@ -356,15 +378,38 @@ def copy_segments(lines: LineSegments, target: IO[bytes], skip_first: bool) -> L
             source = sources.get(segment.file)
             if source is None:
                 source = sources[segment.file] = stack.enter_context(open(segment.file, "rb"))
-            cut = len(LINE_SEPARATOR) if skip_first and number == 0 else 0
-            _copy_range(source, target, segment.offset + cut, segment.length - cut)
-            length = segment.length - cut
+            first = skip_first and number == 0
+            if segment.templates:  # compact records: their lines made as they are copied
+                length = _expand_range(source, target, segment, not first)
+            else:
+                cut = len(LINE_SEPARATOR) if first else 0
+                _copy_range(source, target, segment.offset + cut, segment.length - cut)
+                length = segment.length - cut
             placed.append(
                 Segment(segment.source_index, segment.path, position, length, segment.kinds, into)
             )
             position += length
     target.seek(position)
     return LineSegments(placed)
+
+
+def _expand_range(
+    source: IO[bytes], target: IO[bytes], segment: Segment, first_separated: bool
+) -> int:
+    """The lines of a segment of compact records written at `target`'s end (read where they
+    lie in the page cache, written through a buffer of the C module's): their size."""
+    target.flush()
+    out = target.fileno()
+    os.lseek(out, 0, os.SEEK_END)
+    end = segment.offset + segment.length
+    with (
+        mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ) as mapped,
+        memoryview(mapped) as whole,
+        whole[segment.offset : end] as records,
+    ):
+        if len(records) != segment.length:
+            raise OSError(f"{source.name} ends before its records")
+        return expand_records(records, segment.templates, first_separated, out)
 
 
 def _copy_range(source: IO[bytes], target: IO[bytes], offset: int, length: int) -> None:

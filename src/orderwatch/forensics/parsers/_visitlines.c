@@ -462,6 +462,31 @@ typedef struct {
     int stored_none; /* the stored time is None (slot o: null) */
 } values;
 
+/* One slot's text: what the template's line holds there (JSON). It never holds a byte below
+ * 0x20 (control characters are escaped), so compact records can separate slots with them. */
+static int put_slot(buffer *b, char slot, const values *v) {
+    switch (slot) {
+        case 'i': return buf_put(b, v->id, 20);
+        case 't':
+            if (v->time_size == 0) return buf_put(b, "null", 4);
+            if (buf_put(b, "\"", 1) < 0 || buf_put(b, v->time, (size_t)v->time_size) < 0) return -1;
+            return buf_put(b, "\"", 1);
+        case 'u': return buf_json(b, v->url, (size_t)v->url_size);
+        case 'T':
+            return v->title_size ? buf_json(b, v->title, (size_t)v->title_size)
+                                 : buf_put(b, "null", 4);
+        case 'e': return buf_json(b, v->engine, (size_t)v->engine_size);
+        case 'm': return buf_json(b, v->term, (size_t)v->term_size);
+        case 'r': return buf_json(b, v->record, (size_t)v->record_size);
+        case 's': return buf_int(b, v->stored);
+        case 'o':
+            if (v->stored_none) return buf_put(b, "null", 4);
+            if (buf_put(b, "\"", 1) < 0 || buf_int(b, v->stored) < 0) return -1;
+            return buf_put(b, "\"", 1);
+    }
+    return 0;
+}
+
 /* The template's line with the row's values, after ',\n    ' when `separated`. */
 static int fill_line(buffer *b, const template *t, const values *v, int separated) {
     static const char separator[] = ",\n    ";
@@ -469,41 +494,26 @@ static int fill_line(buffer *b, const template *t, const values *v, int separate
     for (Py_ssize_t i = 0; i <= t->count; i++) {
         if (buf_put(b, t->pieces[i], (size_t)t->sizes[i]) < 0) return -1;
         if (i == t->count) break;
-        int rc = 0;
-        switch (t->slots[i]) {
-            case 'i': rc = buf_put(b, v->id, 20); break;
-            case 't':
-                if (v->time_size == 0) rc = buf_put(b, "null", 4);
-                else {
-                    rc = buf_put(b, "\"", 1);
-                    if (rc == 0) rc = buf_put(b, v->time, (size_t)v->time_size);
-                    if (rc == 0) rc = buf_put(b, "\"", 1);
-                }
-                break;
-            case 'u': rc = buf_json(b, v->url, (size_t)v->url_size); break;
-            case 'T':
-                rc = v->title_size ? buf_json(b, v->title, (size_t)v->title_size)
-                                   : buf_put(b, "null", 4);
-                break;
-            case 'e': rc = buf_json(b, v->engine, (size_t)v->engine_size); break;
-            case 'm': rc = buf_json(b, v->term, (size_t)v->term_size); break;
-            case 'r': rc = buf_json(b, v->record, (size_t)v->record_size); break;
-            case 's': rc = buf_int(b, v->stored); break;
-            case 'o':
-                if (v->stored_none) rc = buf_put(b, "null", 4);
-                else {
-                    rc = buf_put(b, "\"", 1);
-                    if (rc == 0) rc = buf_int(b, v->stored);
-                    if (rc == 0) rc = buf_put(b, "\"", 1);
-                }
-                break;
-        }
-        if (rc < 0) return -1;
+        if (put_slot(b, t->slots[i], v) < 0) return -1;
     }
     return 0;
 }
 
-static int fill(buffer *b, const template *t, const values *v) { return fill_line(b, t, v, 1); }
+/* A compact record of the line (what a worker's spool file holds; expand_lines makes the line):
+ * RECORD_MARK, the template's tag, then each slot's text, the slots parted by SLOT_MARK. The
+ * template's pieces are not written: they are the same on every line of a block. */
+#define RECORD_MARK '\x1e'
+#define SLOT_MARK '\x1f'
+static int fill_compact(buffer *b, const template *t, char tag, const values *v) {
+    char start[2] = {RECORD_MARK, tag};
+    if (buf_put(b, start, 2) < 0) return -1;
+    for (Py_ssize_t i = 0; i < t->count; i++) {
+        if (i > 0 && buf_put(b, (const char[]){SLOT_MARK}, 1) < 0) return -1;
+        if (put_slot(b, t->slots[i], v) < 0) return -1;
+    }
+    return 0;
+}
+
 
 /* ------------------------------------------------------------------ row sources */
 
@@ -652,7 +662,16 @@ typedef struct {
     PyObject *extract;
     sha1_ctx head;
     size_t per_line; /* a typical line's size, for the first guess of the output's */
+    int compact;     /* lines written as compact records (a spool file's), not as lines */
 } job;
+
+#define VISIT_TAG '1' /* the compact records' tags: expand_lines' templates[0], [1] */
+#define SEARCH_TAG '2'
+
+/* The row's line (or compact record) from `t`, whose tag is `tag`. */
+static int fill(buffer *b, const job *j, const template *t, char tag, const values *v) {
+    return j->compact ? fill_compact(b, t, tag, v) : fill_line(b, t, v, 1);
+}
 
 static void job_free(job *j) {
     labels_free(&j->labels);
@@ -750,7 +769,7 @@ static int search_line(const job *j, values *v, const char *number, int digits, 
     sha1_update(&ctx, (const unsigned char *)number, (size_t)digits);
     sha1_hex20(&ctx, id);
     v->id = id;
-    int rc = fill(out, &j->search, v);
+    int rc = fill(out, j, &j->search, SEARCH_TAG, v);
     v->id = NULL; /* `id` ends here */
     return rc;
 }
@@ -874,12 +893,13 @@ static PyObject *figures_object(const figures *f) {
     return Py_BuildValue("(LLLLOL)", f->first, f->last, f->oldest, f->newest, f->gaps, f->rows);
 }
 
-/* Write the buffer's bytes to the sink and empty it: 0, or -1 with OSError set. */
-static int sink_flush(line_sink *sink, buffer *b) {
+/* Write the buffer's bytes to `fd` (at `*at`, advanced, when `at` is given; else at the file's
+ * position) and empty it: 0, or -1 with OSError set. */
+static int flush_to(int fd, long long *at, buffer *b) {
     size_t done = 0;
     while (done < b->size) {
-        ssize_t n = pwrite(sink->fd, b->data + done, b->size - done,
-                           (off_t)(sink->offset + sink->written));
+        ssize_t n = at != NULL ? pwrite(fd, b->data + done, b->size - done, (off_t)*at)
+                               : write(fd, b->data + done, b->size - done);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
             if (n == 0) errno = EIO;
@@ -887,10 +907,18 @@ static int sink_flush(line_sink *sink, buffer *b) {
             return -1;
         }
         done += (size_t)n;
-        sink->written += n;
+        if (at != NULL) *at += n;
     }
     b->size = 0;
     return 0;
+}
+
+/* Write the buffer's bytes to the sink and empty it: 0, or -1 with OSError set. */
+static int sink_flush(line_sink *sink, buffer *b) {
+    long long at = sink->offset + sink->written;
+    int rc = flush_to(sink->fd, &at, b);
+    sink->written = at - sink->offset; /* (what was written before a failure, too) */
+    return rc;
 }
 
 /* Every row of `src` as lines: (lines, visits, searches, unusual, hits, figures), or NULL. */
@@ -944,7 +972,7 @@ static PyObject *write_lines(const job *j, row_source *src, size_t expected, lin
         sha1_update(&ctx, (const unsigned char *)"visit\x1f", 6);
         sha1_update(&ctx, (const unsigned char *)number, (size_t)digits);
         sha1_hex20(&ctx, id);
-        if (fill(&out, &j->visit, &v) < 0) goto done;
+        if (fill(&out, j, &j->visit, VISIT_TAG, &v) < 0) goto done;
         visits++;
         if (url_none) continue; /* its URL is "": no search */
         int found = search_of(j, src, &v, ident, number, digits, &out, hits);
@@ -1398,8 +1426,10 @@ PyDoc_STRVAR(query_visit_lines_doc,
     "None: a text is not UTF-8 (sqlite3's fetchall would raise). sqlite3.OperationalError:\n"
     "SQLite could not open, prepare or step.\n"
     "fd, offset: the lines are written to the file `fd` from `offset` on as they are made,\n"
-    "through a buffer of 1 MiB (no bytes object of them all), and `lines` is their size;\n"
-    "OSError if a write fails (what was written before is left; nothing claims it).\n"
+    "through a buffer of 1 MiB (no bytes object of them all), as compact records (see\n"
+    "expand_lines: the templates' pieces left out, the visit template's tag '1', the search\n"
+    "template's '2'), and `lines` is their size; OSError if a write fails (what was written\n"
+    "before is left; nothing claims it).\n"
     VISIT_LINES_ARGS);
 
 static PyObject *query_visit_lines(PyObject *self, PyObject *args) {
@@ -1424,6 +1454,7 @@ static PyObject *query_visit_lines(PyObject *self, PyObject *args) {
                  extract) < 0 ||
         (db = open_read_only(uri)) == NULL || (stmt = prepare(db, sql, sql_size)) == NULL)
         goto done;
+    j.compact = sink.fd >= 0;
     int width = sqlite3_column_count(stmt);
     query_source source = {
         {query_next, width, query_integer, query_text, query_length, query_object}, db, stmt,
@@ -1611,9 +1642,114 @@ done:
 
 #endif /* VISITLINES_HAVE_SQLITE */
 
+
+/* ------------------------------------------------------------------ compact records */
+
+PyDoc_STRVAR(expand_lines_doc,
+    "expand_lines(records, templates, first_separated=True, fd=-1) -> bytes | int\n\n"
+    "The lines of compact records (what query_visit_lines writes to a file): each record is\n"
+    "'\\x1e', a tag ('1' for templates[0], '2' for templates[1], ...), then its slots' texts\n"
+    "parted by '\\x1f'; its line is ',\\n    ' (not before the first line when\n"
+    "first_separated is false), then the template's pieces with the slots between them.\n"
+    "templates: a tuple of tuples of bytes pieces. ValueError names the first record that\n"
+    "does not fit its template. fd: the lines are written to the file `fd` at its position\n"
+    "through a buffer of 1 MiB (no bytes object of them), and their size is returned; OSError\n"
+    "if a write fails.");
+
+static PyObject *expand_lines(PyObject *self, PyObject *args) {
+    static const char separator[] = ",\n    ";
+    Py_buffer in;
+    PyObject *templates;
+    int first_separated = 1, fd = -1;
+    long long written = 0;
+    if (!PyArg_ParseTuple(args, "y*O!|pi:expand_lines", &in, &PyTuple_Type, &templates,
+                          &first_separated, &fd))
+        return NULL;
+    PyObject *result = NULL;
+    buffer out = {0};
+    const char *p = in.buf, *end = p + in.len;
+    Py_ssize_t count = PyTuple_GET_SIZE(templates), record = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *pieces = PyTuple_GET_ITEM(templates, i);
+        int fits = PyTuple_Check(pieces) && PyTuple_GET_SIZE(pieces) > 0;
+        for (Py_ssize_t k = 0; fits && k < PyTuple_GET_SIZE(pieces); k++)
+            fits = PyBytes_Check(PyTuple_GET_ITEM(pieces, k));
+        if (!fits) {
+            PyErr_SetString(PyExc_TypeError, "templates are tuples of bytes pieces");
+            goto done;
+        }
+    }
+    if (fd >= 0) { /* through a buffer of SINK_CHUNK bytes, written out as it fills */
+        if (buf_reserve(&out, SINK_CHUNK + SINK_CHUNK / 4) < 0) goto done;
+    } else { /* the lines are longer than their records by the pieces: a first guess, grown if
+              * need be; they go straight into the bytes object returned */
+        size_t guess = (size_t)in.len * 3 + 64;
+        if ((out.owner = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)guess)) == NULL) goto done;
+        out.data = PyBytes_AS_STRING(out.owner);
+        out.capacity = guess;
+    }
+    while (p < end) {
+        Py_ssize_t at = (Py_ssize_t)(p - (const char *)in.buf);
+        if (*p != RECORD_MARK || end - p < 2 || p[1] < '1' || p[1] - '1' >= count) {
+            PyErr_Format(PyExc_ValueError, "compact record %zd (byte %zd) has no known tag",
+                         record, at);
+            goto done;
+        }
+        if (fd >= 0 && out.size >= SINK_CHUNK) {
+            written += (long long)out.size;
+            if (flush_to(fd, NULL, &out) < 0) goto done;
+        }
+        PyObject *pieces = PyTuple_GET_ITEM(templates, p[1] - '1');
+        Py_ssize_t slots = PyTuple_GET_SIZE(pieces) - 1;
+        const char *slot = p + 2;
+        const char *stop = memchr(slot, RECORD_MARK, (size_t)(end - slot));
+        if (stop == NULL) stop = end;
+        if ((record > 0 || first_separated) && buf_put(&out, separator, sizeof separator - 1) < 0)
+            goto done;
+        for (Py_ssize_t i = 0; i <= slots; i++) {
+            PyObject *piece = PyTuple_GET_ITEM(pieces, i);
+            if (buf_put(&out, PyBytes_AS_STRING(piece), (size_t)PyBytes_GET_SIZE(piece)) < 0)
+                goto done;
+            if (i == slots) break;
+            const char *next = memchr(slot, SLOT_MARK, (size_t)(stop - slot));
+            if ((next == NULL) != (i == slots - 1)) {
+                PyErr_Format(PyExc_ValueError,
+                             "compact record %zd (byte %zd) does not have its template's %zd "
+                             "slots", record, at, slots);
+                goto done;
+            }
+            if (next == NULL) next = stop;
+            if (buf_put(&out, slot, (size_t)(next - slot)) < 0) goto done;
+            slot = next + 1;
+        }
+        if (slots == 0 && stop != p + 2) {
+            PyErr_Format(PyExc_ValueError,
+                         "compact record %zd (byte %zd) has slots its template has not", record,
+                         at);
+            goto done;
+        }
+        p = stop;
+        record++;
+    }
+    if (fd >= 0) {
+        written += (long long)out.size;
+        if (flush_to(fd, NULL, &out) == 0) result = PyLong_FromLongLong(written);
+        goto done;
+    }
+    if (_PyBytes_Resize(&out.owner, (Py_ssize_t)out.size) < 0) goto done; /* freed on failure */
+    result = out.owner;
+    out.owner = NULL;
+done:
+    if (fd >= 0) PyMem_Free(out.data);
+    else Py_XDECREF(out.owner);
+    PyBuffer_Release(&in);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"visit_lines", visit_lines, METH_VARARGS, visit_lines_doc},
     {"kept_visit_lines", kept_visit_lines, METH_VARARGS, kept_visit_lines_doc},
+    {"expand_lines", expand_lines, METH_VARARGS, expand_lines_doc},
 #ifdef VISITLINES_HAVE_SQLITE
     {"query_visit_lines", query_visit_lines, METH_VARARGS, query_visit_lines_doc},
     {"visit_figures", visit_figures, METH_VARARGS, visit_figures_doc},

@@ -59,3 +59,10 @@ def query_visit_lines(
     /,
 ) -> Written | Spooled | None: ...
 def visit_figures(uri: str, sql: str, /) -> Figures | None: ...
+def expand_lines(
+    records: bytes | bytearray | memoryview,
+    templates: tuple[tuple[bytes, ...], ...],
+    first_separated: bool = True,
+    fd: int = -1,
+    /,
+) -> bytes | int: ...

@@ -6,6 +6,7 @@ files on the device). They only extract observations; meaning is given by `domai
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from abc import ABC, abstractmethod
@@ -13,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Protocol, overload
 
 from orderwatch.domain.observations import Observation, Provenance, StableIds
 
@@ -90,6 +91,67 @@ class LocalArtefact(Artefact):
 
 
 LINE_SEPARATOR = b",\n    "  # what precedes each line of a LineBlock (report.json's own)
+# A compact record (what a parser may write to a LineSink instead of lines: a third of the bytes):
+# RECORD_MARK, its template's tag (b"1" for the first template, b"2" for the second...), then the
+# texts of the template's slots parted by SLOT_MARK. JSON escapes every byte below 0x20, so
+# neither mark occurs in a slot's text. `expand_records` makes the lines.
+RECORD_MARK = b"\x1e"
+SLOT_MARK = b"\x1f"
+# A compact block's templates: each a line's pieces, its slots' texts go between them.
+Templates = tuple[tuple[bytes, ...], ...]
+Buffer = bytes | bytearray | memoryview
+
+
+@overload
+def expand_records(data: Buffer, templates: Templates, first_separated: bool = True) -> bytes: ...
+
+
+@overload
+def expand_records(data: Buffer, templates: Templates, first_separated: bool, fd: int) -> int: ...
+
+
+def expand_records(
+    data: Buffer, templates: Templates, first_separated: bool = True, fd: int | None = None
+) -> bytes | int:
+    """The lines of whole compact records, each preceded by LINE_SEPARATOR (not the first,
+    unless `first_separated`): their bytes, or, given `fd`, how many were written there at its
+    position. ValueError names the first record its template does not fit."""
+    try:
+        from orderwatch.forensics.parsers._visitlines import expand_lines
+    except ImportError:  # (the C module is not built: nothing wrote compact records)
+        lines = python_expand_records(bytes(data), templates, first_separated)
+        if fd is None:
+            return lines
+        with memoryview(lines) as view:
+            done = 0
+            while done < len(view):
+                done += os.write(fd, view[done:])
+        return len(lines)
+    if fd is None:
+        return bytes(expand_lines(data, templates, first_separated))
+    return int(expand_lines(data, templates, first_separated, fd))
+
+
+def python_expand_records(data: bytes, templates: Templates, first_separated: bool) -> bytes:
+    """What `_visitlines.expand_lines` does, in Python (the tests compare them)."""
+    out: list[bytes] = []
+    records = data.split(RECORD_MARK)
+    if records[0]:
+        raise ValueError("compact record 0 (byte 0) has no known tag")
+    for number, record in enumerate(records[1:]):
+        tag = record[:1]
+        if not tag or not b"1" <= tag <= b"9" or int(tag) > len(templates):
+            raise ValueError(f"compact record {number} has no known tag")
+        pieces = templates[int(tag) - 1]
+        slots = record[1:].split(SLOT_MARK) if len(pieces) > 1 else []
+        if len(slots) != len(pieces) - 1 or (len(pieces) == 1 and record[1:]):
+            raise ValueError(f"compact record {number} does not fit its template")
+        if number or first_separated:
+            out.append(LINE_SEPARATOR)
+        out.append(pieces[0])
+        for slot, piece in zip(slots, pieces[1:], strict=True):
+            out += (slot, piece)
+    return b"".join(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,9 +203,12 @@ class LineSink(Protocol):
         """(file descriptor, offset) to write the next block at; None: keep it as bytes."""
         ...
 
-    def written(self, length: int, kinds: tuple[tuple[str, int], ...]) -> Any:
+    def written(
+        self, length: int, kinds: tuple[tuple[str, int], ...], templates: Templates = ()
+    ) -> Any:
         """Claim the `length` bytes written at the place: the block that stands for them in
-        `ParserMediator.blocks` (with `kinds` and `count` as a LineBlock has)."""
+        `ParserMediator.blocks` (with `kinds` and `count` as a LineBlock has). With `templates`
+        the bytes are compact records of them (RECORD_MARK), else lines."""
         ...
 
 

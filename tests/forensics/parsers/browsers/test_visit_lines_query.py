@@ -26,6 +26,11 @@ from test_visit_lines_native import ENGINES, HEAD, LABELS, RECORD, SEARCH, VISIT
 
 from orderwatch.forensics.parsers import _visitlines
 from orderwatch.forensics.parsers.browser_times import TimeFormat, integer_time_format
+from orderwatch.forensics.parsers.interface import (
+    LINE_SEPARATOR,
+    expand_records,
+    python_expand_records,
+)
 from orderwatch.forensics.parsers.search_engines import extract_search
 from orderwatch.forensics.parsers.sqlite_plugins.interface import DatabaseFiles
 from orderwatch.forensics.parsers.sqlite_plugins.visit_lines import (
@@ -103,10 +108,12 @@ def test_an_empty_table_gives_no_lines(tmp_path: Path) -> None:
     assert _visitlines.query_visit_lines(_uri(path), SELECT, *args) == empty
 
 
-def test_lines_written_to_a_file_are_the_bytes_they_would_be(tmp_path: Path) -> None:
+def test_lines_written_to_a_file_are_compact_records_of_the_same_lines(tmp_path: Path) -> None:
     """Given a file descriptor and offset, the lines go there through a buffer of 1 MiB (many
-    times over here) and their size comes back instead of their bytes; the rest is the same.
-    What lies before the offset is left alone."""
+    times over here) as compact records (the slots' texts without the templates' pieces), and
+    their size comes back instead of their bytes; the rest is the same. Expanded (in C or in
+    Python) with the templates, the records are the lines. What lies before the offset is left
+    alone."""
     units = integer_time_format(TimeFormat.WEBKIT)
     assert units is not None
     path = tmp_path / "History"
@@ -114,6 +121,7 @@ def test_lines_written_to_a_file_are_the_bytes_they_would_be(tmp_path: Path) -> 
     args = (HEAD, VISIT, SEARCH, RECORD, units, LABELS, ENGINES, extract_search)
     made = _visitlines.query_visit_lines(_uri(path), SELECT, *args)
     assert made is not None and len(made[0]) > 3 * 2**20
+    assert made[2] > 0  # searches among them: both templates are used
     spool = tmp_path / "spool"
     spool.write_bytes(b"kept")
     descriptor = os.open(spool, os.O_RDWR)
@@ -123,8 +131,31 @@ def test_lines_written_to_a_file_are_the_bytes_they_would_be(tmp_path: Path) -> 
             _visitlines.query_visit_lines(_uri(path), SELECT, *args, descriptor, -1)
     finally:
         os.close(descriptor)
-    assert written == (len(made[0]), *made[1:])
-    assert spool.read_bytes() == b"kept" + made[0]
+    records = spool.read_bytes()
+    assert records[:4] == b"kept" and written[0] == len(records) - 4
+    assert written[1:] == made[1:]
+    assert written[0] < len(made[0])  # (these test templates are short; a report's are not)
+    templates = (VISIT[0], SEARCH[0])
+    assert expand_records(records[4:], templates) == made[0]
+    assert python_expand_records(records[4:], templates, True) == made[0]
+    assert expand_records(records[4:], templates, False) == made[0][len(LINE_SEPARATOR) :]
+    out = tmp_path / "report.json"
+    out.write_bytes(b"[")
+    descriptor = os.open(out, os.O_WRONLY | os.O_APPEND)
+    try:  # to a file, through a buffer of 1 MiB: its size comes back
+        assert expand_records(records[4:], templates, False, descriptor) == len(made[0]) - 6
+    finally:
+        os.close(descriptor)
+    assert out.read_bytes() == b"[" + made[0][len(LINE_SEPARATOR) :]
+
+
+@pytest.mark.parametrize("expand", [expand_records, python_expand_records])
+def test_records_that_do_not_fit_their_templates_are_refused(expand: Any) -> None:
+    templates = ((b"{", b", ", b"}"),)
+    assert expand(b"\x1e1a\x1fb\x1e1c\x1fd", templates, True) == b",\n    {a, b},\n    {c, d}"
+    for bad in (b"x\x1e1a\x1fb", b"\x1e3a\x1fb", b"\x1e1a", b"\x1e1a\x1fb\x1fc", b"\x1e"):
+        with pytest.raises(ValueError, match="compact record"):
+            expand(bad, templates, True)
 
 
 def test_a_file_that_cannot_be_written_raises_oserror(tmp_path: Path) -> None:

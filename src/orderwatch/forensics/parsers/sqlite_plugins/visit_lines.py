@@ -144,9 +144,10 @@ def write_visit_lines(
     if rows.of_visits and plugin.VISITS is not None:  # (None figures: a pass of their own)
         context.visit_figures = _table_figures(context, plugin.VISITS.table, figures)
     kinds = (("browser_visit", visits),) + ((("search_term", searches),) if searches else ())
-    if visits and isinstance(lines, int):  # written at `place` (a worker's spool file)
+    if visits and isinstance(lines, int):  # written at `place` (a worker's spool file) ...
         assert mediator.sink is not None
-        mediator.blocks.append(mediator.sink.written(lines, kinds))
+        templates = (visit[0],) + ((search[0],) if search is not None else ())
+        mediator.blocks.append(mediator.sink.written(lines, kinds, templates))  # ... compact
     elif visits and isinstance(lines, bytes):
         mediator.blocks.append(LineBlock(lines, kinds))
     for ident, stored, url, record_text, engine, term in hits:  # searches kept as objects
@@ -160,9 +161,10 @@ def _written(
 ) -> Written | None:
     """The lines of the rows `sql` selects: stepped by SQLite in C where it can, else fetched by
     the Python connection; None when sqlite3 cannot read them (fetchall raises). Given `place`
-    (a file descriptor and offset), the C loop writes the lines there as it makes them and
-    gives their size instead of their bytes (no bytes object of tens of MB to fill, page by
-    fresh page, and copy again); if that write fails they are made as bytes."""
+    (a file descriptor and offset), the C loop writes them there as it makes them, as compact
+    records (`interface.RECORD_MARK`: the slots' texts without the template's pieces, a third of
+    the bytes), and gives their size instead of their bytes (no bytes object of tens of MB to
+    fill, page by fresh page, and copy again); if that write fails they are made as bytes."""
     if _query_visit_lines is not None and context.connection.text_factory is str:
         uri = context.files.read_only_uri()
         try:
