@@ -487,10 +487,12 @@ static int put_slot(buffer *b, char slot, const values *v) {
     return 0;
 }
 
-/* The template's line with the row's values, after ',\n    ' when `separated`. */
+/* What precedes each line in report.json (interface.LINE_SEPARATOR). */
+static const char line_separator[] = ",\n    ";
+
+/* The template's line with the row's values, after line_separator when `separated`. */
 static int fill_line(buffer *b, const template *t, const values *v, int separated) {
-    static const char separator[] = ",\n    ";
-    if (separated && buf_put(b, separator, sizeof separator - 1) < 0) return -1;
+    if (separated && buf_put(b, line_separator, sizeof line_separator - 1) < 0) return -1;
     for (Py_ssize_t i = 0; i <= t->count; i++) {
         if (buf_put(b, t->pieces[i], (size_t)t->sizes[i]) < 0) return -1;
         if (i == t->count) break;
@@ -1657,7 +1659,6 @@ PyDoc_STRVAR(expand_lines_doc,
     "if a write fails.");
 
 static PyObject *expand_lines(PyObject *self, PyObject *args) {
-    static const char separator[] = ",\n    ";
     Py_buffer in;
     PyObject *templates;
     int first_separated = 1, fd = -1;
@@ -1704,7 +1705,8 @@ static PyObject *expand_lines(PyObject *self, PyObject *args) {
         const char *slot = p + 2;
         const char *stop = memchr(slot, RECORD_MARK, (size_t)(end - slot));
         if (stop == NULL) stop = end;
-        if ((record > 0 || first_separated) && buf_put(&out, separator, sizeof separator - 1) < 0)
+        if ((record > 0 || first_separated) &&
+            buf_put(&out, line_separator, sizeof line_separator - 1) < 0)
             goto done;
         for (Py_ssize_t i = 0; i <= slots; i++) {
             PyObject *piece = PyTuple_GET_ITEM(pieces, i);
