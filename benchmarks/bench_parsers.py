@@ -15,7 +15,8 @@ without an order keeps them) to say which cost most, and so is what the lines co
 (a worker's spool file, pickling to the parent, report.json, report.html). Last, what writing
 into new page-cache pages costs on this machine, beside how many more of them a run with parsers
 fills (its private database copies and spooled lines): a VM host that has taken freed memory back
-charges their first touch to the run.
+charges their first touch to the run. And what spooling costs: the largest History parsed with
+its lines written to a growing spool file, against to /dev/null.
 """
 
 from __future__ import annotations
@@ -385,6 +386,54 @@ def new_page_costs(folder: Path, megabytes: int = NEW_PAGES_MB) -> tuple[float, 
     return write(), write()
 
 
+class _DiscardingSink:
+    """A LineSink whose place is /dev/null: the C loop writes its records as to a spool file,
+    the kernel keeps none of them (what spooling costs is the difference)."""
+
+    def __init__(self) -> None:
+        self.descriptor = os.open(os.devnull, os.O_WRONLY)
+
+    def place(self) -> tuple[int, int]:
+        return self.descriptor, 0
+
+    def written(self, length: int, kinds: Any, templates: Any = ()) -> Any:
+        from orderwatch.triage.encoded import SpooledBlock
+
+        return SpooledBlock(os.devnull, 0, length, kinds, templates)
+
+
+def spool_costs(artefacts: Path, repeats: int = 7) -> tuple[float, float, int]:
+    """The largest Chrome History parsed `repeats` times each way, one process, CPU seconds
+    (median): its records written to a spool file as a worker writes them (growing, so into new
+    pages each time), and to /dev/null; and the bytes of one parse's records."""
+    import orderwatch.forensics.parsers  # noqa: F401  (registers every parser)
+    from orderwatch.forensics.parsers.interface import LocalArtefact, ParserMediator
+    from orderwatch.forensics.parsers.manager import registry
+    from orderwatch.triage.encoded import REPORT_LINES, BlockWriter
+
+    history = max(artefacts.rglob("History"), key=lambda p: p.stat().st_size)
+    artefact, parser = LocalArtefact(history, artefacts), registry.get("chrome_history")
+    discarding = _DiscardingSink()
+    times: dict[str, list[float]] = {"file": [], "null": []}
+    size = 0
+    with tempfile.TemporaryDirectory(prefix="orderwatch-bench-parsers-") as tmp:
+        writer = BlockWriter(Path(tmp))
+        try:
+            for _ in range(repeats):
+                for name, sink in (("file", writer), ("null", discarding)):
+                    mediator = ParserMediator(
+                        str(artefacts), lines=REPORT_LINES, object_kinds=frozenset(), sink=sink
+                    )
+                    started = time.process_time()
+                    parser.parse(artefact, mediator)
+                    times[name].append(time.process_time() - started)
+                    size = sum(getattr(block, "length", 0) for block in mediator.blocks)
+        finally:
+            writer.close()
+            os.close(discarding.descriptor)
+    return statistics.median(times["file"]), statistics.median(times["null"]), size
+
+
 def copied_bytes(artefacts: Path) -> int:
     """Bytes of the private copies the SQLite plugins make of the artefacts they parse (each
     plugin copies its database and the -wal and -journal beside it before opening them)."""
@@ -563,6 +612,12 @@ def main(argv: list[str]) -> None:
         f"new pages ({copied / 1e6:.0f} MB of private database copies, {spooled / 1e6:.0f} MB "
         f"of spooled lines): about {(copied + spooled) / 2**20 * (cold - warm) / NEW_PAGES_MB:.0f} "
         "ms CPU more than if they had been used just before"
+    )
+    to_file, to_null, records = spool_costs(artefacts)
+    print(
+        f"  the largest History parsed with its lines spooled (compact records, "
+        f"{records / 1e6:.0f} MB) into a growing file: {to_file:.3f} s CPU; into /dev/null: "
+        f"{to_null:.3f} s (median of 7 each, one process)"
     )
     seconds, paths, claimed = dispatch_cost(folder)
     print(
